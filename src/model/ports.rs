@@ -1,0 +1,184 @@
+//! Server UDP ports and Amanda's `dgram_bind` / `bind_portrange`.
+//!
+//! `bind_portrange(low, high)` tries `low + (pid + time) % n` first, then upward with wrap,
+//! skipping every port already bound. 2.4-2.5.1 then fall back, silently, to 512-1023 the same
+//! way and at last to a kernel-chosen port >= 1024. The `(pid + time)` offset is a draw from the
+//! port stream (deterministic by design; the real one depends on the process id and the clock).
+
+use serde::Serialize;
+use std::fmt;
+
+/// A UDP or TCP port number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Port(pub u16);
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Port {
+    /// Ports below 1024 need root and pass amandad's security check.
+    pub fn is_reserved(self) -> bool {
+        self.0 < 1024
+    }
+}
+
+/// An inclusive range of ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PortRange {
+    /// First port.
+    pub low: Port,
+    /// Last port (inclusive).
+    pub high: Port,
+}
+
+impl PortRange {
+    /// Every port.
+    pub const ANY: PortRange = PortRange {
+        low: Port(0),
+        high: Port(u16::MAX),
+    };
+
+    /// The range `low..=high`; the caller has checked `low <= high`.
+    pub fn new(low: u16, high: u16) -> Self {
+        debug_assert!(low <= high);
+        PortRange {
+            low: Port(low),
+            high: Port(high),
+        }
+    }
+
+    /// Whether `p` lies inside.
+    pub fn contains(&self, p: Port) -> bool {
+        self.low <= p && p <= self.high
+    }
+
+    /// Number of ports in the range.
+    pub fn len(&self) -> u32 {
+        u32::from(self.high.0) - u32::from(self.low.0) + 1
+    }
+
+    /// Never true: a range holds at least one port.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The ports in order.
+    pub fn iter(&self) -> impl Iterator<Item = Port> {
+        (self.low.0..=self.high.0).map(Port)
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.low == self.high {
+            write!(f, "{}", self.low)
+        } else {
+            write!(f, "{}-{}", self.low, self.high)
+        }
+    }
+}
+
+/// The reserved ports 2.4-2.5.1 fall back to.
+pub const RESERVED_FALLBACK: PortRange = PortRange {
+    low: Port(512),
+    high: Port(1023),
+};
+
+/// Where the kernel picks a port for `bind(port 0)` (Linux `ip_local_port_range`).
+pub const EPHEMERAL: PortRange = PortRange {
+    low: Port(32768),
+    high: Port(60999),
+};
+
+/// How a socket got its port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BindKind {
+    /// Inside `udpportrange`.
+    InRange,
+    /// The silent fallback to 512-1023.
+    ReservedFallback,
+    /// A kernel-chosen port >= 1024.
+    Ephemeral,
+}
+
+/// Which server UDP ports are bound, by anyone.
+#[derive(Clone, Debug)]
+pub struct PortTable {
+    bound: Vec<u64>,
+}
+
+impl Default for PortTable {
+    fn default() -> Self {
+        PortTable {
+            bound: vec![0; 65536 / 64],
+        }
+    }
+}
+
+impl PortTable {
+    /// Whether `p` is bound.
+    pub fn is_bound(&self, p: Port) -> bool {
+        self.bound[usize::from(p.0) / 64] & (1 << (p.0 % 64)) != 0
+    }
+
+    /// Marks `p` bound; returns false if it already was.
+    pub fn bind(&mut self, p: Port) -> bool {
+        let was = self.is_bound(p);
+        self.bound[usize::from(p.0) / 64] |= 1 << (p.0 % 64);
+        !was
+    }
+
+    /// Frees `p`.
+    pub fn release(&mut self, p: Port) {
+        self.bound[usize::from(p.0) / 64] &= !(1 << (p.0 % 64));
+    }
+
+    /// `bind_portrange`: the first free port from `range.low + offset % n` upward, wrapping.
+    /// `usable` says whether a port may be tried at all (2.5.0+ skips services-named ports).
+    pub fn bind_portrange(
+        &mut self,
+        range: PortRange,
+        offset: u32,
+        usable: impl Fn(Port) -> bool,
+    ) -> Option<Port> {
+        let n = range.len();
+        let start = offset % n;
+        for i in 0..n {
+            let p = Port((u32::from(range.low.0) + (start + i) % n) as u16);
+            if usable(p) && self.bind(p) {
+                return Some(p);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_at_offset_and_wraps() {
+        let mut t = PortTable::default();
+        let r = PortRange::new(850, 859);
+        assert_eq!(t.bind_portrange(r, 8, |_| true), Some(Port(858)));
+        assert_eq!(t.bind_portrange(r, 8, |_| true), Some(Port(859)));
+        assert_eq!(t.bind_portrange(r, 8, |_| true), Some(Port(850)));
+    }
+
+    #[test]
+    fn skips_bound_and_unusable_ports_and_runs_out() {
+        let mut t = PortTable::default();
+        let r = PortRange::new(850, 852);
+        t.bind(Port(850));
+        assert_eq!(t.bind_portrange(r, 0, |p| p != Port(851)), Some(Port(852)));
+        assert_eq!(t.bind_portrange(r, 0, |p| p != Port(851)), None);
+        t.release(Port(850));
+        assert_eq!(t.bind_portrange(r, 2, |_| true), Some(Port(850)));
+    }
+}

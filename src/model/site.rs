@@ -1,0 +1,1046 @@
+//! One night at a site: the world's state and the single `match` that moves it.
+//!
+//! Start of the night (2.4): the driver forks dumper0..dumperN-1, each binding its UDP port in
+//! fork order, and the planner binds its own (before or after them, a scenario setting). The
+//! planner asks every host for estimates; when the last answer (or timeout) is in, the driver
+//! gets the schedule and fills idle dumpers. Every packet crosses the firewall when its ends sit
+//! in different zones.
+
+use super::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
+use super::driver::{DleInfo, Driver, Order, Pick};
+use super::firewall::{Action, Decider, Header, Proto};
+use super::outcome::{Cause, DleFate, Outcome};
+use super::ports::{BindKind, EPHEMERAL, Port, PortTable, RESERVED_FALLBACK};
+use super::protocol::{ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service};
+use super::version::Exhausted;
+use super::workload::{Night, PortDraws};
+use super::{DleId, DumperId, HostId, Node};
+use crate::scenario::{PlannerBinding, Scenario};
+use crate::sim::{SimDuration, SimTime, Simulation};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// How long the server's TCP connect tries before giving up (Linux, 6 SYN retries).
+pub const TCP_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(127);
+/// Estimate lines the planner asks per disk (level 0 and the next level).
+pub const ESTIMATE_LINES_PER_DISK: u64 = 2;
+
+/// The kinds of packet that cross the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PacketKind {
+    /// A request from the server.
+    Req,
+    /// The client's acknowledgement of a REQ.
+    Ack,
+    /// The client's refusal ("amandad busy").
+    Nak,
+    /// The client's reply.
+    Rep,
+    /// The server's acknowledgement of a REP.
+    RepAck,
+    /// A TCP connection attempt from the server to a client's data port.
+    Syn,
+}
+
+/// A packet in flight.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet {
+    /// Kind.
+    pub kind: PacketKind,
+    /// Sender.
+    pub src: Node,
+    /// Sender's port.
+    pub src_port: Port,
+    /// Receiver.
+    pub dst: Node,
+    /// Receiver's port.
+    pub dst_port: Port,
+    /// The request it belongs to.
+    pub req: ReqId,
+    /// For REQs, the service asked; for REPs, the reply carried.
+    pub body: Body,
+}
+
+/// What a packet carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// Nothing the model needs.
+    None,
+    /// A REQ's service.
+    Service(Service),
+    /// A REP's content.
+    Reply(Reply),
+}
+
+/// Everything that can happen.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// amdump starts: processes bind, the planner asks for estimates.
+    Start,
+    /// A packet reaches its destination.
+    Deliver(Packet),
+    /// A request's ACK or REP wait expires.
+    ReqTimer {
+        /// The request.
+        req: ReqId,
+        /// Its timer generation when armed.
+        epoch: u32,
+    },
+    /// A client's service has its answer ready.
+    ServiceDone {
+        /// The client.
+        host: HostId,
+        /// Its session when the service started.
+        epoch: u32,
+    },
+    /// A client's wait for the ACK of its REP expires.
+    RepTimer {
+        /// The client.
+        host: HostId,
+        /// Its session.
+        epoch: u32,
+    },
+    /// The estimate phase ends (planner not modelled at the packet level).
+    EstimatesDone,
+    /// A dump's data has all arrived.
+    DumpDone {
+        /// The attempt.
+        attempt: u32,
+    },
+    /// A dump's TCP connection attempt gave up.
+    ConnectTimeout {
+        /// The attempt.
+        attempt: u32,
+    },
+    /// The driver wakes from its failure sleep or a host gap ends.
+    DriverWake,
+}
+
+/// What a trace line records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceKind {
+    /// A process bound a UDP port.
+    Bind,
+    /// A process released its port.
+    Release,
+    /// A packet was sent (with the firewall's verdict).
+    Send,
+    /// A packet arrived.
+    Deliver,
+    /// A client ignored a REQ (busy replying to another peer).
+    Swallow,
+    /// A request's timer fired.
+    Timeout,
+    /// The estimate phase ended.
+    Schedule,
+    /// A dump attempt started.
+    AttemptStart,
+    /// A dump attempt ended.
+    AttemptEnd,
+    /// The driver fell asleep after a failure.
+    DriverSleep,
+}
+
+/// One line of `--trace`.
+#[derive(Clone, Debug)]
+pub struct TraceRecord {
+    /// Simulated time, microseconds.
+    pub t_us: u64,
+    /// What happened.
+    pub kind: TraceKind,
+    /// The dumper involved, if any.
+    pub dumper: Option<DumperId>,
+    /// The host involved, if any.
+    pub host: Option<HostId>,
+    /// Packet kind, for sends and deliveries.
+    pub packet: Option<PacketKind>,
+    /// Sender's port (or the bound port).
+    pub src_port: Option<Port>,
+    /// Receiver's port.
+    pub dst_port: Option<Port>,
+    /// The firewall's verdict on a send.
+    pub verdict: Option<Action>,
+    /// What decided the verdict.
+    pub decider: Option<Decider>,
+    /// A DLE, for attempts.
+    pub dle: Option<DleId>,
+    /// Outcome or free text.
+    pub note: Option<&'static str>,
+}
+
+/// A dump attempt: one DLE on one dumper.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    /// The DLE.
+    pub dle: DleId,
+    /// The dumper that ran it.
+    pub dumper: DumperId,
+    /// The dumper's port.
+    pub port: Port,
+    /// When the driver started it.
+    pub start: SimTime,
+    /// When the dumper reported.
+    pub end: SimTime,
+    /// Its result.
+    pub outcome: Option<Outcome>,
+    /// Why.
+    pub cause: Cause,
+    /// Amanda's text, empty for a success.
+    pub message: String,
+}
+
+/// What a dumper ended up as.
+#[derive(Clone, Debug)]
+pub struct DumperState {
+    /// Its bound port (None until it binds).
+    pub port: Option<Port>,
+    /// How it got the port.
+    pub bind: Option<BindKind>,
+    /// Attempt running or waiting to be reported, if any.
+    pub busy: Option<u32>,
+    /// Attempts it ran.
+    pub attempts: u32,
+    /// Of which ended in failure.
+    pub failed_attempts: u32,
+}
+
+/// What became of a DLE.
+#[derive(Clone, Debug)]
+pub struct DleState {
+    /// Its fate, once decided.
+    pub fate: Option<DleFate>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it was not dumped.
+    pub message: String,
+    /// When its fate was decided.
+    pub decided: SimTime,
+}
+
+/// The result of one night.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The night's random draws.
+    pub night: Night,
+    /// Dumpers in fork order.
+    pub dumpers: Vec<DumperState>,
+    /// The planner's port, if it bound one.
+    pub planner_port: Option<(Port, BindKind)>,
+    /// Attempts in start order.
+    pub attempts: Vec<Attempt>,
+    /// DLEs in disklist order.
+    pub dles: Vec<DleState>,
+    /// When the driver got the schedule.
+    pub estimates_end: SimTime,
+    /// When the last DLE's fate was decided: the backup window.
+    pub window: SimTime,
+    /// Events processed.
+    pub events: u64,
+    /// Packets the firewall dropped or rejected.
+    pub dropped_packets: u64,
+    /// The event trace, when asked for.
+    pub trace: Option<Vec<TraceRecord>>,
+}
+
+/// The world of one night.
+struct Site<'a> {
+    sc: &'a Scenario,
+    night: Night,
+    sim: Simulation<Event>,
+    ports: PortTable,
+    dumpers: Vec<DumperState>,
+    orders: Vec<Order>,
+    planner_port: Option<(Port, BindKind)>,
+    planner_pending: u32,
+    host_estimate_ok: Vec<bool>,
+    requests: Vec<Request>,
+    clients: Vec<Client>,
+    driver: Driver,
+    results: VecDeque<u32>,
+    asleep_until: Option<SimTime>,
+    gap_wake: Option<SimTime>,
+    retries_used: Vec<u32>,
+    attempts: Vec<Attempt>,
+    attempt_req: Vec<ReqId>,
+    dles: Vec<DleState>,
+    estimates_end: SimTime,
+    dropped: u64,
+    trace: Option<Vec<TraceRecord>>,
+}
+
+/// Runs replication `rep` of the scenario's night; `trace` keeps every event.
+pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
+    let night = Night::draw(sc, rep);
+    let n = usize::from(sc.server.inparallel);
+    let mut site = Site {
+        sc,
+        sim: Simulation::with_capacity(256),
+        ports: PortTable::default(),
+        dumpers: vec![
+            DumperState {
+                port: None,
+                bind: None,
+                busy: None,
+                attempts: 0,
+                failed_attempts: 0,
+            };
+            n
+        ],
+        orders: sc.server.dumporder.clone(),
+        planner_port: None,
+        planner_pending: 0,
+        host_estimate_ok: vec![true; sc.hosts.len()],
+        requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
+        clients: vec![Client::default(); sc.hosts.len()],
+        driver: Driver::new(
+            sc.hosts.len(),
+            sc.server.netusage_kbs,
+            sc.server.profile.host_gap,
+        ),
+        results: VecDeque::new(),
+        asleep_until: None,
+        gap_wake: None,
+        retries_used: vec![0; sc.dles.len()],
+        attempts: Vec::with_capacity(sc.dles.len() * 2),
+        attempt_req: Vec::with_capacity(sc.dles.len() * 2),
+        dles: vec![
+            DleState {
+                fate: None,
+                attempts: 0,
+                message: String::new(),
+                decided: SimTime::ZERO,
+            };
+            sc.dles.len()
+        ],
+        estimates_end: SimTime::ZERO,
+        dropped: 0,
+        trace: trace.then(Vec::new),
+        night,
+    };
+    site.sim.schedule_at(SimTime::ZERO, Event::Start);
+    while let Some(ev) = site.sim.next_event() {
+        site.handle(ev);
+    }
+    let window = site
+        .dles
+        .iter()
+        .map(|d| d.decided)
+        .max()
+        .unwrap_or(SimTime::ZERO)
+        .max(site.estimates_end);
+    RunResult {
+        night: site.night,
+        dumpers: site.dumpers,
+        planner_port: site.planner_port,
+        attempts: site.attempts,
+        dles: site.dles,
+        estimates_end: site.estimates_end,
+        window,
+        events: site.sim.processed(),
+        dropped_packets: site.dropped,
+        trace: site.trace,
+    }
+}
+
+impl Site<'_> {
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Start => self.start(),
+            Event::Deliver(p) => self.deliver(p),
+            Event::ReqTimer { req, epoch } => self.req_timer(req, epoch),
+            Event::ServiceDone { host, epoch } => self.service_done(host, epoch),
+            Event::RepTimer { host, epoch } => self.rep_timer(host, epoch),
+            Event::EstimatesDone => self.estimates_done(),
+            Event::DumpDone { attempt } => {
+                self.end_attempt(attempt, Outcome::Done, Cause::Ok, String::new())
+            }
+            Event::ConnectTimeout { attempt } => {
+                let msg = "[could not connect to data port: Connection timed out]".to_string();
+                self.end_attempt(attempt, Outcome::TryAgain, Cause::DataConnect, msg)
+            }
+            Event::DriverWake => self.driver_wake(),
+        }
+    }
+
+    fn record(&mut self, r: TraceRecord) {
+        if let Some(t) = &mut self.trace {
+            t.push(r);
+        }
+    }
+
+    fn blank(&self, kind: TraceKind) -> TraceRecord {
+        TraceRecord {
+            t_us: self.sim.now().0,
+            kind,
+            dumper: None,
+            host: None,
+            packet: None,
+            src_port: None,
+            dst_port: None,
+            verdict: None,
+            decider: None,
+            dle: None,
+            note: None,
+        }
+    }
+
+    // ---- ports -------------------------------------------------------------------------
+
+    /// `dgram_bind`: the range, then the version's answer to a full range.
+    fn dgram_bind(&mut self, draws: PortDraws) -> (Port, BindKind) {
+        if let Some(r) = self.sc.server.range
+            && let Some(p) = self.ports.bind_portrange(r, draws.range, |_| true)
+        {
+            return (p, BindKind::InRange);
+        }
+        match self.sc.server.profile.exhausted {
+            Exhausted::Fallback => {
+                if let Some(p) = self
+                    .ports
+                    .bind_portrange(RESERVED_FALLBACK, draws.reserved, |_| true)
+                {
+                    (p, BindKind::ReservedFallback)
+                } else {
+                    let p = self
+                        .ports
+                        .bind_portrange(EPHEMERAL, draws.ephemeral, |_| true)
+                        .expect("28k ephemeral ports cannot all be bound by 64 processes");
+                    (p, BindKind::Ephemeral)
+                }
+            }
+        }
+    }
+
+    fn bind_dumper(&mut self, d: DumperId) {
+        let (p, kind) = self.dgram_bind(self.night.dumper_ports[usize::from(d.0)]);
+        let st = &mut self.dumpers[usize::from(d.0)];
+        st.port = Some(p);
+        st.bind = Some(kind);
+        let mut r = self.blank(TraceKind::Bind);
+        r.dumper = Some(d);
+        r.src_port = Some(p);
+        self.record(r);
+    }
+
+    fn bind_planner(&mut self) {
+        let (p, kind) = self.dgram_bind(self.night.planner_ports);
+        self.planner_port = Some((p, kind));
+        let mut r = self.blank(TraceKind::Bind);
+        r.src_port = Some(p);
+        r.note = Some("planner");
+        self.record(r);
+    }
+
+    // ---- the start of the night ---------------------------------------------------------
+
+    fn start(&mut self) {
+        for &p in &self.sc.server.ports_in_use {
+            self.ports.bind(p);
+        }
+        let planner = self.sc.server.planner;
+        if planner == PlannerBinding::BeforeDumpers {
+            self.bind_planner();
+        }
+        if self.sc.server.profile.eager_bind {
+            for i in 0..self.dumpers.len() {
+                self.bind_dumper(DumperId(i as u16));
+            }
+        }
+        match planner {
+            PlannerBinding::Unmodelled => {
+                let slowest = self.night.host_estimate.iter().max().copied();
+                let lat = self.sc.latency;
+                self.sim.schedule_in(
+                    slowest.unwrap_or_default() + lat + lat,
+                    Event::EstimatesDone,
+                );
+            }
+            PlannerBinding::BeforeDumpers | PlannerBinding::AfterDumpers => {
+                if planner == PlannerBinding::AfterDumpers {
+                    self.bind_planner();
+                }
+                let (port, _) = self.planner_port.expect("planner bound above");
+                for h in 0..self.sc.hosts.len() {
+                    let host = HostId(h as u16);
+                    let lines = self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
+                    let wait = self.sc.server.etimeout.times(lines);
+                    self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
+                    self.planner_pending += 1;
+                }
+            }
+        }
+    }
+
+    fn new_request(
+        &mut self,
+        owner: Requester,
+        host: HostId,
+        service: Service,
+        port: Port,
+        rep_wait: SimDuration,
+    ) -> ReqId {
+        let id = ReqId(self.requests.len() as u32);
+        self.requests.push(Request::new(
+            owner,
+            host,
+            service,
+            port,
+            self.sim.now(),
+            rep_wait,
+        ));
+        self.send_req(id);
+        id
+    }
+
+    fn send_req(&mut self, id: ReqId) {
+        let r = &self.requests[id.0 as usize];
+        let (host, port, service, epoch) = (r.host, r.port, r.service, r.epoch);
+        self.send(Packet {
+            kind: PacketKind::Req,
+            src: Node::Server,
+            src_port: port,
+            dst: Node::Host(host),
+            dst_port: Port(10080),
+            req: id,
+            body: Body::Service(service),
+        });
+        self.sim
+            .schedule_in(ACK_WAIT, Event::ReqTimer { req: id, epoch });
+    }
+
+    // ---- the network --------------------------------------------------------------------
+
+    fn zone_of(&self, n: Node) -> super::ZoneId {
+        match n {
+            Node::Server | Node::Outside => self.sc.server.zone,
+            Node::Host(h) => self.sc.hosts[usize::from(h.0)].zone,
+        }
+    }
+
+    fn send(&mut self, p: Packet) {
+        let proto = if p.kind == PacketKind::Syn {
+            Proto::Tcp
+        } else {
+            Proto::Udp
+        };
+        let v = self.sc.firewall.evaluate(&Header {
+            proto,
+            src: p.src,
+            src_zone: self.zone_of(p.src),
+            src_port: p.src_port,
+            dst: p.dst,
+            dst_zone: self.zone_of(p.dst),
+            dst_port: p.dst_port,
+        });
+        if self.trace.is_some() {
+            let mut r = self.blank(TraceKind::Send);
+            r.packet = Some(p.kind);
+            r.src_port = Some(p.src_port);
+            r.dst_port = Some(p.dst_port);
+            r.verdict = Some(v.action);
+            r.decider = Some(v.by);
+            r.host = self.host_of(&p);
+            r.dumper = self.dumper_of(p.req);
+            self.record(r);
+        }
+        if v.action.passes() {
+            self.sim.schedule_in(self.sc.latency, Event::Deliver(p));
+        } else {
+            self.dropped += 1;
+            if matches!(p.src, Node::Host(_)) {
+                let r = &mut self.requests[p.req.0 as usize];
+                r.replies_dropped = r.replies_dropped.saturating_add(1);
+            }
+        }
+    }
+
+    fn host_of(&self, p: &Packet) -> Option<HostId> {
+        match (p.src, p.dst) {
+            (Node::Host(h), _) | (_, Node::Host(h)) => Some(h),
+            _ => None,
+        }
+    }
+
+    fn dumper_of(&self, req: ReqId) -> Option<DumperId> {
+        match self.requests.get(req.0 as usize)?.owner {
+            Requester::Dumper(d) => Some(d),
+            Requester::Planner => None,
+        }
+    }
+
+    fn deliver(&mut self, p: Packet) {
+        if self.trace.is_some() {
+            let mut r = self.blank(TraceKind::Deliver);
+            r.packet = Some(p.kind);
+            r.src_port = Some(p.src_port);
+            r.dst_port = Some(p.dst_port);
+            r.host = self.host_of(&p);
+            r.dumper = self.dumper_of(p.req);
+            self.record(r);
+        }
+        match p.dst {
+            Node::Host(h) => self.client_receives(h, p),
+            Node::Server => self.server_receives(p),
+            Node::Outside => {}
+        }
+    }
+
+    // ---- clients ------------------------------------------------------------------------
+
+    fn client_receives(&mut self, h: HostId, p: Packet) {
+        let hi = usize::from(h.0);
+        let peer = Peer {
+            port: p.src_port,
+            req: p.req,
+        };
+        match (p.kind, p.body) {
+            (PacketKind::Req, Body::Service(service)) => {
+                match self.clients[hi].on_req(peer, service) {
+                    OnReq::Start(s) => {
+                        self.client_send(h, peer, PacketKind::Ack, Body::None);
+                        let epoch = self.clients[hi].epoch;
+                        let took = match s {
+                            Service::Sendbackup => self.sc.workload.sendbackup_startup,
+                            Service::Sendsize => self.night.host_estimate[hi],
+                        };
+                        self.sim
+                            .schedule_in(took, Event::ServiceDone { host: h, epoch });
+                    }
+                    OnReq::Refuse => {
+                        self.client_send(h, peer, PacketKind::Ack, Body::None);
+                        self.client_reply(h, peer, Reply::NotSecure);
+                    }
+                    OnReq::ReAck => self.client_send(h, peer, PacketKind::Ack, Body::None),
+                    OnReq::ReAckAndReply(reply) => {
+                        self.client_send(h, peer, PacketKind::Ack, Body::None);
+                        self.client_send(h, peer, PacketKind::Rep, Body::Reply(reply));
+                    }
+                    OnReq::NakBusy => self.client_send(h, peer, PacketKind::Nak, Body::None),
+                    OnReq::Swallow => {
+                        let req = &mut self.requests[p.req.0 as usize];
+                        req.swallowed = req.swallowed.saturating_add(1);
+                        let mut r = self.blank(TraceKind::Swallow);
+                        r.host = Some(h);
+                        r.src_port = Some(p.src_port);
+                        r.dumper = self.dumper_of(p.req);
+                        self.record(r);
+                    }
+                }
+            }
+            (PacketKind::RepAck, _) => {
+                self.clients[hi].on_rep_ack(p.req);
+            }
+            // The data stream's SYN: the client's sendbackup is listening.
+            _ => {}
+        }
+    }
+
+    fn client_send(&mut self, h: HostId, to: Peer, kind: PacketKind, body: Body) {
+        self.send(Packet {
+            kind,
+            src: Node::Host(h),
+            src_port: Port(10080),
+            dst: Node::Server,
+            dst_port: to.port,
+            req: to.req,
+            body,
+        });
+    }
+
+    /// Sends a REP and arms its ACK wait (the caller has moved amandad to `Replying`).
+    fn client_reply(&mut self, h: HostId, to: Peer, reply: Reply) {
+        self.client_send(h, to, PacketKind::Rep, Body::Reply(reply));
+        let epoch = self.clients[usize::from(h.0)].epoch;
+        self.sim
+            .schedule_in(REP_ACK_WAIT, Event::RepTimer { host: h, epoch });
+    }
+
+    fn service_done(&mut self, h: HostId, epoch: u32) {
+        let c = &mut self.clients[usize::from(h.0)];
+        if c.epoch != epoch {
+            return;
+        }
+        let reply = match c.amandad {
+            super::client::Amandad::Serving {
+                service: Service::Sendsize,
+                ..
+            } => Reply::Estimates,
+            _ => Reply::Connect,
+        };
+        if let Some(peer) = c.on_service_done(reply) {
+            self.client_reply(h, peer, reply);
+        }
+    }
+
+    fn rep_timer(&mut self, h: HostId, epoch: u32) {
+        let c = &mut self.clients[usize::from(h.0)];
+        if c.epoch != epoch {
+            return;
+        }
+        if let Some((peer, reply)) = c.on_rep_timer() {
+            self.client_reply(h, peer, reply);
+        }
+    }
+
+    // ---- the server's requests ----------------------------------------------------------
+
+    fn server_receives(&mut self, p: Packet) {
+        let id = p.req;
+        let r = &mut self.requests[id.0 as usize];
+        if r.port != p.dst_port {
+            return;
+        }
+        match p.kind {
+            PacketKind::Ack => {
+                if let Some(wait) = r.on_ack() {
+                    let epoch = r.epoch;
+                    self.sim.schedule_in(wait, Event::ReqTimer { req: id, epoch });
+                }
+            }
+            PacketKind::Nak => {
+                if r.finish() {
+                    let msg = self.sc.server.profile.busy_text().to_string();
+                    self.request_failed(id, Cause::ClientBusy, msg);
+                }
+            }
+            PacketKind::Rep => {
+                if !r.finish() {
+                    return;
+                }
+                let (host, port) = (r.host, r.port);
+                self.send(Packet {
+                    kind: PacketKind::RepAck,
+                    src: Node::Server,
+                    src_port: port,
+                    dst: Node::Host(host),
+                    dst_port: Port(10080),
+                    req: id,
+                    body: Body::None,
+                });
+                match p.body {
+                    Body::Reply(Reply::NotSecure) => {
+                        let msg = format!(
+                            "[host {}: port {} not secure]",
+                            self.sc.hosts[usize::from(host.0)].name,
+                            port
+                        );
+                        self.request_failed(id, Cause::NotSecure, msg);
+                    }
+                    _ => self.request_answered(id),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn req_timer(&mut self, id: ReqId, epoch: u32) {
+        let now = self.sim.now();
+        let r = &mut self.requests[id.0 as usize];
+        if r.epoch != epoch {
+            return;
+        }
+        let expiry = r.on_timer(now);
+        if self.trace.is_some() {
+            let mut t = self.blank(TraceKind::Timeout);
+            t.host = Some(self.requests[id.0 as usize].host);
+            t.dumper = self.dumper_of(id);
+            t.note = Some(match expiry {
+                Expiry::Resend => "resend",
+                Expiry::NoAck => "no-ack",
+                Expiry::NoReply => "no-reply",
+            });
+            self.record(t);
+        }
+        match expiry {
+            Expiry::Resend => self.send_req(id),
+            Expiry::NoAck => {
+                let msg = self.sc.server.profile.no_ack_text().to_string();
+                let cause = self.requests[id.0 as usize].silence_cause();
+                self.request_failed(id, cause, msg);
+            }
+            Expiry::NoReply => {
+                let msg = self.sc.server.profile.no_reply_text().to_string();
+                let cause = self.requests[id.0 as usize].silence_cause();
+                self.request_failed(id, cause, msg);
+            }
+        }
+    }
+
+    fn request_failed(&mut self, id: ReqId, cause: Cause, msg: String) {
+        let r = &self.requests[id.0 as usize];
+        match r.owner {
+            Requester::Planner => {
+                self.host_estimate_ok[usize::from(r.host.0)] = false;
+                self.planner_answered();
+            }
+            Requester::Dumper(d) => {
+                let a = self.dumpers[usize::from(d.0)].busy.expect("dumper has an attempt");
+                let outcome = if cause == Cause::NotSecure {
+                    Outcome::Failed
+                } else {
+                    Outcome::TryAgain
+                };
+                self.end_attempt(a, outcome, cause, msg);
+            }
+        }
+    }
+
+    fn request_answered(&mut self, id: ReqId) {
+        let r = &self.requests[id.0 as usize];
+        match r.owner {
+            Requester::Planner => self.planner_answered(),
+            Requester::Dumper(d) => {
+                let a = self.dumpers[usize::from(d.0)].busy.expect("dumper has an attempt");
+                let host = r.host;
+                let port = r.port;
+                // CONNECT: the dumper opens its streams from the server to the client.
+                let syn = Packet {
+                    kind: PacketKind::Syn,
+                    src: Node::Server,
+                    src_port: Port(EPHEMERAL.low.0 + (a % 20000) as u16),
+                    dst: Node::Host(host),
+                    dst_port: Port(EPHEMERAL.low.0 + 20000 + (a % 8000) as u16),
+                    req: id,
+                    body: Body::None,
+                };
+                let _ = port;
+                let dropped_before = self.dropped;
+                self.send(syn);
+                if self.dropped > dropped_before {
+                    self.sim
+                        .schedule_in(TCP_CONNECT_TIMEOUT, Event::ConnectTimeout { attempt: a });
+                } else {
+                    let dle = self.attempts[a as usize].dle;
+                    let took = self.night.dles[dle.0 as usize].dump_time();
+                    self.sim
+                        .schedule_in(self.sc.latency + took, Event::DumpDone { attempt: a });
+                }
+            }
+        }
+    }
+
+    fn planner_answered(&mut self) {
+        self.planner_pending -= 1;
+        if self.planner_pending == 0 {
+            self.estimates_done();
+        }
+    }
+
+    // ---- the driver ---------------------------------------------------------------------
+
+    fn estimates_done(&mut self) {
+        let now = self.sim.now();
+        self.estimates_end = now;
+        if let Some((p, _)) = self.planner_port.take() {
+            // The planner exits once it has written the schedule.
+            self.ports.release(p);
+            self.planner_port = Some((p, self.planner_bind_kind(p)));
+            let mut r = self.blank(TraceKind::Release);
+            r.src_port = Some(p);
+            r.note = Some("planner");
+            self.record(r);
+        }
+        for (i, d) in self.sc.dles.iter().enumerate() {
+            if self.host_estimate_ok[usize::from(d.host.0)] {
+                self.driver.runq.push(DleId(i as u32));
+            } else {
+                let name = &self.sc.hosts[usize::from(d.host.0)].name;
+                let st = &mut self.dles[i];
+                st.fate = Some(DleFate::NotScheduled);
+                st.message = format!("[Estimate timeout from {name}]");
+                st.decided = now;
+            }
+        }
+        let r = self.blank(TraceKind::Schedule);
+        self.record(r);
+        self.dispatch();
+    }
+
+    fn planner_bind_kind(&self, p: Port) -> BindKind {
+        match self.sc.server.range {
+            Some(r) if r.contains(p) => BindKind::InRange,
+            _ if p.is_reserved() => BindKind::ReservedFallback,
+            _ => BindKind::Ephemeral,
+        }
+    }
+
+    fn dle_info(&self, d: DleId) -> DleInfo {
+        let sd = &self.sc.dles[d.0 as usize];
+        let nd = &self.night.dles[d.0 as usize];
+        DleInfo {
+            host: sd.host,
+            spindle: sd.spindle,
+            size_kb: nd.size_kb,
+            rate_kbs: nd.rate_kbs,
+        }
+    }
+
+    /// `start_some_dumps`: fill idle dumpers, lowest index first.
+    fn dispatch(&mut self) {
+        if self.asleep_until.is_some() || self.driver.runq.is_empty() {
+            return;
+        }
+        let now = self.sim.now();
+        for i in 0..self.dumpers.len() {
+            if self.dumpers[i].busy.is_some() {
+                continue;
+            }
+            let order = Order::for_dumper(&self.orders, i);
+            let pick = self.driver.pick(
+                now,
+                order,
+                |d| self.dle_info(d),
+                |h| self.sc.hosts[usize::from(h.0)].maxdumps,
+            );
+            match pick {
+                Pick::Take(pos) => {
+                    let dle = self.driver.runq[pos];
+                    let info = self.dle_info(dle);
+                    self.driver.start(pos, info, now);
+                    self.start_attempt(DumperId(i as u16), dle);
+                    if self.driver.runq.is_empty() {
+                        return;
+                    }
+                }
+                Pick::WaitUntil(t) => {
+                    if self.gap_wake.is_none_or(|w| t < w || w <= now) {
+                        self.gap_wake = Some(t);
+                        self.sim.schedule_at(t, Event::DriverWake);
+                    }
+                    return;
+                }
+                Pick::Blocked => return,
+            }
+        }
+    }
+
+    fn start_attempt(&mut self, d: DumperId, dle: DleId) {
+        let now = self.sim.now();
+        let a = self.attempts.len() as u32;
+        let port = self.dumpers[usize::from(d.0)]
+            .port
+            .expect("2.4 dumpers bind at start");
+        self.attempts.push(Attempt {
+            dle,
+            dumper: d,
+            port,
+            start: now,
+            end: now,
+            outcome: None,
+            cause: Cause::Ok,
+            message: String::new(),
+        });
+        let st = &mut self.dumpers[usize::from(d.0)];
+        st.busy = Some(a);
+        st.attempts += 1;
+        self.dles[dle.0 as usize].attempts += 1;
+        let mut r = self.blank(TraceKind::AttemptStart);
+        r.dumper = Some(d);
+        r.dle = Some(dle);
+        r.host = Some(self.sc.dles[dle.0 as usize].host);
+        r.src_port = Some(port);
+        self.record(r);
+        let host = self.sc.dles[dle.0 as usize].host;
+        let id = self.new_request(
+            Requester::Dumper(d),
+            host,
+            Service::Sendbackup,
+            port,
+            DUMPER_REP_WAIT,
+        );
+        self.attempt_req.push(id);
+    }
+
+    /// The dumper reports; the driver reads the result when it is awake.
+    fn end_attempt(&mut self, a: u32, outcome: Outcome, cause: Cause, message: String) {
+        let now = self.sim.now();
+        let at = &mut self.attempts[a as usize];
+        at.end = now;
+        at.outcome = Some(outcome);
+        at.cause = cause;
+        at.message = message;
+        let (dumper, dle, port) = (at.dumper, at.dle, at.port);
+        let mut r = self.blank(TraceKind::AttemptEnd);
+        r.dumper = Some(dumper);
+        r.dle = Some(dle);
+        r.host = Some(self.sc.dles[dle.0 as usize].host);
+        r.src_port = Some(port);
+        r.note = Some(match outcome {
+            Outcome::Done => "done",
+            Outcome::TryAgain => "try-again",
+            Outcome::Failed => "failed",
+        });
+        self.record(r);
+        self.results.push_back(a);
+        self.process_results();
+    }
+
+    /// Reads dumper results until one sends the driver to sleep, then fills idle dumpers.
+    fn process_results(&mut self) {
+        while self.asleep_until.is_none() {
+            let Some(a) = self.results.pop_front() else {
+                break;
+            };
+            let now = self.sim.now();
+            let at = &self.attempts[a as usize];
+            let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
+            let info = self.dle_info(dle);
+            self.driver.finish(info);
+            let ds = &mut self.dumpers[usize::from(dumper.0)];
+            ds.busy = None;
+            let di = dle.0 as usize;
+            if outcome == Outcome::Done {
+                self.dles[di].fate = Some(DleFate::Dumped);
+                self.dles[di].decided = now;
+                continue;
+            }
+            ds.failed_attempts += 1;
+            let retry = outcome == Outcome::TryAgain
+                && self.retries_used[di] < self.sc.server.profile.retries;
+            if retry {
+                self.retries_used[di] += 1;
+                self.driver.runq.push(dle);
+            } else {
+                let st = &mut self.dles[di];
+                st.fate = Some(DleFate::Failed);
+                st.decided = now;
+                st.message = if outcome == Outcome::TryAgain {
+                    let host = &self.sc.hosts[usize::from(info.host.0)].name;
+                    self.sc.server.profile.gave_up_text(host)
+                } else {
+                    self.attempts[a as usize].message.clone()
+                };
+            }
+            let sleep = self.sc.server.profile.failure_sleep;
+            if sleep > SimDuration::ZERO {
+                let until = now + sleep;
+                self.asleep_until = Some(until);
+                self.sim.schedule_at(until, Event::DriverWake);
+                let mut r = self.blank(TraceKind::DriverSleep);
+                r.dumper = Some(dumper);
+                self.record(r);
+            }
+        }
+        self.dispatch();
+    }
+
+    fn driver_wake(&mut self) {
+        let now = self.sim.now();
+        match self.asleep_until {
+            Some(t) if t <= now => {
+                self.asleep_until = None;
+                self.dispatch();
+                self.process_results();
+            }
+            Some(_) => {}
+            None => {
+                if self.gap_wake.is_some_and(|w| w <= now) {
+                    self.gap_wake = None;
+                }
+                self.dispatch();
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! One night's work drawn from the disklist: levels, sizes, rates, estimate times, port offsets.
+//!
+//! Every draw comes from its own stream (see [`crate::sim::rng`]) in a fixed order: DLEs in
+//! disklist order, dumpers in fork order. Each DLE always takes the same number of draws, so a
+//! remedy that changes `inparallel` or the firewall sees the very same night.
+
+use crate::scenario::Scenario;
+use crate::sim::SimDuration;
+use crate::sim::rng::{Purpose, stream};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+
+/// Stream of full-or-incremental choices and incremental fractions.
+pub const LEVELS: Purpose = Purpose(1);
+/// Stream of disk-rate factors.
+pub const RATES: Purpose = Purpose(2);
+/// Stream of estimate-duration factors.
+pub const ESTIMATES: Purpose = Purpose(3);
+/// Stream of the dumpers' `(pid + time)` offsets into the port range.
+pub const DUMPER_PORTS: Purpose = Purpose(4);
+/// Stream of the planner's offsets.
+pub const PLANNER_PORTS: Purpose = Purpose(5);
+/// Stream of offsets into the fallback ranges.
+pub const FALLBACK_PORTS: Purpose = Purpose(6);
+
+/// One DLE's work tonight.
+#[derive(Clone, Debug)]
+pub struct NightDle {
+    /// Dump level: 0 full, 1 incremental.
+    pub level: u8,
+    /// Size of tonight's dump, KB.
+    pub size_kb: f64,
+    /// Rate the client delivers it, KB/s.
+    pub rate_kbs: f64,
+    /// Time sendsize takes to estimate it.
+    pub estimate: SimDuration,
+}
+
+impl NightDle {
+    /// Time the dump takes at the client's rate.
+    pub fn dump_time(&self) -> SimDuration {
+        SimDuration::from_secs_f64(self.size_kb / self.rate_kbs)
+    }
+}
+
+/// Offsets a process feeds `bind_portrange`: into the range, then into 512-1023, then ephemeral.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PortDraws {
+    /// Offset into `udpportrange`.
+    pub range: u32,
+    /// Offset into 512-1023.
+    pub reserved: u32,
+    /// Offset into the kernel's ephemeral range.
+    pub ephemeral: u32,
+}
+
+/// Everything random about one night.
+#[derive(Clone, Debug)]
+pub struct Night {
+    /// Per DLE, in disklist order.
+    pub dles: Vec<NightDle>,
+    /// Per host: how long sendsize takes for all its disks.
+    pub host_estimate: Vec<SimDuration>,
+    /// Per dumper, in fork order.
+    pub dumper_ports: Vec<PortDraws>,
+    /// The planner's.
+    pub planner_ports: PortDraws,
+}
+
+/// A mean-one log-normal factor with spread `sigma`.
+fn factor(rng: &mut crate::sim::rng::Stream, sigma: f64) -> f64 {
+    let z: f64 = rng.sample(StandardNormal);
+    (sigma * z - sigma * sigma / 2.0).exp()
+}
+
+fn port_draws(rng: &mut crate::sim::rng::Stream, fallback: &mut crate::sim::rng::Stream) -> PortDraws {
+    PortDraws {
+        range: rng.random_range(0..65536),
+        reserved: fallback.random_range(0..65536),
+        ephemeral: fallback.random_range(0..65536),
+    }
+}
+
+impl Night {
+    /// Draws replication `rep` of the scenario's night.
+    pub fn draw(sc: &Scenario, rep: u64) -> Night {
+        let seed = sc.seed;
+        let w = &sc.workload;
+        let (mut lv, mut rt, mut es) = (
+            stream(seed, rep, LEVELS),
+            stream(seed, rep, RATES),
+            stream(seed, rep, ESTIMATES),
+        );
+        let dles: Vec<NightDle> = sc
+            .dles
+            .iter()
+            .map(|d| {
+                let full = lv.random_range(0..w.dumpcycle) == 0;
+                let frac = lv.random_range(w.incremental_fraction.0..=w.incremental_fraction.1);
+                let rate = d.rate_kbs * factor(&mut rt, w.jitter);
+                let est = d.estimate.as_secs_f64() * factor(&mut es, w.jitter);
+                NightDle {
+                    level: if full { 0 } else { 1 },
+                    size_kb: if full { d.full_kb } else { d.full_kb * frac },
+                    rate_kbs: rate,
+                    estimate: SimDuration::from_secs_f64(est),
+                }
+            })
+            .collect();
+        // sendsize estimates a host's disks `maxdumps` at a time; the REP waits for the last.
+        let host_estimate = sc
+            .hosts
+            .iter()
+            .map(|h| {
+                let mut lanes = vec![SimDuration::ZERO; h.maxdumps.max(1) as usize];
+                for i in h.dles.clone() {
+                    let lane = lanes.iter_mut().min().expect("at least one lane");
+                    *lane = *lane + dles[i].estimate;
+                }
+                lanes.into_iter().max().unwrap_or_default()
+            })
+            .collect();
+        let mut dp = stream(seed, rep, DUMPER_PORTS);
+        let mut fb = stream(seed, rep, FALLBACK_PORTS);
+        let dumper_ports = (0..sc.server.inparallel)
+            .map(|_| port_draws(&mut dp, &mut fb))
+            .collect();
+        let mut pp = stream(seed, rep, PLANNER_PORTS);
+        let mut pfb = pp.clone();
+        pfb.set_word_pos(1 << 40);
+        let planner_ports = port_draws(&mut pp, &mut pfb);
+        Night {
+            dles,
+            host_estimate,
+            dumper_ports,
+            planner_ports,
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! `portsim.run/1`: the machine-readable form of one run.
+//!
+//! Field order is fixed by the structs; lists are in dumper, attempt-start and disklist order.
+
+use crate::model::outcome::{Cause, DleFate, Outcome};
+use crate::model::ports::{BindKind, Port};
+use crate::model::site::RunResult;
+use crate::scenario::Scenario;
+use serde::Serialize;
+
+/// The schema name written at the top of every run report.
+pub const RUN_SCHEMA: &str = "portsim.run/1";
+
+/// A whole run, ready to print.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    /// Always [`RUN_SCHEMA`].
+    pub schema: &'static str,
+    /// portsim's version.
+    pub portsim: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Replication number (0 for `run`).
+    pub replication: u64,
+    /// Amanda version profile.
+    pub amanda: String,
+    /// The range, as "low-high", or null.
+    pub udpportrange: Option<String>,
+    /// Totals.
+    pub summary: Summary,
+    /// The planner's port, when modelled.
+    pub planner: Option<DumperRow>,
+    /// One row per dumper.
+    pub dumpers: Vec<DumperRow>,
+    /// One row per attempt, in start order.
+    pub attempts: Vec<AttemptRow>,
+    /// One row per DLE, in disklist order.
+    pub dles: Vec<DleRow>,
+}
+
+/// Totals of a run.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// DLEs in the disklist.
+    pub dles: usize,
+    /// Dumped tonight.
+    pub dumped: usize,
+    /// Not dumped tonight (failed, or never scheduled).
+    pub failed: usize,
+    /// Of the failed, those whose estimate failed.
+    pub not_scheduled: usize,
+    /// Dump attempts.
+    pub attempts: usize,
+    /// Attempts that did not end in DONE.
+    pub failed_attempts: usize,
+    /// Failed DLEs on firewalled hosts.
+    pub failed_firewalled: usize,
+    /// Seconds from amdump's start to the last DLE's fate.
+    pub window_s: f64,
+    /// Seconds of the estimate phase.
+    pub estimates_s: f64,
+    /// Packets the firewall dropped.
+    pub dropped_packets: u64,
+    /// Events simulated.
+    pub events: u64,
+}
+
+/// A dumper (or the planner) and its port.
+#[derive(Debug, Serialize)]
+pub struct DumperRow {
+    /// Index.
+    pub id: u16,
+    /// Bound port.
+    pub port: Option<Port>,
+    /// Whether the port is in `udpportrange`.
+    pub in_range: bool,
+    /// How it got the port.
+    pub bind: Option<BindKind>,
+    /// Attempts it ran.
+    pub attempts: u32,
+    /// Of which failed.
+    pub failed_attempts: u32,
+}
+
+/// One dump attempt.
+#[derive(Debug, Serialize)]
+pub struct AttemptRow {
+    /// Host name.
+    pub host: String,
+    /// Disk name.
+    pub disk: String,
+    /// Dumper index.
+    pub dumper: u16,
+    /// Dumper's port.
+    pub port: Port,
+    /// Whether the host sits behind the firewall.
+    pub firewalled: bool,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// DONE, TRY-AGAIN or FAILED.
+    pub outcome: Option<Outcome>,
+    /// Why.
+    pub cause: Cause,
+    /// Amanda's text.
+    pub message: String,
+}
+
+/// One DLE's night.
+#[derive(Debug, Serialize)]
+pub struct DleRow {
+    /// Host name.
+    pub host: String,
+    /// Disk name.
+    pub disk: String,
+    /// Whether the host sits behind the firewall.
+    pub firewalled: bool,
+    /// Dump level tonight.
+    pub level: u8,
+    /// Size tonight, MB.
+    pub size_mb: f64,
+    /// What became of it.
+    pub fate: Option<DleFate>,
+    /// Attempts.
+    pub attempts: u32,
+    /// Why it was not dumped.
+    pub message: String,
+}
+
+fn secs(t: crate::sim::SimTime) -> f64 {
+    // Milliseconds are plenty for people and keep the JSON short.
+    (t.0 / 1000) as f64 / 1000.0
+}
+
+impl RunReport {
+    /// Builds the report of `r`, replication `rep` of `sc`.
+    pub fn new(sc: &Scenario, r: &RunResult, rep: u64) -> RunReport {
+        let in_range = |p: Option<Port>| match (p, sc.server.range) {
+            (Some(p), Some(range)) => range.contains(p),
+            _ => false,
+        };
+        let dumpers = r
+            .dumpers
+            .iter()
+            .enumerate()
+            .map(|(i, d)| DumperRow {
+                id: i as u16,
+                port: d.port,
+                in_range: in_range(d.port),
+                bind: d.bind,
+                attempts: d.attempts,
+                failed_attempts: d.failed_attempts,
+            })
+            .collect();
+        let attempts: Vec<AttemptRow> = r
+            .attempts
+            .iter()
+            .map(|a| {
+                let dle = &sc.dles[a.dle.0 as usize];
+                AttemptRow {
+                    host: sc.hosts[usize::from(dle.host.0)].name.clone(),
+                    disk: dle.disk.clone(),
+                    dumper: a.dumper.0,
+                    port: a.port,
+                    firewalled: sc.firewalled(dle.host),
+                    start_s: secs(a.start),
+                    end_s: secs(a.end),
+                    outcome: a.outcome,
+                    cause: a.cause,
+                    message: a.message.clone(),
+                }
+            })
+            .collect();
+        let dles: Vec<DleRow> = r
+            .dles
+            .iter()
+            .enumerate()
+            .map(|(i, st)| {
+                let dle = &sc.dles[i];
+                let nd = &r.night.dles[i];
+                DleRow {
+                    host: sc.hosts[usize::from(dle.host.0)].name.clone(),
+                    disk: dle.disk.clone(),
+                    firewalled: sc.firewalled(dle.host),
+                    level: nd.level,
+                    size_mb: (nd.size_kb / 1024.0 * 10.0).round() / 10.0,
+                    fate: st.fate,
+                    attempts: st.attempts,
+                    message: st.message.clone(),
+                }
+            })
+            .collect();
+        let failed: Vec<&DleRow> = dles
+            .iter()
+            .filter(|d| d.fate != Some(DleFate::Dumped))
+            .collect();
+        let summary = Summary {
+            dles: dles.len(),
+            dumped: dles.len() - failed.len(),
+            failed: failed.len(),
+            not_scheduled: failed
+                .iter()
+                .filter(|d| d.fate == Some(DleFate::NotScheduled))
+                .count(),
+            attempts: attempts.len(),
+            failed_attempts: attempts
+                .iter()
+                .filter(|a| a.outcome != Some(Outcome::Done))
+                .count(),
+            failed_firewalled: failed.iter().filter(|d| d.firewalled).count(),
+            window_s: secs(r.window),
+            estimates_s: secs(r.estimates_end),
+            dropped_packets: r.dropped_packets,
+            events: r.events,
+        };
+        RunReport {
+            schema: RUN_SCHEMA,
+            portsim: env!("CARGO_PKG_VERSION"),
+            scenario: sc.name.clone(),
+            seed: sc.seed,
+            replication: rep,
+            amanda: sc.file.server.version.clone(),
+            udpportrange: sc.server.range.map(|r| r.to_string()),
+            summary,
+            planner: r.planner_port.map(|(p, kind)| DumperRow {
+                id: 0,
+                port: Some(p),
+                in_range: in_range(Some(p)),
+                bind: Some(kind),
+                attempts: 0,
+                failed_attempts: 0,
+            }),
+            dumpers,
+            attempts,
+            dles,
+        }
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
+        s.push('\n');
+        s
+    }
+}

@@ -1,0 +1,115 @@
+//! The run report for people: dumpers and their ports, the failed dumps, a summary.
+
+use super::json::RunReport;
+use crate::model::outcome::Outcome;
+use crate::sim::{SimDuration, SimTime};
+use std::fmt::Write;
+
+fn clock(s: f64) -> String {
+    (SimTime::ZERO + SimDuration::from_secs_f64(s)).to_string()
+}
+
+/// Renders a run report as aligned text.
+pub fn render(r: &RunReport) -> String {
+    let mut o = String::new();
+    let range = r.udpportrange.as_deref().unwrap_or("none");
+    let _ = writeln!(
+        o,
+        "portsim {}: scenario {}, seed {}, replication {}",
+        r.portsim, r.scenario, r.seed, r.replication
+    );
+    let _ = writeln!(
+        o,
+        "Amanda {}, udpportrange {}, inparallel {}",
+        r.amanda,
+        range,
+        r.dumpers.len()
+    );
+    if let Some(p) = &r.planner {
+        let _ = writeln!(
+            o,
+            "planner port {} ({})",
+            p.port.map_or("-".into(), |p| p.to_string()),
+            if p.in_range { "in range" } else { "OUTSIDE the range" }
+        );
+    }
+    let _ = writeln!(o, "\nDumpers");
+    let _ = writeln!(o, "  {:<9} {:>5}  {:<9} {:>8} {:>7}", "dumper", "port", "in range", "attempts", "failed");
+    for d in &r.dumpers {
+        let _ = writeln!(
+            o,
+            "  {:<9} {:>5}  {:<9} {:>8} {:>7}",
+            format!("dumper{}", d.id),
+            d.port.map_or("-".into(), |p| p.to_string()),
+            if d.in_range { "yes" } else { "NO" },
+            d.attempts,
+            d.failed_attempts
+        );
+    }
+    let failed: Vec<_> = r
+        .attempts
+        .iter()
+        .filter(|a| a.outcome != Some(Outcome::Done))
+        .collect();
+    let _ = writeln!(o, "\nFailed attempts ({})", failed.len());
+    if failed.is_empty() {
+        let _ = writeln!(o, "  none");
+    } else {
+        let hw = failed.iter().map(|a| a.host.len() + a.disk.len() + 1).max().unwrap_or(4).max(9);
+        let _ = writeln!(
+            o,
+            "  {:<12} {:<hw$} {:<9} {:>5}  {:<10} {:<14} message",
+            "start", "host:disk", "dumper", "port", "result", "cause (model)"
+        );
+        for a in failed {
+            let cause = serde_json::to_value(a.cause).expect("cause serialises");
+            let _ = writeln!(
+                o,
+                "  {:<12} {:<hw$} {:<9} {:>5}  {:<10} {:<14} {}",
+                clock(a.start_s),
+                format!("{}:{}", a.host, a.disk),
+                format!("dumper{}", a.dumper),
+                a.port,
+                match a.outcome {
+                    Some(Outcome::Failed) => "FAILED",
+                    _ => "TRY-AGAIN",
+                },
+                cause.as_str().unwrap_or("?"),
+                a.message
+            );
+        }
+    }
+    let lost: Vec<_> = r
+        .dles
+        .iter()
+        .filter(|d| d.fate != Some(crate::model::outcome::DleFate::Dumped))
+        .collect();
+    if !lost.is_empty() {
+        let _ = writeln!(o, "\nDLEs not dumped ({})", lost.len());
+        for d in lost {
+            let _ = writeln!(
+                o,
+                "  {}:{} ({}) {}",
+                d.host,
+                d.disk,
+                if d.firewalled { "firewalled" } else { "not firewalled" },
+                d.message
+            );
+        }
+    }
+    let s = &r.summary;
+    let _ = writeln!(o, "\nSummary");
+    let _ = writeln!(
+        o,
+        "  DLEs {}, dumped {}, failed {} ({} firewalled), attempts {}, failed attempts {}",
+        s.dles, s.dumped, s.failed, s.failed_firewalled, s.attempts, s.failed_attempts
+    );
+    let _ = writeln!(
+        o,
+        "  estimates {}, backup window {}, packets dropped by the firewall {}",
+        clock(s.estimates_s),
+        clock(s.window_s),
+        s.dropped_packets
+    );
+    o
+}

@@ -1,0 +1,121 @@
+//! Scenarios: the file format ([`schema`]), loading and validation ([`load`]), the built-in
+//! incident ([`builtin`]) and the validated, typed form the model runs on ([`Scenario`]).
+
+pub mod builtin;
+pub mod load;
+pub mod schema;
+
+pub use load::{InputError, Source, load};
+pub use schema::PlannerBinding;
+
+use crate::model::driver::Order;
+use crate::model::firewall::Firewall;
+use crate::model::ports::{Port, PortRange};
+use crate::model::version::Profile;
+use crate::model::{HostId, ZoneId};
+use crate::sim::SimDuration;
+use std::ops::Range;
+
+/// A validated scenario, in the model's units.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (file stem or `name`).
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// The server.
+    pub server: Server,
+    /// How nights are drawn.
+    pub workload: Workload,
+    /// One-way packet latency.
+    pub latency: SimDuration,
+    /// Zone names, by [`ZoneId`].
+    pub zones: Vec<String>,
+    /// The filter between zones.
+    pub firewall: Firewall,
+    /// Client hosts, by [`HostId`].
+    pub hosts: Vec<Host>,
+    /// DLEs, by [`crate::model::DleId`]: hosts in order, their disks in order.
+    pub dles: Vec<Dle>,
+    /// The file as loaded (after `--set`), for transforms and echoes.
+    pub file: schema::ScenarioFile,
+}
+
+/// The server, validated.
+#[derive(Clone, Debug)]
+pub struct Server {
+    /// Version profile.
+    pub profile: Profile,
+    /// Its zone.
+    pub zone: ZoneId,
+    /// Dumpers.
+    pub inparallel: u16,
+    /// `udpportrange`, if built with one.
+    pub range: Option<PortRange>,
+    /// Per-dumper `dumporder`.
+    pub dumporder: Vec<Order>,
+    /// `netusage`, KB/s.
+    pub netusage_kbs: f64,
+    /// amcheck's reply wait.
+    pub ctimeout: SimDuration,
+    /// Estimate reply wait per line.
+    pub etimeout: SimDuration,
+    /// Idle data limit.
+    pub dtimeout: SimDuration,
+    /// Ports other processes hold.
+    pub ports_in_use: Vec<Port>,
+    /// When the planner binds.
+    pub planner: PlannerBinding,
+}
+
+/// Workload parameters, validated.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// `dumpcycle`, nights.
+    pub dumpcycle: u32,
+    /// Incremental size fraction bounds.
+    pub incremental_fraction: (f64, f64),
+    /// Log-normal sigma of rates and estimate times.
+    pub jitter: f64,
+    /// sendbackup's time from ACK to CONNECT.
+    pub sendbackup_startup: SimDuration,
+}
+
+/// A client host.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// Name.
+    pub name: String,
+    /// Zone.
+    pub zone: ZoneId,
+    /// `maxdumps`.
+    pub maxdumps: u32,
+    /// Its DLEs, as indices into [`Scenario::dles`].
+    pub dles: Range<usize>,
+}
+
+/// A disklist entry.
+#[derive(Clone, Debug)]
+pub struct Dle {
+    /// Its host.
+    pub host: HostId,
+    /// Disk name.
+    pub disk: String,
+    /// Full dump size, KB.
+    pub full_kb: f64,
+    /// Client rate, KB/s.
+    pub rate_kbs: f64,
+    /// Estimate time.
+    pub estimate: SimDuration,
+    /// Spindle, -1 for none.
+    pub spindle: i32,
+}
+
+impl Scenario {
+    /// Whether packets between the server and `h` cross the firewall.
+    pub fn firewalled(&self, h: HostId) -> bool {
+        self.hosts[usize::from(h.0)].zone != self.server.zone
+    }
+}

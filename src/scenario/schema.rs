@@ -1,0 +1,309 @@
+//! The scenario file as written by people: serde types with Amanda's names and units.
+//!
+//! Everything here is raw input; [`super::load`] validates it into a [`super::Scenario`].
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name, used for report folders.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the scenario shows, for people.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Master seed of every random stream.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The Amanda server.
+    pub server: ServerFile,
+    /// How a night's work is drawn from the disklist.
+    #[serde(default)]
+    pub workload: WorkloadFile,
+    /// Packet latency between machines.
+    #[serde(default)]
+    pub network: NetworkFile,
+    /// Zones the hosts live in; the server's zone is one of them.
+    pub zones: Vec<String>,
+    /// The packet filter between zones.
+    pub firewall: FirewallFile,
+    /// Client hosts with their disklist entries.
+    pub hosts: Vec<HostFile>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// The Amanda server's settings (`amanda.conf` and build options).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerFile {
+    /// Amanda version profile, e.g. "2.4".
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// Zone the server sits in.
+    #[serde(default = "default_server_zone")]
+    pub zone: String,
+    /// Number of dumper processes (`inparallel`).
+    #[serde(default = "default_inparallel")]
+    pub inparallel: u32,
+    /// `--with-udpportrange=LOW,HIGH`; absent when Amanda was built without it.
+    #[serde(default)]
+    pub udpportrange: Option<[u32; 2]>,
+    /// One letter per dumper: t/T time, s/S size, b/B bandwidth (lower case: smallest first).
+    #[serde(default = "default_dumporder")]
+    pub dumporder: String,
+    /// Bandwidth the driver may plan on, in KB/s (`netusage`).
+    #[serde(default = "default_netusage")]
+    pub netusage: f64,
+    /// amcheck's reply wait, seconds.
+    #[serde(default = "default_ctimeout")]
+    pub ctimeout: f64,
+    /// Estimate reply wait per estimate line, seconds.
+    #[serde(default = "default_etimeout")]
+    pub etimeout: f64,
+    /// Idle data-stream limit of a dump, seconds.
+    #[serde(default = "default_dtimeout")]
+    pub dtimeout: f64,
+    /// UDP ports on the server held by other processes.
+    #[serde(default)]
+    pub ports_in_use: Vec<PortUseFile>,
+    /// When the planner binds its socket relative to the dumpers.
+    #[serde(default)]
+    pub planner: PlannerBinding,
+}
+
+fn default_version() -> String {
+    "2.4".into()
+}
+fn default_server_zone() -> String {
+    "LAN".into()
+}
+fn default_inparallel() -> u32 {
+    10
+}
+fn default_dumporder() -> String {
+    "ttt".into()
+}
+fn default_netusage() -> f64 {
+    300.0
+}
+fn default_ctimeout() -> f64 {
+    30.0
+}
+fn default_etimeout() -> f64 {
+    300.0
+}
+fn default_dtimeout() -> f64 {
+    1800.0
+}
+
+/// A server UDP port held by another process.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortUseFile {
+    /// The port.
+    pub port: u32,
+    /// Who holds it, for reports.
+    #[serde(default)]
+    pub by: String,
+}
+
+/// When the planner binds its UDP socket (MODEL.md section 2: a race in 2.4's `amdump`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlannerBinding {
+    /// Binds first: it holds one range port while the dumpers bind, and estimates cross the firewall.
+    #[default]
+    BeforeDumpers,
+    /// Binds after all dumpers: with a full range its port is a fallback one.
+    AfterDumpers,
+    /// The estimate phase lasts as long as the slowest host's estimates, with no packets: the
+    /// planner's replies are taken to get through, as the incident site observed.
+    Unmodelled,
+}
+
+/// How one night's dumps are drawn from the disklist.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadFile {
+    /// Nights between full dumps of a DLE (`dumpcycle`): a DLE is full with chance 1/dumpcycle.
+    #[serde(default = "default_dumpcycle")]
+    pub dumpcycle: u32,
+    /// An incremental's size as a fraction of the full size, drawn uniformly in [low, high].
+    #[serde(default = "default_incremental")]
+    pub incremental_fraction: [f64; 2],
+    /// Relative spread of disk rates and estimate durations (log-normal sigma).
+    #[serde(default = "default_jitter")]
+    pub jitter: f64,
+    /// Seconds from a dump request's ACK until sendbackup replies with CONNECT.
+    #[serde(default = "default_startup")]
+    pub sendbackup_startup_s: f64,
+}
+
+fn default_dumpcycle() -> u32 {
+    7
+}
+fn default_incremental() -> [f64; 2] {
+    [0.01, 0.05]
+}
+fn default_jitter() -> f64 {
+    0.2
+}
+fn default_startup() -> f64 {
+    1.0
+}
+
+impl Default for WorkloadFile {
+    fn default() -> Self {
+        WorkloadFile {
+            dumpcycle: default_dumpcycle(),
+            incremental_fraction: default_incremental(),
+            jitter: default_jitter(),
+            sendbackup_startup_s: default_startup(),
+        }
+    }
+}
+
+/// Network settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    /// One-way packet latency, milliseconds.
+    #[serde(default = "default_latency")]
+    pub latency_ms: f64,
+}
+
+fn default_latency() -> f64 {
+    0.5
+}
+
+impl Default for NetworkFile {
+    fn default() -> Self {
+        NetworkFile {
+            latency_ms: default_latency(),
+        }
+    }
+}
+
+/// A stateless packet filter: ordered rules, first match wins, then the default.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallFile {
+    /// What happens to a packet no rule matches.
+    #[serde(default = "default_policy")]
+    pub default: ActionFile,
+    /// The rules, in the order they are tried.
+    #[serde(default)]
+    pub rules: Vec<RuleFile>,
+}
+
+fn default_policy() -> ActionFile {
+    ActionFile::Drop
+}
+
+/// A rule's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionFile {
+    /// Let the packet through.
+    Accept,
+    /// Discard it silently.
+    Drop,
+    /// Discard it with an ICMP error (Amanda's unconnected UDP sockets never see it).
+    Reject,
+}
+
+/// A transport protocol a rule applies to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProtoFile {
+    /// UDP and TCP.
+    #[default]
+    Any,
+    /// UDP only.
+    Udp,
+    /// TCP only.
+    Tcp,
+}
+
+/// One port, or an inclusive range `[low, high]`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum PortsFile {
+    /// A single port.
+    One(u32),
+    /// An inclusive range.
+    Range([u32; 2]),
+}
+
+/// One firewall rule.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Name shown in verdicts and traces.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What a matching packet gets.
+    pub action: ActionFile,
+    /// Protocol matched.
+    #[serde(default)]
+    pub proto: ProtoFile,
+    /// Source: a zone, a host name, "server" or "any".
+    pub from: String,
+    /// Destination: a zone, a host name, "server" or "any".
+    pub to: String,
+    /// Source ports matched (absent: any).
+    #[serde(default)]
+    pub src_ports: Option<PortsFile>,
+    /// Destination ports matched (absent: any).
+    #[serde(default)]
+    pub dst_ports: Option<PortsFile>,
+}
+
+/// A client host and its disklist entries.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostFile {
+    /// Host name.
+    pub name: String,
+    /// Zone it sits in.
+    pub zone: String,
+    /// Dumps allowed at once on this host (`maxdumps`).
+    #[serde(default = "default_maxdumps")]
+    pub maxdumps: u32,
+    /// Its DLEs.
+    pub disks: Vec<DiskFile>,
+}
+
+fn default_maxdumps() -> u32 {
+    1
+}
+
+/// One disklist entry.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskFile {
+    /// Disk or directory name.
+    pub name: String,
+    /// Size of a full (level 0) dump, GB.
+    pub full_gb: f64,
+    /// Rate the client reads and sends it, MB/s.
+    pub rate_mb_s: f64,
+    /// Time sendsize needs to estimate it, seconds.
+    #[serde(default = "default_estimate")]
+    pub estimate_s: f64,
+    /// Disks of a host with the same spindle number are never dumped at once; -1: no constraint.
+    #[serde(default = "default_spindle")]
+    pub spindle: i32,
+}
+
+fn default_estimate() -> f64 {
+    10.0
+}
+fn default_spindle() -> i32 {
+    -1
+}
