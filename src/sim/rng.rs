@@ -36,7 +36,8 @@ mod tests {
         assert_eq!(got, GOLDEN.to_vec());
     }
 
-    const GOLDEN: [u64; 3] = [0, 0, 0];
+    // Recorded from rand_chacha 0.10 on x86_64; ChaCha8 output is specified to be portable.
+    const GOLDEN: [u64; 3] = [13222472167927179408, 3078952320862533021, 8898984633443201687];
 
     #[test]
     fn purposes_and_replications_are_independent() {
