@@ -8,6 +8,7 @@
 
 use super::ports::Port;
 use super::protocol::{ReqId, Service};
+use super::version::BusyPolicy;
 use crate::sim::SimDuration;
 
 /// Wait for the server's ACK of a REP.
@@ -71,6 +72,8 @@ pub enum OnReq {
     ReAckAndReply(Reply),
     /// Busy with another peer: NAK.
     NakBusy,
+    /// Busy with another peer: ACK, but no REP until amandad exits (3.5.1).
+    AckOnly,
     /// Waiting for another peer's ACK: nothing at all.
     Swallow,
 }
@@ -94,8 +97,8 @@ impl Default for Client {
 }
 
 impl Client {
-    /// A REQ for `service` arrives from `peer`.
-    pub fn on_req(&mut self, peer: Peer, service: Service) -> OnReq {
+    /// A REQ for `service` arrives from `peer`; `busy` is the version's answer to a second peer.
+    pub fn on_req(&mut self, peer: Peer, service: Service, busy: BusyPolicy) -> OnReq {
         match self.amandad {
             Amandad::Idle => {
                 self.epoch += 1;
@@ -112,7 +115,10 @@ impl Client {
                 }
             }
             Amandad::Serving { peer: p, .. } if p == peer => OnReq::ReAck,
-            Amandad::Serving { .. } => OnReq::NakBusy,
+            Amandad::Serving { .. } => match busy {
+                BusyPolicy::Nak => OnReq::NakBusy,
+                BusyPolicy::AckWithoutReply => OnReq::AckOnly,
+            },
             Amandad::Replying { peer: p, reply, .. } if p == peer => OnReq::ReAckAndReply(reply),
             Amandad::Replying { .. } => OnReq::Swallow,
         }
@@ -178,13 +184,17 @@ mod tests {
     fn one_at_a_time() {
         let mut c = Client::default();
         let a = peer(850, 1);
-        assert_eq!(c.on_req(a, Service::Sendbackup), OnReq::Start(Service::Sendbackup));
-        assert_eq!(c.on_req(a, Service::Sendbackup), OnReq::ReAck);
-        assert_eq!(c.on_req(peer(851, 2), Service::Sendbackup), OnReq::NakBusy);
-        assert_eq!(c.on_service_done(Reply::Connect), Some(a));
-        assert_eq!(c.on_req(peer(851, 2), Service::Sendbackup), OnReq::Swallow);
+        assert_eq!(c.on_req(a, Service::Sendbackup, BusyPolicy::Nak), OnReq::Start(Service::Sendbackup, BusyPolicy::Nak));
+        assert_eq!(c.on_req(a, Service::Sendbackup, BusyPolicy::Nak), OnReq::ReAck);
+        assert_eq!(c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak), OnReq::NakBusy);
         assert_eq!(
-            c.on_req(a, Service::Sendbackup),
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::AckWithoutReply),
+            OnReq::AckOnly
+        );
+        assert_eq!(c.on_service_done(Reply::Connect), Some(a));
+        assert_eq!(c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak), OnReq::Swallow);
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
             OnReq::ReAckAndReply(Reply::Connect)
         );
         assert!(c.on_rep_ack(ReqId(1)));
@@ -194,13 +204,13 @@ mod tests {
     #[test]
     fn unreserved_port_is_refused() {
         let mut c = Client::default();
-        assert_eq!(c.on_req(peer(40000, 1), Service::Sendbackup), OnReq::Refuse);
+        assert_eq!(c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak), OnReq::Refuse);
     }
 
     #[test]
     fn a_lost_rep_is_resent_five_times() {
         let mut c = Client::default();
-        c.on_req(peer(700, 1), Service::Sendbackup);
+        c.on_req(peer(700, 1), Service::Sendbackup, BusyPolicy::Nak);
         c.on_service_done(Reply::Connect);
         for _ in 0..REP_RESENDS {
             assert!(c.on_rep_timer().is_some());

@@ -130,6 +130,18 @@ impl Request {
         Some(self.rep_wait)
     }
 
+    /// A partial reply arrived: it proves the REQ got through and restarts the REP wait.
+    pub fn on_partial(&mut self) -> Option<SimDuration> {
+        match self.phase {
+            Phase::AwaitAck => self.on_ack(),
+            Phase::AwaitRep => {
+                self.epoch += 1;
+                Some(self.rep_wait)
+            }
+            Phase::Done => None,
+        }
+    }
+
     /// The current timer expired.
     pub fn on_timer(&mut self, now: SimTime) -> Expiry {
         let past_limit = now.since(self.started) >= HARD_LIMIT;

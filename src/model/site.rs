@@ -37,6 +37,8 @@ pub enum PacketKind {
     Nak,
     /// The client's reply.
     Rep,
+    /// A partial reply: one disk's estimate (2.5.1+), not acknowledged.
+    Prep,
     /// The server's acknowledgement of a REP.
     RepAck,
     /// A TCP connection attempt from the server to a client's data port.
@@ -115,6 +117,20 @@ pub enum Event {
     },
     /// The driver wakes from its failure sleep or a host gap ends.
     DriverWake,
+    /// A dumper with no port scans the range again (2.5.2+).
+    PortRescan {
+        /// The attempt that waits.
+        attempt: u32,
+        /// Rescans so far, this one included.
+        rescans: u32,
+    },
+    /// One disk's estimate is done: sendsize sends a partial reply (2.5.1+).
+    PartialEstimate {
+        /// The client.
+        host: HostId,
+        /// Its session.
+        epoch: u32,
+    },
 }
 
 /// What a trace line records.
@@ -141,6 +157,8 @@ pub enum TraceKind {
     AttemptEnd,
     /// The driver fell asleep after a failure.
     DriverSleep,
+    /// A dumper found no free range port and will scan again.
+    PortWait,
 }
 
 /// One line of `--trace`.
@@ -177,8 +195,10 @@ pub struct Attempt {
     pub dle: DleId,
     /// The dumper that ran it.
     pub dumper: DumperId,
-    /// The dumper's port.
-    pub port: Port,
+    /// The dumper's port (None if it never got one).
+    pub port: Option<Port>,
+    /// How long it waited for a range port (2.5.2+).
+    pub port_wait: SimDuration,
     /// When the driver started it.
     pub start: SimTime,
     /// When the dumper reported.
@@ -263,7 +283,6 @@ struct Site<'a> {
     gap_wake: Option<SimTime>,
     retries_used: Vec<u32>,
     attempts: Vec<Attempt>,
-    attempt_req: Vec<ReqId>,
     dles: Vec<DleState>,
     estimates_end: SimTime,
     dropped: u64,
@@ -304,7 +323,6 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         gap_wake: None,
         retries_used: vec![0; sc.dles.len()],
         attempts: Vec::with_capacity(sc.dles.len() * 2),
-        attempt_req: Vec::with_capacity(sc.dles.len() * 2),
         dles: vec![
             DleState {
                 fate: None,
@@ -361,6 +379,8 @@ impl Site<'_> {
                 self.end_attempt(attempt, Outcome::TryAgain, Cause::DataConnect, msg)
             }
             Event::DriverWake => self.driver_wake(),
+            Event::PortRescan { attempt, rescans } => self.port_rescan(attempt, rescans),
+            Event::PartialEstimate { host, epoch } => self.partial_estimate(host, epoch),
         }
     }
 
@@ -388,15 +408,19 @@ impl Site<'_> {
 
     // ---- ports -------------------------------------------------------------------------
 
-    /// `dgram_bind`: the range, then the version's answer to a full range.
-    fn dgram_bind(&mut self, draws: PortDraws) -> (Port, BindKind) {
-        if let Some(r) = self.sc.server.range
-            && let Some(p) = self.ports.bind_portrange(r, draws.range, |_| true)
+    /// `dgram_bind`: the range, then the version's answer to a full range (`None`: rescan later).
+    fn dgram_bind(&mut self, draws: PortDraws) -> Option<(Port, BindKind)> {
+        let server = &self.sc.server;
+        if let Some(r) = server.range
+            && let Some(p) = self
+                .ports
+                .bind_portrange(r, draws.range, |p| server.port_usable(p))
         {
-            return (p, BindKind::InRange);
+            return Some((p, BindKind::InRange));
         }
-        match self.sc.server.profile.exhausted {
-            Exhausted::Fallback => {
+        match server.profile.exhausted {
+            Exhausted::Rescan { .. } if server.range.is_some() => None,
+            Exhausted::Fallback | Exhausted::Rescan { .. } => Some({
                 if let Some(p) = self
                     .ports
                     .bind_portrange(RESERVED_FALLBACK, draws.reserved, |_| true)
@@ -409,12 +433,15 @@ impl Site<'_> {
                         .expect("28k ephemeral ports cannot all be bound by 64 processes");
                     (p, BindKind::Ephemeral)
                 }
-            }
+            }),
         }
     }
 
-    fn bind_dumper(&mut self, d: DumperId) {
-        let (p, kind) = self.dgram_bind(self.night.dumper_ports[usize::from(d.0)]);
+    /// Binds dumper `d`'s port; false when the range is full and the version does not fall back.
+    fn bind_dumper(&mut self, d: DumperId) -> bool {
+        let Some((p, kind)) = self.dgram_bind(self.night.dumper_ports[usize::from(d.0)]) else {
+            return false;
+        };
         let st = &mut self.dumpers[usize::from(d.0)];
         st.port = Some(p);
         st.bind = Some(kind);
@@ -422,10 +449,13 @@ impl Site<'_> {
         r.dumper = Some(d);
         r.src_port = Some(p);
         self.record(r);
+        true
     }
 
     fn bind_planner(&mut self) {
-        let (p, kind) = self.dgram_bind(self.night.planner_ports);
+        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports) else {
+            return;
+        };
         self.planner_port = Some((p, kind));
         let mut r = self.blank(TraceKind::Bind);
         r.src_port = Some(p);
@@ -445,6 +475,7 @@ impl Site<'_> {
         }
         if self.sc.server.profile.eager_bind {
             for i in 0..self.dumpers.len() {
+                // A 2.4 dumper always gets a port: its version falls back.
                 self.bind_dumper(DumperId(i as u16));
             }
         }
@@ -461,7 +492,12 @@ impl Site<'_> {
                 if planner == PlannerBinding::AfterDumpers {
                     self.bind_planner();
                 }
-                let (port, _) = self.planner_port.expect("planner bound above");
+                let Some((port, _)) = self.planner_port else {
+                    // No range port for the planner (2.5.2+ with a full range): no estimates.
+                    self.host_estimate_ok.fill(false);
+                    self.sim.schedule_in(SimDuration::ZERO, Event::EstimatesDone);
+                    return;
+                };
                 for h in 0..self.sc.hosts.len() {
                     let host = HostId(h as u16);
                     let lines = self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
@@ -597,17 +633,29 @@ impl Site<'_> {
         };
         match (p.kind, p.body) {
             (PacketKind::Req, Body::Service(service)) => {
-                match self.clients[hi].on_req(peer, service) {
+                match self.clients[hi].on_req(peer, service, self.sc.server.profile.busy) {
                     OnReq::Start(s) => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         let epoch = self.clients[hi].epoch;
                         let took = match s {
                             Service::Sendbackup => self.sc.workload.sendbackup_startup,
-                            Service::Sendsize => self.night.host_estimate[hi],
+                            Service::Sendsize => {
+                                if self.sc.server.profile.partial_estimates {
+                                    let parts = &self.night.host_partials[hi];
+                                    for &t in &parts[..parts.len().saturating_sub(1)] {
+                                        self.sim.schedule_in(
+                                            t,
+                                            Event::PartialEstimate { host: h, epoch },
+                                        );
+                                    }
+                                }
+                                self.night.host_estimate[hi]
+                            }
                         };
                         self.sim
                             .schedule_in(took, Event::ServiceDone { host: h, epoch });
                     }
+                    OnReq::AckOnly => self.client_send(h, peer, PacketKind::Ack, Body::None),
                     OnReq::Refuse => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         self.client_reply(h, peer, Reply::NotSecure);
@@ -674,6 +722,16 @@ impl Site<'_> {
         }
     }
 
+    fn partial_estimate(&mut self, h: HostId, epoch: u32) {
+        let c = &self.clients[usize::from(h.0)];
+        if c.epoch != epoch {
+            return;
+        }
+        if let super::client::Amandad::Serving { peer, .. } = c.amandad {
+            self.client_send(h, peer, PacketKind::Prep, Body::None);
+        }
+    }
+
     fn rep_timer(&mut self, h: HostId, epoch: u32) {
         let c = &mut self.clients[usize::from(h.0)];
         if c.epoch != epoch {
@@ -695,6 +753,12 @@ impl Site<'_> {
         match p.kind {
             PacketKind::Ack => {
                 if let Some(wait) = r.on_ack() {
+                    let epoch = r.epoch;
+                    self.sim.schedule_in(wait, Event::ReqTimer { req: id, epoch });
+                }
+            }
+            PacketKind::Prep => {
+                if let Some(wait) = r.on_partial() {
                     let epoch = r.epoch;
                     self.sim.schedule_in(wait, Event::ReqTimer { req: id, epoch });
                 }
@@ -919,13 +983,12 @@ impl Site<'_> {
     fn start_attempt(&mut self, d: DumperId, dle: DleId) {
         let now = self.sim.now();
         let a = self.attempts.len() as u32;
-        let port = self.dumpers[usize::from(d.0)]
-            .port
-            .expect("2.4 dumpers bind at start");
+        let port = self.dumpers[usize::from(d.0)].port;
         self.attempts.push(Attempt {
             dle,
             dumper: d,
             port,
+            port_wait: SimDuration::ZERO,
             start: now,
             end: now,
             outcome: None,
@@ -940,17 +1003,66 @@ impl Site<'_> {
         r.dumper = Some(d);
         r.dle = Some(dle);
         r.host = Some(self.sc.dles[dle.0 as usize].host);
-        r.src_port = Some(port);
+        r.src_port = port;
         self.record(r);
+        if port.is_some() || self.bind_dumper(d) {
+            self.send_dump_request(a);
+        } else {
+            self.port_rescan_later(a, 0);
+        }
+    }
+
+    /// The dumper holds a port: its REQ for sendbackup goes out.
+    fn send_dump_request(&mut self, a: u32) {
+        let at = &mut self.attempts[a as usize];
+        let port = self.dumpers[usize::from(at.dumper.0)]
+            .port
+            .expect("bound before the request");
+        at.port = Some(port);
+        let (d, dle) = (at.dumper, at.dle);
         let host = self.sc.dles[dle.0 as usize].host;
-        let id = self.new_request(
+        self.new_request(
             Requester::Dumper(d),
             host,
             Service::Sendbackup,
             port,
             DUMPER_REP_WAIT,
         );
-        self.attempt_req.push(id);
+    }
+
+    /// 2.5.2+: no range port is free; sleep and scan again, holding the DLE.
+    fn port_rescan_later(&mut self, a: u32, rescans: u32) {
+        let Exhausted::Rescan { interval, .. } = self.sc.server.profile.exhausted else {
+            unreachable!("only a rescanning version leaves a dumper without a port");
+        };
+        let mut r = self.blank(TraceKind::PortWait);
+        r.dumper = Some(self.attempts[a as usize].dumper);
+        self.record(r);
+        self.sim
+            .schedule_in(interval, Event::PortRescan { attempt: a, rescans: rescans + 1 });
+    }
+
+    fn port_rescan(&mut self, a: u32, rescans: u32) {
+        let Exhausted::Rescan { limit, .. } = self.sc.server.profile.exhausted else {
+            unreachable!("only a rescanning version leaves a dumper without a port");
+        };
+        let now = self.sim.now();
+        let at = &mut self.attempts[a as usize];
+        at.port_wait = now.since(at.start);
+        let d = at.dumper;
+        if self.bind_dumper(d) {
+            self.send_dump_request(a);
+        } else if rescans >= limit {
+            let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
+            let msg = self
+                .sc
+                .server
+                .profile
+                .no_port_text(&self.sc.hosts[usize::from(host.0)].name);
+            self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+        } else {
+            self.port_rescan_later(a, rescans);
+        }
     }
 
     /// The dumper reports; the driver reads the result when it is awake.
@@ -966,7 +1078,7 @@ impl Site<'_> {
         r.dumper = Some(dumper);
         r.dle = Some(dle);
         r.host = Some(self.sc.dles[dle.0 as usize].host);
-        r.src_port = Some(port);
+        r.src_port = port;
         r.note = Some(match outcome {
             Outcome::Done => "done",
             Outcome::TryAgain => "try-again",

@@ -61,6 +61,8 @@ pub struct Night {
     pub dles: Vec<NightDle>,
     /// Per host: how long sendsize takes for all its disks.
     pub host_estimate: Vec<SimDuration>,
+    /// Per host: when each disk's estimate is done, in order (the last is `host_estimate`).
+    pub host_partials: Vec<Vec<SimDuration>>,
     /// Per dumper, in fork order.
     pub dumper_ports: Vec<PortDraws>,
     /// The planner's.
@@ -108,17 +110,24 @@ impl Night {
             })
             .collect();
         // sendsize estimates a host's disks `maxdumps` at a time; the REP waits for the last.
-        let host_estimate = sc
+        let host_partials: Vec<Vec<SimDuration>> = sc
             .hosts
             .iter()
             .map(|h| {
                 let mut lanes = vec![SimDuration::ZERO; h.maxdumps.max(1) as usize];
+                let mut done = Vec::with_capacity(h.dles.len());
                 for i in h.dles.clone() {
                     let lane = lanes.iter_mut().min().expect("at least one lane");
                     *lane = *lane + dles[i].estimate;
+                    done.push(*lane);
                 }
-                lanes.into_iter().max().unwrap_or_default()
+                done.sort();
+                done
             })
+            .collect();
+        let host_estimate = host_partials
+            .iter()
+            .map(|p| p.last().copied().unwrap_or_default())
             .collect();
         let mut dp = stream(seed, rep, DUMPER_PORTS);
         let mut fb = stream(seed, rep, FALLBACK_PORTS);
@@ -132,6 +141,7 @@ impl Night {
         Night {
             dles,
             host_estimate,
+            host_partials,
             dumper_ports,
             planner_ports,
         }

@@ -57,6 +57,8 @@ pub struct Summary {
     pub failed_attempts: usize,
     /// Failed DLEs on firewalled hosts.
     pub failed_firewalled: usize,
+    /// Attempts that waited for a range port.
+    pub waited_for_port: usize,
     /// Seconds from amdump's start to the last DLE's fate.
     pub window_s: f64,
     /// Seconds of the estimate phase.
@@ -93,10 +95,12 @@ pub struct AttemptRow {
     pub disk: String,
     /// Dumper index.
     pub dumper: u16,
-    /// Dumper's port.
-    pub port: Port,
+    /// Dumper's port (null if it never got one).
+    pub port: Option<Port>,
     /// Whether the host sits behind the firewall.
     pub firewalled: bool,
+    /// Seconds it waited for a range port (2.5.2+).
+    pub port_wait_s: f64,
     /// Start, seconds.
     pub start_s: f64,
     /// End, seconds.
@@ -166,6 +170,7 @@ impl RunReport {
                     dumper: a.dumper.0,
                     port: a.port,
                     firewalled: sc.firewalled(dle.host),
+                    port_wait_s: a.port_wait.as_secs_f64(),
                     start_s: secs(a.start),
                     end_s: secs(a.end),
                     outcome: a.outcome,
@@ -211,6 +216,7 @@ impl RunReport {
                 .filter(|a| a.outcome != Some(Outcome::Done))
                 .count(),
             failed_firewalled: failed.iter().filter(|d| d.firewalled).count(),
+            waited_for_port: attempts.iter().filter(|a| a.port_wait_s > 0.0).count(),
             window_s: secs(r.window),
             estimates_s: secs(r.estimates_end),
             dropped_packets: r.dropped_packets,

@@ -69,7 +69,7 @@ pub fn render(r: &RunReport) -> String {
                 clock(a.start_s),
                 format!("{}:{}", a.host, a.disk),
                 format!("dumper{}", a.dumper),
-                a.port,
+                a.port.map_or("-".into(), |p| p.to_string()),
                 match a.outcome {
                     Some(Outcome::Failed) => "FAILED",
                     _ => "TRY-AGAIN",

@@ -8,7 +8,7 @@ use super::{Dle, Host, Scenario, Server, Workload, builtin};
 use crate::model::driver::Order;
 use crate::model::firewall::{Action, AddrMatch, Firewall, Proto, ProtoMatch, Rule};
 use crate::model::ports::{Port, PortRange};
-use crate::model::version::{VERSION_NAMES, Version};
+use crate::model::version::{Exhausted, VERSION_NAMES, Version};
 use crate::model::{HostId, ZoneId};
 use crate::sim::SimDuration;
 use serde_json::Value;
@@ -364,8 +364,25 @@ fn validate(
     for (i, p) in s.ports_in_use.iter().enumerate() {
         ports_in_use.push(Port(c.port(&format!("server.ports_in_use[{i}].port"), p.port)?));
     }
+    let mut services = Vec::new();
+    for (i, sv) in s.services.iter().enumerate() {
+        services.push((Port(c.port(&format!("server.services[{i}].port"), sv.port)?), sv.name.clone()));
+    }
+    let mut profile = profile;
+    if let Some(limit) = s.rescan_limit {
+        match &mut profile.exhausted {
+            Exhausted::Rescan { limit: l, .. } => *l = limit,
+            Exhausted::Fallback => {
+                return c.fail(
+                    "server.rescan_limit",
+                    format!("Amanda {} falls back instead of rescanning: remove rescan_limit or use 2.5.2+", s.version),
+                );
+            }
+        }
+    }
     let server = Server {
         profile,
+        services,
         zone: zone_id("server.zone", &s.zone)?,
         inparallel: s.inparallel as u16,
         range,

@@ -68,6 +68,23 @@ pub struct Server {
     pub ports_in_use: Vec<Port>,
     /// When the planner binds.
     pub planner: PlannerBinding,
+    /// Services-database entries: (port, name).
+    pub services: Vec<(Port, String)>,
+}
+
+impl Server {
+    /// Whether `dgram_bind` may try `p` at all (2.5.0+ skips services-named ports).
+    pub fn port_usable(&self, p: Port) -> bool {
+        self.services
+            .iter()
+            .all(|(sp, name)| *sp != p || self.profile.service_name_allows(name))
+    }
+
+    /// Ports of the range `dgram_bind` may try.
+    pub fn usable_range_ports(&self) -> u32 {
+        self.range
+            .map_or(0, |r| r.iter().filter(|&p| self.port_usable(p)).count() as u32)
+    }
 }
 
 /// Workload parameters, validated.

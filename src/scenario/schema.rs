@@ -74,6 +74,22 @@ pub struct ServerFile {
     /// When the planner binds its socket relative to the dumpers.
     #[serde(default)]
     pub planner: PlannerBinding,
+    /// Entries of the services database near the range (2.5.0+ skips ports named there).
+    #[serde(default)]
+    pub services: Vec<ServiceFile>,
+    /// Rescans before a dumper with no range port gives up (2.5.2+; default 120).
+    #[serde(default)]
+    pub rescan_limit: Option<u32>,
+}
+
+/// A services-database entry: `name port/udp`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    /// The port.
+    pub port: u32,
+    /// The service name (a name containing "amanda" does not block the port).
+    pub name: String,
 }
 
 fn default_version() -> String {
