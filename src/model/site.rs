@@ -15,7 +15,7 @@ use super::protocol::{ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Request
 use super::version::Exhausted;
 use super::workload::{Night, PortDraws};
 use super::{DleId, DumperId, HostId, Node};
-use crate::scenario::{PlannerBinding, Scenario};
+use crate::scenario::{PlannerBinding, PortPolicy, Scenario};
 use crate::sim::{SimDuration, SimTime, Simulation};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -220,6 +220,8 @@ pub struct DumperState {
     pub bind: Option<BindKind>,
     /// Attempt running or waiting to be reported, if any.
     pub busy: Option<u32>,
+    /// A range port bound for the current request only (per-request port policy).
+    pub lease: Option<Port>,
     /// Attempts it ran.
     pub attempts: u32,
     /// Of which ended in failure.
@@ -279,6 +281,7 @@ struct Site<'a> {
     clients: Vec<Client>,
     driver: Driver,
     results: VecDeque<u32>,
+    lease_waiters: VecDeque<u32>,
     asleep_until: Option<SimTime>,
     gap_wake: Option<SimTime>,
     retries_used: Vec<u32>,
@@ -302,6 +305,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
                 port: None,
                 bind: None,
                 busy: None,
+                lease: None,
                 attempts: 0,
                 failed_attempts: 0,
             };
@@ -319,6 +323,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
             sc.server.profile.host_gap,
         ),
         results: VecDeque::new(),
+        lease_waiters: VecDeque::new(),
         asleep_until: None,
         gap_wake: None,
         retries_used: vec![0; sc.dles.len()],
@@ -409,21 +414,24 @@ impl Site<'_> {
     // ---- ports -------------------------------------------------------------------------
 
     /// `dgram_bind`: the range, then the version's answer to a full range (`None`: rescan later).
-    fn dgram_bind(&mut self, draws: PortDraws) -> Option<(Port, BindKind)> {
+    /// Under the per-request port policy a dumper's own socket avoids the range altogether.
+    fn dgram_bind(&mut self, draws: PortDraws, use_range: bool) -> Option<(Port, BindKind)> {
         let server = &self.sc.server;
-        if let Some(r) = server.range
+        if use_range
+            && let Some(r) = server.range
             && let Some(p) = self
                 .ports
                 .bind_portrange(r, draws.range, |p| server.port_usable(p))
         {
             return Some((p, BindKind::InRange));
         }
+        let outside = |p: Port| server.range.is_none_or(|r| !r.contains(p));
         match server.profile.exhausted {
-            Exhausted::Rescan { .. } if server.range.is_some() => None,
+            Exhausted::Rescan { .. } if use_range && server.range.is_some() => None,
             Exhausted::Fallback | Exhausted::Rescan { .. } => Some({
                 if let Some(p) = self
                     .ports
-                    .bind_portrange(RESERVED_FALLBACK, draws.reserved, |_| true)
+                    .bind_portrange(RESERVED_FALLBACK, draws.reserved, outside)
                 {
                     (p, BindKind::ReservedFallback)
                 } else {
@@ -439,7 +447,9 @@ impl Site<'_> {
 
     /// Binds dumper `d`'s port; false when the range is full and the version does not fall back.
     fn bind_dumper(&mut self, d: DumperId) -> bool {
-        let Some((p, kind)) = self.dgram_bind(self.night.dumper_ports[usize::from(d.0)]) else {
+        let use_range = self.sc.server.port_policy == PortPolicy::PerDumper;
+        let draws = self.night.dumper_ports[usize::from(d.0)];
+        let Some((p, kind)) = self.dgram_bind(draws, use_range) else {
             return false;
         };
         let st = &mut self.dumpers[usize::from(d.0)];
@@ -453,7 +463,7 @@ impl Site<'_> {
     }
 
     fn bind_planner(&mut self) {
-        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports) else {
+        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, true) else {
             return;
         };
         self.planner_port = Some((p, kind));
@@ -840,6 +850,7 @@ impl Site<'_> {
                 self.planner_answered();
             }
             Requester::Dumper(d) => {
+                self.release_lease(d);
                 let a = self.dumpers[usize::from(d.0)].busy.expect("dumper has an attempt");
                 let outcome = if cause == Cause::NotSecure {
                     Outcome::Failed
@@ -856,9 +867,9 @@ impl Site<'_> {
         match r.owner {
             Requester::Planner => self.planner_answered(),
             Requester::Dumper(d) => {
-                let a = self.dumpers[usize::from(d.0)].busy.expect("dumper has an attempt");
                 let host = r.host;
-                let port = r.port;
+                self.release_lease(d);
+                let a = self.dumpers[usize::from(d.0)].busy.expect("dumper has an attempt");
                 // CONNECT: the dumper opens its streams from the server to the client.
                 let syn = Packet {
                     kind: PacketKind::Syn,
@@ -869,7 +880,6 @@ impl Site<'_> {
                     req: id,
                     body: Body::None,
                 };
-                let _ = port;
                 let dropped_before = self.dropped;
                 self.send(syn);
                 if self.dropped > dropped_before {
@@ -1005,19 +1015,74 @@ impl Site<'_> {
         r.host = Some(self.sc.dles[dle.0 as usize].host);
         r.src_port = port;
         self.record(r);
-        if port.is_some() || self.bind_dumper(d) {
-            self.send_dump_request(a);
-        } else {
+        if port.is_none() && !self.bind_dumper(d) {
             self.port_rescan_later(a, 0);
+        } else if self.needs_lease(dle) {
+            self.take_lease_or_wait(a);
+        } else {
+            self.send_dump_request(a);
+        }
+    }
+
+    /// Whether this DLE's request must leave from a leased range port.
+    fn needs_lease(&self, dle: DleId) -> bool {
+        self.sc.server.port_policy == PortPolicy::PerRequestFirewalled
+            && self.sc.firewalled(self.sc.dles[dle.0 as usize].host)
+    }
+
+    /// Binds a range port for attempt `a`'s request, or queues it until one is released.
+    fn take_lease_or_wait(&mut self, a: u32) {
+        let d = self.attempts[a as usize].dumper;
+        let range = self.sc.server.range.expect("validated: the policy needs a range");
+        // A fresh (pid + time) offset per request.
+        let offset = self.night.dumper_ports[usize::from(d.0)].range.wrapping_add(a);
+        let server = &self.sc.server;
+        match self
+            .ports
+            .bind_portrange(range, offset, |p| server.port_usable(p))
+        {
+            Some(p) => {
+                self.dumpers[usize::from(d.0)].lease = Some(p);
+                let now = self.sim.now();
+                let at = &mut self.attempts[a as usize];
+                at.port_wait = now.since(at.start);
+                let mut r = self.blank(TraceKind::Bind);
+                r.dumper = Some(d);
+                r.src_port = Some(p);
+                r.note = Some("lease");
+                self.record(r);
+                self.send_dump_request(a);
+            }
+            None => {
+                let mut r = self.blank(TraceKind::PortWait);
+                r.dumper = Some(d);
+                self.record(r);
+                self.lease_waiters.push_back(a);
+            }
+        }
+    }
+
+    /// The request of dumper `d` is over: its leased port goes to the first waiter.
+    fn release_lease(&mut self, d: DumperId) {
+        let Some(p) = self.dumpers[usize::from(d.0)].lease.take() else {
+            return;
+        };
+        self.ports.release(p);
+        let mut r = self.blank(TraceKind::Release);
+        r.dumper = Some(d);
+        r.src_port = Some(p);
+        r.note = Some("lease");
+        self.record(r);
+        if let Some(next) = self.lease_waiters.pop_front() {
+            self.take_lease_or_wait(next);
         }
     }
 
     /// The dumper holds a port: its REQ for sendbackup goes out.
     fn send_dump_request(&mut self, a: u32) {
         let at = &mut self.attempts[a as usize];
-        let port = self.dumpers[usize::from(at.dumper.0)]
-            .port
-            .expect("bound before the request");
+        let ds = &self.dumpers[usize::from(at.dumper.0)];
+        let port = ds.lease.or(ds.port).expect("bound before the request");
         at.port = Some(port);
         let (d, dle) = (at.dumper, at.dle);
         let host = self.sc.dles[dle.0 as usize].host;

@@ -380,7 +380,14 @@ fn validate(
             }
         }
     }
+    if s.reserved_ports == super::PortPolicy::PerRequestFirewalled && range.is_none() {
+        return c.fail(
+            "server.reserved_ports",
+            "per-request-firewalled needs a server.udpportrange to reserve ports from",
+        );
+    }
     let server = Server {
+        port_policy: s.reserved_ports,
         profile,
         services,
         zone: zone_id("server.zone", &s.zone)?,

@@ -6,7 +6,7 @@ pub mod load;
 pub mod schema;
 
 pub use load::{InputError, Source, load};
-pub use schema::PlannerBinding;
+pub use schema::{PlannerBinding, PortPolicy};
 
 use crate::model::driver::Order;
 use crate::model::firewall::Firewall;
@@ -70,6 +70,8 @@ pub struct Server {
     pub planner: PlannerBinding,
     /// Services-database entries: (port, name).
     pub services: Vec<(Port, String)>,
+    /// Who binds range ports.
+    pub port_policy: PortPolicy,
 }
 
 impl Server {

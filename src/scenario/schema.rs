@@ -80,6 +80,22 @@ pub struct ServerFile {
     /// Rescans before a dumper with no range port gives up (2.5.2+; default 120).
     #[serde(default)]
     pub rescan_limit: Option<u32>,
+    /// Who binds range ports: every dumper for life (Amanda as shipped), or a request to a
+    /// firewalled client for its duration (the `reserve-for-firewalled` code change).
+    #[serde(default)]
+    pub reserved_ports: PortPolicy,
+}
+
+/// Who gets the ports of `udpportrange`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortPolicy {
+    /// Each dumper binds one socket in the range and keeps it (Amanda as shipped).
+    #[default]
+    PerDumper,
+    /// Dumpers bind outside the range; a request to a firewalled client binds a range port for
+    /// its duration and waits while none is free (MODEL.md section 5, remedy 4).
+    PerRequestFirewalled,
 }
 
 /// A services-database entry: `name port/udp`.
