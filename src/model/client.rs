@@ -184,15 +184,31 @@ mod tests {
     fn one_at_a_time() {
         let mut c = Client::default();
         let a = peer(850, 1);
-        assert_eq!(c.on_req(a, Service::Sendbackup, BusyPolicy::Nak), OnReq::Start(Service::Sendbackup, BusyPolicy::Nak));
-        assert_eq!(c.on_req(a, Service::Sendbackup, BusyPolicy::Nak), OnReq::ReAck);
-        assert_eq!(c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak), OnReq::NakBusy);
         assert_eq!(
-            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::AckWithoutReply),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
+            OnReq::Start(Service::Sendbackup)
+        );
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
+            OnReq::ReAck
+        );
+        assert_eq!(
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak),
+            OnReq::NakBusy
+        );
+        assert_eq!(
+            c.on_req(
+                peer(851, 2),
+                Service::Sendbackup,
+                BusyPolicy::AckWithoutReply
+            ),
             OnReq::AckOnly
         );
         assert_eq!(c.on_service_done(Reply::Connect), Some(a));
-        assert_eq!(c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak), OnReq::Swallow);
+        assert_eq!(
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak),
+            OnReq::Swallow
+        );
         assert_eq!(
             c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
             OnReq::ReAckAndReply(Reply::Connect)
@@ -204,7 +220,10 @@ mod tests {
     #[test]
     fn unreserved_port_is_refused() {
         let mut c = Client::default();
-        assert_eq!(c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak), OnReq::Refuse);
+        assert_eq!(
+            c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak),
+            OnReq::Refuse
+        );
     }
 
     #[test]
