@@ -1,5 +1,7 @@
 //! The command line (clap derive) and what each command does with it.
 
+use crate::compare::remedy::RemedyKind;
+use crate::compare::{self, render};
 use crate::model::site;
 use crate::output::write_atomic;
 use crate::report::{RunReport, text, trace};
@@ -24,6 +26,56 @@ pub struct Cli {
 pub enum Command {
     /// Simulate one night and report every dumper, failure and the backup window.
     Run(RunArgs),
+    /// Measure the five remedies against the baseline over many nights, with intervals.
+    Compare(CompareArgs),
+    /// List the remedies `compare` knows, one line each.
+    Remedies,
+}
+
+/// Output formats of `compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// An aligned table and the verdicts.
+    Text,
+    /// JSON (schema `portsim.compare/1`) with every replication's values.
+    Json,
+    /// The Markdown report.
+    Markdown,
+    /// One row per variant and measure.
+    Csv,
+}
+
+/// Options of `compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Nights per variant (at least 2).
+    #[arg(long, default_value_t = 200)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Remedies to compare, comma-separated (default: all five).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub remedies: Vec<String>,
+    /// Override a remedy parameter: `--remedy-set widen-range.range=[850,880]`,
+    /// `--remedy-set stateful-firewall.kind=conntrack+helper`.
+    #[arg(long = "remedy-set", value_name = "REMEDY.KEY=VALUE")]
+    pub remedy_sets: Vec<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Where to write report.md, report.json, report.csv and the plots (default: reports/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// The remedy drawn beside the baseline in the timeline plot (default: the recommended one).
+    #[arg(long, value_name = "NAME")]
+    pub timeline: Option<String>,
 }
 
 /// Output formats.
@@ -109,6 +161,13 @@ impl ScenarioArgs {
 pub fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
         Some(Command::Run(args)) => run_cmd(&args),
+        Some(Command::Compare(args)) => compare_cmd(&args),
+        Some(Command::Remedies) => {
+            for r in RemedyKind::ALL {
+                println!("{:<24} {}", r.name(), r.summary());
+            }
+            Ok(Status::Ok)
+        }
         None => run_cmd(&cli.run),
     }
 }
@@ -130,6 +189,100 @@ fn run_cmd(args: &RunArgs) -> Result<Status, CliError> {
         Format::Json => print!("{}", report.to_json()),
     }
     Ok(Status::Ok)
+}
+
+fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
+    let sa = &args.scenario;
+    let source = match &sa.scenario {
+        Some(p) => Source::File(p.clone()),
+        None => Source::Builtin,
+    };
+    let mut sets = sa.sets.clone();
+    if let Some(seed) = sa.seed {
+        sets.push(format!("seed={seed}"));
+    }
+    let tree = crate::scenario::read(&source)?;
+    let base = crate::scenario::load_value(&source, tree.clone(), &sets)?;
+    if args.replications < 2 {
+        return Err(InputError::Set {
+            arg: format!("--replications {}", args.replications),
+            msg: "intervals need at least 2 replications".into(),
+        }
+        .into());
+    }
+    let kinds = if args.remedies.is_empty() {
+        RemedyKind::ALL.to_vec()
+    } else {
+        args.remedies
+            .iter()
+            .map(|n| {
+                RemedyKind::parse(n).ok_or_else(|| InputError::Set {
+                    arg: format!("--remedies {n}"),
+                    msg: format!("unknown remedy; `portsim remedies` lists them: {}", remedy_names()),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let remedy_sets = args
+        .remedy_sets
+        .iter()
+        .map(|s| {
+            let set = crate::scenario::load::SetArg::parse(s)?;
+            match set.path.first().and_then(|n| RemedyKind::parse(n)) {
+                Some(_) if set.path.len() == 2 => Ok(set),
+                _ => Err(InputError::Set {
+                    arg: format!("--remedy-set {s}"),
+                    msg: format!("write REMEDY.KEY=VALUE with a remedy among {}", remedy_names()),
+                }),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let variants = compare::variants(&source, &tree, &sets, base, &kinds, &remedy_sets)?;
+    let timeline = match &args.timeline {
+        Some(n) if !variants.iter().any(|v| &v.name == n) => {
+            return Err(InputError::Set {
+                arg: format!("--timeline {n}"),
+                msg: "name one of the remedies being compared".into(),
+            }
+            .into());
+        }
+        other => other.clone(),
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    use std::io::IsTerminal;
+    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let opt = compare::Options {
+        replications: args.replications,
+        jobs,
+        confidence: 0.95,
+        progress,
+    };
+    let cells = compare::run_all(&variants, opt);
+    let c = compare::summarise(&variants, &cells, opt.confidence);
+    if !args.no_out {
+        let dir = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
+        let files = compare::report_files(&variants, &c, timeline.as_deref());
+        crate::output::write_dir_atomic(&dir, &files).map_err(|e| CliError::Write {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+    }
+    match args.format {
+        CompareFormat::Text => print!("{}", render::text(&c)),
+        CompareFormat::Json => print!("{}", render::json(&c)),
+        CompareFormat::Markdown => print!("{}", render::markdown(&c, &[])),
+        CompareFormat::Csv => print!("{}", render::csv(&c)),
+    }
+    Ok(Status::Ok)
+}
+
+fn remedy_names() -> String {
+    RemedyKind::ALL.map(|r| r.name()).join(", ")
 }
 
 #[cfg(test)]

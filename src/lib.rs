@@ -6,6 +6,7 @@
 //! [`report`] renders results; [`cli`] ties them to the command line.
 
 pub mod cli;
+pub mod compare;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -6,6 +6,8 @@
 pub mod client;
 pub mod driver;
 pub mod firewall;
+pub mod measures;
+pub mod network;
 pub mod outcome;
 pub mod ports;
 pub mod protocol;

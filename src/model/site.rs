@@ -262,6 +262,10 @@ pub struct RunResult {
     pub events: u64,
     /// Packets the firewall dropped or rejected.
     pub dropped_packets: u64,
+    /// Packets clients sent to the server (ACK, NAK, REP, PREP): legitimate replies.
+    pub replies_sent: u64,
+    /// Of which the firewall dropped.
+    pub replies_dropped: u64,
     /// The event trace, when asked for.
     pub trace: Option<Vec<TraceRecord>>,
 }
@@ -289,6 +293,8 @@ struct Site<'a> {
     dles: Vec<DleState>,
     estimates_end: SimTime,
     dropped: u64,
+    replies_sent: u64,
+    replies_dropped: u64,
     trace: Option<Vec<TraceRecord>>,
 }
 
@@ -339,6 +345,8 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         ],
         estimates_end: SimTime::ZERO,
         dropped: 0,
+        replies_sent: 0,
+        replies_dropped: 0,
         trace: trace.then(Vec::new),
         night,
     };
@@ -363,6 +371,8 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         window,
         events: site.sim.processed(),
         dropped_packets: site.dropped,
+        replies_sent: site.replies_sent,
+        replies_dropped: site.replies_dropped,
         trace: site.trace,
     }
 }
@@ -591,11 +601,14 @@ impl Site<'_> {
             r.dumper = self.dumper_of(p.req);
             self.record(r);
         }
+        let from_client = matches!(p.src, Node::Host(_));
+        self.replies_sent += u64::from(from_client);
         if v.action.passes() {
             self.sim.schedule_in(self.sc.latency, Event::Deliver(p));
         } else {
             self.dropped += 1;
-            if matches!(p.src, Node::Host(_)) {
+            self.replies_dropped += u64::from(from_client);
+            if from_client {
                 let r = &mut self.requests[p.req.0 as usize];
                 r.replies_dropped = r.replies_dropped.saturating_add(1);
             }
@@ -773,11 +786,9 @@ impl Site<'_> {
                     self.sim.schedule_in(wait, Event::ReqTimer { req: id, epoch });
                 }
             }
-            PacketKind::Nak => {
-                if r.finish() {
-                    let msg = self.sc.server.profile.busy_text().to_string();
-                    self.request_failed(id, Cause::ClientBusy, msg);
-                }
+            PacketKind::Nak if r.finish() => {
+                let msg = self.sc.server.profile.busy_text().to_string();
+                self.request_failed(id, Cause::ClientBusy, msg);
             }
             PacketKind::Rep => {
                 if !r.finish() {

@@ -1,6 +1,7 @@
 //! What users read: the run report in text and JSON, and the event trace.
 
 pub mod json;
+pub mod plots;
 pub mod text;
 pub mod trace;
 

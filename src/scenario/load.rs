@@ -129,6 +129,14 @@ impl SetArg {
     }
 }
 
+/// Applies `--set` arguments to a scenario tree, in order, without validating the result.
+pub fn with_sets(mut root: Value, sets: &[String]) -> Result<Value, InputError> {
+    for s in sets {
+        apply(&mut root, &SetArg::parse(s)?)?;
+    }
+    Ok(root)
+}
+
 /// Applies one override to the JSON tree, creating missing objects along the way.
 fn apply(root: &mut Value, s: &SetArg) -> Result<(), InputError> {
     let err = |msg: String| InputError::Set {
@@ -168,8 +176,8 @@ fn apply(root: &mut Value, s: &SetArg) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Reads, overrides and validates a scenario.
-pub fn load(source: &Source, sets: &[String]) -> Result<Scenario, InputError> {
+/// Reads a scenario's JSON text as a tree, before any validation.
+pub fn read(source: &Source) -> Result<Value, InputError> {
     let label = source.label();
     let text = match source {
         Source::Builtin => builtin::TOKYO.to_string(),
@@ -178,12 +186,22 @@ pub fn load(source: &Source, sets: &[String]) -> Result<Scenario, InputError> {
             source: e,
         })?,
     };
-    let mut root: Value = serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        file: label.clone(),
+    serde_json::from_str(&text).map_err(|e| InputError::Syntax {
+        file: label,
         line: e.line(),
         column: e.column(),
         msg: e.to_string(),
-    })?;
+    })
+}
+
+/// Reads, overrides and validates a scenario.
+pub fn load(source: &Source, sets: &[String]) -> Result<Scenario, InputError> {
+    load_value(source, read(source)?, sets)
+}
+
+/// Overrides and validates a scenario tree read from `source` (or transformed from it).
+pub fn load_value(source: &Source, mut root: Value, sets: &[String]) -> Result<Scenario, InputError> {
+    let label = source.label();
     let sets = sets
         .iter()
         .map(|s| SetArg::parse(s))

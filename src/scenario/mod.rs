@@ -5,7 +5,7 @@ pub mod builtin;
 pub mod load;
 pub mod schema;
 
-pub use load::{InputError, Source, load};
+pub use load::{InputError, Source, load, load_value, read};
 pub use schema::{PlannerBinding, PortPolicy};
 
 use crate::model::driver::Order;

@@ -1,0 +1,297 @@
+//! `portsim compare`: the baseline and each remedy over R replications on common random numbers.
+//!
+//! Replication r of every variant draws the same night (same streams, see [`crate::sim::rng`]),
+//! so paired differences against the baseline measure the remedy, not the noise. Replications
+//! run in parallel and are collected in replication order: the results do not depend on `--jobs`.
+
+pub mod remedy;
+pub mod render;
+pub mod stats;
+
+use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure, static_exposure};
+use crate::model::outcome::Outcome;
+use crate::model::site;
+use crate::scenario::load::{SetArg, with_sets};
+use crate::scenario::{InputError, Scenario, Source, load_value};
+use rayon::prelude::*;
+use remedy::{Price, Remedy, RemedyKind};
+use serde::Serialize;
+use stats::Interval;
+
+/// The schema name of `compare --format json`.
+pub const COMPARE_SCHEMA: &str = "portsim.compare/1";
+
+/// The baseline or one remedy, ready to run.
+pub struct Variant {
+    /// "baseline" or the remedy's name.
+    pub name: String,
+    /// The remedy, None for the baseline.
+    pub remedy: Option<Remedy>,
+    /// The transformed, validated scenario.
+    pub sc: Scenario,
+    /// Its firewall's static exposure.
+    pub exposure: StaticExposure,
+}
+
+/// Builds the baseline and the chosen remedies of `sc` (read from `source` as `tree`).
+pub fn variants(
+    source: &Source,
+    tree: &serde_json::Value,
+    sets: &[String],
+    base: Scenario,
+    kinds: &[RemedyKind],
+    remedy_sets: &[SetArg],
+) -> Result<Vec<Variant>, InputError> {
+    let mut out = Vec::with_capacity(kinds.len() + 1);
+    for &kind in kinds {
+        let remedy = Remedy::with_overrides(kind, &base, remedy_sets);
+        // Overrides first, so the remedy transforms the scenario the user asked for.
+        let mut v = with_sets(tree.clone(), sets)?;
+        kind.apply(&mut v, &base, &remedy.params)
+            .map_err(|msg| InputError::Set {
+                arg: format!("remedy {}", kind.name()),
+                msg,
+            })?;
+        let sc = load_value(source, v, &[]).map_err(|e| InputError::Set {
+            arg: format!("remedy {}", kind.name()),
+            msg: e.to_string(),
+        })?;
+        out.push(Variant {
+            name: kind.name().into(),
+            exposure: static_exposure(&sc),
+            remedy: Some(remedy),
+            sc,
+        });
+    }
+    out.insert(
+        0,
+        Variant {
+            name: "baseline".into(),
+            remedy: None,
+            exposure: static_exposure(&base),
+            sc: base,
+        },
+    );
+    Ok(out)
+}
+
+/// What one replication of one variant yields.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    /// The measures.
+    pub measures: Measures,
+    /// Failed attempts per dumper index.
+    pub failed_by_dumper: Vec<u32>,
+}
+
+/// How to run a comparison.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Replications per variant.
+    pub replications: usize,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Confidence of the intervals (0.95).
+    pub confidence: f64,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// Runs every variant for every replication; `cells[r][v]`.
+pub fn run_all(variants: &[Variant], opt: Options) -> Vec<Vec<Cell>> {
+    let bar = if opt.progress {
+        indicatif::ProgressBar::new(opt.replications as u64).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} replications {pos}/{len} [{bar:40}] {elapsed} (eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        )
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opt.jobs.max(1))
+        .build()
+        .expect("thread pool");
+    let cells = pool.install(|| {
+        (0..opt.replications as u64)
+            .into_par_iter()
+            .map(|rep| {
+                let row = variants
+                    .iter()
+                    .map(|v| {
+                        let r = site::run(&v.sc, rep, false);
+                        let mut failed_by_dumper = vec![0u32; r.dumpers.len()];
+                        for a in &r.attempts {
+                            if a.outcome != Some(Outcome::Done) {
+                                failed_by_dumper[usize::from(a.dumper.0)] += 1;
+                            }
+                        }
+                        Cell {
+                            measures: Measures::of(&r, v.exposure),
+                            failed_by_dumper,
+                        }
+                    })
+                    .collect();
+                bar.inc(1);
+                row
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    cells
+}
+
+/// One measure of one variant, summarised.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeasureStats {
+    /// Measure name.
+    pub measure: &'static str,
+    /// Mean, sd and interval over replications.
+    #[serde(flatten)]
+    pub stats: Interval,
+    /// Paired difference against the baseline (Bonferroni-adjusted interval), None for the baseline.
+    pub vs_baseline: Option<Interval>,
+    /// One value per replication, in replication order.
+    pub values: Vec<f64>,
+}
+
+/// One variant's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantReport {
+    /// "baseline" or the remedy's name.
+    pub name: String,
+    /// What the remedy does.
+    pub summary: String,
+    /// Its parameters.
+    pub params: serde_json::Value,
+    /// Its operational price, None for the baseline.
+    pub price: Option<Price>,
+    /// Every measure.
+    pub measures: Vec<MeasureStats>,
+    /// Share of all failed attempts that each dumper index ran (sums to 1 when any failed).
+    pub failure_share_by_dumper: Vec<f64>,
+}
+
+/// A whole comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// Always [`COMPARE_SCHEMA`].
+    pub schema: &'static str,
+    /// portsim's version.
+    pub portsim: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// The seed that reproduces every number.
+    pub seed: u64,
+    /// Replications per variant.
+    pub replications: usize,
+    /// Confidence of each interval.
+    pub confidence: f64,
+    /// Confidence of each paired interval after Bonferroni over the remedies.
+    pub paired_confidence: f64,
+    /// Baseline first, then the remedies.
+    pub variants: Vec<VariantReport>,
+}
+
+/// Summarises the cells of [`run_all`].
+pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> Comparison {
+    let remedies = variants.len().saturating_sub(1).max(1);
+    let paired_confidence = 1.0 - (1.0 - confidence) / remedies as f64;
+    let column = |v: usize, m: usize| -> Vec<f64> {
+        cells.iter().map(|row| row[v].measures.values()[m]).collect()
+    };
+    let reports = variants
+        .iter()
+        .enumerate()
+        .map(|(vi, var)| {
+            let measures = MEASURE_NAMES
+                .iter()
+                .enumerate()
+                .map(|(mi, &name)| {
+                    let values = column(vi, mi);
+                    MeasureStats {
+                        measure: name,
+                        stats: Interval::of(&values, confidence),
+                        vs_baseline: (vi > 0)
+                            .then(|| Interval::paired(&column(0, mi), &values, paired_confidence)),
+                        values,
+                    }
+                })
+                .collect();
+            let dumpers = cells
+                .iter()
+                .map(|row| row[vi].failed_by_dumper.len())
+                .max()
+                .unwrap_or(0);
+            let mut by_dumper = vec![0u64; dumpers];
+            for row in cells {
+                for (i, n) in row[vi].failed_by_dumper.iter().enumerate() {
+                    by_dumper[i] += u64::from(*n);
+                }
+            }
+            let total: u64 = by_dumper.iter().sum();
+            VariantReport {
+                name: var.name.clone(),
+                summary: var.remedy.as_ref().map_or_else(
+                    || "the scenario as written".into(),
+                    |r| r.kind.summary().into(),
+                ),
+                params: var
+                    .remedy
+                    .as_ref()
+                    .map_or(serde_json::Value::Null, |r| r.params.clone()),
+                price: var.remedy.as_ref().map(|r| r.kind.price(&variants[0].sc)),
+                measures,
+                failure_share_by_dumper: by_dumper
+                    .iter()
+                    .map(|&n| if total == 0 { 0.0 } else { n as f64 / total as f64 })
+                    .collect(),
+            }
+        })
+        .collect();
+    Comparison {
+        schema: COMPARE_SCHEMA,
+        portsim: env!("CARGO_PKG_VERSION"),
+        scenario: variants[0].sc.name.clone(),
+        seed: variants[0].sc.seed,
+        replications: cells.len(),
+        confidence,
+        paired_confidence,
+        variants: reports,
+    }
+}
+
+impl Comparison {
+    /// The statistics of `measure` for variant `name`.
+    pub fn get(&self, name: &str, measure: &str) -> Option<&MeasureStats> {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)?
+            .measures
+            .iter()
+            .find(|m| m.measure == measure)
+    }
+}
+
+/// The report directory's files: report.md, report.json, report.csv, and the plots.
+pub fn report_files(
+    variants: &[Variant],
+    c: &Comparison,
+    timeline: Option<&str>,
+) -> Vec<(String, Vec<u8>)> {
+    let plots = crate::report::plots::render_all(variants, c, timeline);
+    let listed: Vec<(&str, &str)> = plots
+        .iter()
+        .filter(|p| p.file.ends_with(".svg"))
+        .map(|p| (p.title.as_str(), p.file.as_str()))
+        .collect();
+    let mut files = vec![
+        ("report.md".to_string(), render::markdown(c, &listed).into_bytes()),
+        ("report.json".to_string(), render::json(c).into_bytes()),
+        ("report.csv".to_string(), render::csv(c).into_bytes()),
+    ];
+    files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
+    files
+}

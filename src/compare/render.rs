@@ -1,0 +1,331 @@
+//! A comparison for people (terminal table, Markdown report) and for programs (JSON, CSV).
+
+use super::{Comparison, MeasureStats, VariantReport};
+use std::fmt::Write;
+
+/// A short column title for the terminal.
+fn short(measure: &str) -> &'static str {
+    match measure {
+        "failed_dles" => "failed DLEs",
+        "failed_attempts" => "failed tries",
+        "window_h" => "window h",
+        "waited_for_port" => "port waits",
+        "reachable_ports" => "open ports",
+        "pinhole_port_hours" => "pinhole port-h",
+        "reply_drop_chance" => "P(reply dropped)",
+        _ => label(measure).0,
+    }
+}
+
+/// How a measure is shown: title and decimals.
+fn label(measure: &str) -> (&'static str, usize) {
+    match measure {
+        "failed_dles" => ("failed DLEs", 2),
+        "failed_attempts" => ("failed attempts", 2),
+        "window_h" => ("window (h)", 2),
+        "dumped_gb" => ("dumped (GB)", 1),
+        "waited_for_port" => ("dumps that waited for a port", 2),
+        "reachable_ports" => ("server UDP ports reachable unsolicited", 0),
+        "rests_on_source_port" => ("acceptance rests on the source port", 0),
+        "pinhole_port_hours" => ("pinhole (port x peer) hours", 0),
+        "reply_drop_chance" => ("P(legitimate reply dropped)", 4),
+        _ => ("?", 2),
+    }
+}
+
+fn pm(m: &MeasureStats) -> String {
+    let (_, d) = label(m.measure);
+    if m.stats.sd == 0.0 {
+        format!("{:.d$}", m.stats.mean)
+    } else {
+        format!("{:.d$} ± {:.d$}", m.stats.mean, m.stats.half_width())
+    }
+}
+
+fn diff(m: &MeasureStats) -> String {
+    let Some(d) = m.vs_baseline else {
+        return "—".into();
+    };
+    let (_, p) = label(m.measure);
+    let p = p.max(2);
+    if d.sd == 0.0 {
+        format!("{:+.p$}", d.mean)
+    } else {
+        format!("{:+.p$} [{:+.p$}, {:+.p$}]", d.mean, d.low, d.high)
+    }
+}
+
+const TABLE: [&str; 7] = [
+    "failed_dles",
+    "failed_attempts",
+    "window_h",
+    "waited_for_port",
+    "reachable_ports",
+    "pinhole_port_hours",
+    "reply_drop_chance",
+];
+
+fn find<'a>(v: &'a VariantReport, measure: &str) -> &'a MeasureStats {
+    v.measures
+        .iter()
+        .find(|m| m.measure == measure)
+        .expect("every variant has every measure")
+}
+
+/// The terminal table: one row per variant, mean ± interval half-width.
+pub fn text(c: &Comparison) -> String {
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once("variant".to_string())
+            .chain(TABLE.iter().map(|m| short(m).to_string()))
+            .collect(),
+    ];
+    for v in &c.variants {
+        let mut row = vec![v.name.clone()];
+        row.extend(TABLE.iter().map(|m| pm(find(v, m))));
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "portsim {}: compare on scenario {}, seed {}, {} replications, {:.0}% intervals (paired: {:.2}%, Bonferroni)",
+        c.portsim,
+        c.scenario,
+        c.seed,
+        c.replications,
+        c.confidence * 100.0,
+        c.paired_confidence * 100.0
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(j, cell)| {
+                let pad = widths[j] - cell.chars().count();
+                if j == 0 {
+                    format!("{cell}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{cell}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        let _ = writeln!(o, "{}", line.join("  "));
+        if i == 0 {
+            let _ = writeln!(o, "{}", "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+        }
+    }
+    let _ = writeln!(o);
+    for line in verdicts(c) {
+        let _ = writeln!(o, "{line}");
+    }
+    o
+}
+
+/// Sentences drawn from the numbers: what each remedy fixes and what it costs.
+pub fn verdicts(c: &Comparison) -> Vec<String> {
+    let base = &c.variants[0];
+    let mut out = Vec::new();
+    let bf = find(base, "failed_dles");
+    out.push(format!(
+        "baseline: {:.2} DLEs lost per night (95% CI {:.2} to {:.2}), {:.2} failed attempts, window {:.2} h.",
+        bf.stats.mean,
+        bf.stats.low.max(0.0),
+        bf.stats.high,
+        find(base, "failed_attempts").stats.mean,
+        find(base, "window_h").stats.mean
+    ));
+    let mut clean: Vec<(&str, f64, f64, usize, f64, String)> = Vec::new();
+    for v in &c.variants[1..] {
+        let f = find(v, "failed_attempts");
+        let fd = find(v, "failed_dles");
+        let w = find(v, "window_h");
+        let dw = w.vs_baseline.expect("remedies have a paired difference");
+        let fixes = if f.values.iter().all(|&x| x == 0.0) {
+            format!("no failed attempt in any of {} nights", c.replications)
+        } else if fd.values.iter().all(|&x| x == 0.0) {
+            format!(
+                "no DLE lost in {} nights, but {:.2} failed attempts a night",
+                c.replications, f.stats.mean
+            )
+        } else {
+            format!("still {:.2} DLEs lost per night", fd.stats.mean)
+        };
+        let window = if dw.excludes_zero() {
+            format!("window {:+.2} h [{:+.2}, {:+.2}]", dw.mean, dw.low, dw.high)
+        } else {
+            "window unchanged (the difference's interval holds 0)".into()
+        };
+        let ports = find(v, "reachable_ports").stats.mean;
+        let spoof = find(v, "rests_on_source_port").stats.mean > 0.0;
+        let pin = find(v, "pinhole_port_hours").stats.mean;
+        let waited = find(v, "waited_for_port").stats.mean;
+        let price = v.price.as_ref().map_or(String::new(), |p| {
+            let mut parts = Vec::new();
+            if p.rebuild {
+                parts.push("rebuild");
+            }
+            if p.firewall_change {
+                parts.push("firewall change");
+            }
+            if p.code_change {
+                parts.push("code change");
+            }
+            if parts.is_empty() {
+                parts.push("configuration only");
+            }
+            parts.join(", ")
+        });
+        out.push(format!(
+            "{}: {fixes}; {window}; {ports:.0} server UDP ports reachable unsolicited{}; {pin:.0} pinhole port-hours{}; price: {price}.",
+            v.name,
+            if spoof { " (acceptance rests on the source port, which the sender chooses)" } else { "" },
+            if waited > 0.0 { format!("; {waited:.2} dumps a night waited for a port") } else { String::new() },
+        ));
+        if f.values.iter().all(|&x| x == 0.0) {
+            let flags = v.price.as_ref().map_or(0, |p| {
+                usize::from(p.rebuild) + usize::from(p.firewall_change) + usize::from(p.code_change)
+            });
+            clean.push((v.name.as_str(), ports, pin, flags, dw.mean, price));
+        }
+    }
+    if clean.is_empty() {
+        out.push("No remedy removed every failure in every night.".into());
+        return out;
+    }
+    out.push(format!(
+        "Every night clean with: {}.",
+        clean.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+    ));
+    // Two readings of the same numbers: least exposed first, or least to change first.
+    let mut by_exposure = clean.clone();
+    by_exposure.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.total_cmp(&b.2)).then(a.3.cmp(&b.3)));
+    let e = &by_exposure[0];
+    out.push(format!(
+        "Least exposed of those: {} ({:.0} ports reachable unsolicited, {:.0} pinhole port-hours; price: {}).",
+        e.0, e.1, e.2, e.5
+    ));
+    let base_ports = find(base, "reachable_ports").stats.mean;
+    let mut by_price: Vec<_> = clean.iter().filter(|c| c.1 <= base_ports).collect();
+    by_price.sort_by(|a, b| a.3.cmp(&b.3).then(a.4.total_cmp(&b.4)).then(a.2.total_cmp(&b.2)));
+    if let Some(p) = by_price.first() {
+        out.push(format!(
+            "Least to change without opening more than the baseline: {} (price: {}; window {:+.2} h).",
+            p.0, p.5, p.4
+        ));
+    }
+    out
+}
+
+/// The Markdown report.
+pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# portsim compare: {}\n", c.scenario);
+    let _ = writeln!(
+        o,
+        "{} replications per variant on common random numbers, seed {}, portsim {}. Intervals are {:.0}% Student-t; differences against the baseline are paired, at {:.2}% (Bonferroni over {} remedies). Reproduce with `portsim compare --seed {} --replications {}`.\n",
+        c.replications,
+        c.seed,
+        c.portsim,
+        c.confidence * 100.0,
+        c.paired_confidence * 100.0,
+        c.variants.len() - 1,
+        c.seed,
+        c.replications
+    );
+    let _ = writeln!(o, "## What each remedy fixes and costs\n");
+    for line in verdicts(c) {
+        let _ = writeln!(o, "- {line}");
+    }
+    let _ = writeln!(o, "\n## Measures (mean ± 95% half-width)\n");
+    let _ = write!(o, "| variant |");
+    for m in TABLE {
+        let _ = write!(o, " {} |", label(m).0);
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "|---|{}", "---:|".repeat(TABLE.len()));
+    for v in &c.variants {
+        let _ = write!(o, "| {} |", v.name);
+        for m in TABLE {
+            let _ = write!(o, " {} |", pm(find(v, m)));
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(o, "\n## Paired differences against the baseline\n");
+    let _ = write!(o, "| remedy |");
+    for m in TABLE {
+        let _ = write!(o, " Δ {} |", label(m).0);
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "|---|{}", "---:|".repeat(TABLE.len()));
+    for v in &c.variants[1..] {
+        let _ = write!(o, "| {} |", v.name);
+        for m in TABLE {
+            let _ = write!(o, " {} |", diff(find(v, m)));
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(o, "\n## Operational price\n");
+    let _ = writeln!(o, "| remedy | parameters | rebuild | firewall change | code change | note |");
+    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    let yn = |b: bool| if b { "yes" } else { "no" };
+    for v in &c.variants[1..] {
+        if let Some(p) = &v.price {
+            let _ = writeln!(
+                o,
+                "| {} | `{}` | {} | {} | {} | {} |",
+                v.name,
+                v.params,
+                yn(p.rebuild),
+                yn(p.firewall_change),
+                yn(p.code_change),
+                p.note
+            );
+        }
+    }
+    if !plots.is_empty() {
+        let _ = writeln!(o, "\n## Plots\n");
+        for (title, file) in plots {
+            let _ = writeln!(o, "### {title}\n\n![{title}]({file})\n");
+        }
+    }
+    o
+}
+
+/// CSV: one row per variant and measure.
+pub fn csv(c: &Comparison) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "variant", "measure", "n", "mean", "sd", "ci_low", "ci_high", "diff_mean", "diff_low",
+        "diff_high",
+    ])
+    .expect("in-memory CSV");
+    for v in &c.variants {
+        for m in &v.measures {
+            let d = m.vs_baseline;
+            let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x}"));
+            w.write_record([
+                v.name.clone(),
+                m.measure.to_string(),
+                m.stats.n.to_string(),
+                format!("{}", m.stats.mean),
+                format!("{}", m.stats.sd),
+                format!("{}", m.stats.low),
+                format!("{}", m.stats.high),
+                f(d.map(|d| d.mean)),
+                f(d.map(|d| d.low)),
+                f(d.map(|d| d.high)),
+            ])
+            .expect("in-memory CSV");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("flushed")).expect("UTF-8")
+}
+
+/// Pretty JSON with a final newline.
+pub fn json(c: &Comparison) -> String {
+    let mut s = serde_json::to_string_pretty(c).expect("comparison serialises");
+    s.push('\n');
+    s
+}
