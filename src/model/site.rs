@@ -18,7 +18,11 @@ use super::{DleId, DumperId, HostId, Node};
 use crate::scenario::{PlannerBinding, PortPolicy, Scenario};
 use crate::sim::{SimDuration, SimTime, Simulation};
 use serde::Serialize;
-use std::collections::VecDeque;
+use super::network::{FlowId, Network};
+use super::workload::LOSS;
+use crate::sim::rng::{Stream, stream};
+use rand::RngExt;
+use std::collections::{BTreeMap, VecDeque};
 
 /// How long the server's TCP connect tries before giving up (Linux, 6 SYN retries).
 pub const TCP_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(127);
@@ -105,10 +109,12 @@ pub enum Event {
     },
     /// The estimate phase ends (planner not modelled at the packet level).
     EstimatesDone,
-    /// A dump's data has all arrived.
-    DumpDone {
-        /// The attempt.
-        attempt: u32,
+    /// A dump's data may have all arrived (stale if the flow's epoch moved on).
+    FlowDone {
+        /// The flow.
+        flow: FlowId,
+        /// Its epoch when the completion was computed.
+        epoch: u32,
     },
     /// A dump's TCP connection attempt gave up.
     ConnectTimeout {
@@ -159,6 +165,8 @@ pub enum TraceKind {
     DriverSleep,
     /// A dumper found no free range port and will scan again.
     PortWait,
+    /// A packet was lost on a link.
+    Lost,
 }
 
 /// One line of `--trace`.
@@ -266,6 +274,10 @@ pub struct RunResult {
     pub replies_sent: u64,
     /// Of which the firewall dropped.
     pub replies_dropped: u64,
+    /// Packets lost on links.
+    pub lost_packets: u64,
+    /// KB each link carried, in link order.
+    pub kb_per_link: Vec<f64>,
     /// The event trace, when asked for.
     pub trace: Option<Vec<TraceRecord>>,
 }
@@ -295,6 +307,10 @@ struct Site<'a> {
     dropped: u64,
     replies_sent: u64,
     replies_dropped: u64,
+    lost: u64,
+    loss: Stream,
+    net: Network,
+    flows: BTreeMap<FlowId, u32>,
     trace: Option<Vec<TraceRecord>>,
 }
 
@@ -347,6 +363,10 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         dropped: 0,
         replies_sent: 0,
         replies_dropped: 0,
+        lost: 0,
+        loss: stream(sc.seed, rep, LOSS),
+        net: Network::new(sc.links.iter().map(|l| l.link.clone()).collect()),
+        flows: BTreeMap::new(),
         trace: trace.then(Vec::new),
         night,
     };
@@ -373,6 +393,8 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         dropped_packets: site.dropped,
         replies_sent: site.replies_sent,
         replies_dropped: site.replies_dropped,
+        lost_packets: site.lost,
+        kb_per_link: site.net.kb_per_link().into_iter().map(|(_, kb)| kb).collect(),
         trace: site.trace,
     }
 }
@@ -386,9 +408,7 @@ impl Site<'_> {
             Event::ServiceDone { host, epoch } => self.service_done(host, epoch),
             Event::RepTimer { host, epoch } => self.rep_timer(host, epoch),
             Event::EstimatesDone => self.estimates_done(),
-            Event::DumpDone { attempt } => {
-                self.end_attempt(attempt, Outcome::Done, Cause::Ok, String::new())
-            }
+            Event::FlowDone { flow, epoch } => self.flow_done(flow, epoch),
             Event::ConnectTimeout { attempt } => {
                 let msg = "[could not connect to data port: Connection timed out]".to_string();
                 self.end_attempt(attempt, Outcome::TryAgain, Cause::DataConnect, msg)
@@ -501,12 +521,15 @@ impl Site<'_> {
         }
         match planner {
             PlannerBinding::Unmodelled => {
-                let slowest = self.night.host_estimate.iter().max().copied();
-                let lat = self.sc.latency;
-                self.sim.schedule_in(
-                    slowest.unwrap_or_default() + lat + lat,
-                    Event::EstimatesDone,
-                );
+                let slowest = self
+                    .night
+                    .host_estimate
+                    .iter()
+                    .zip(&self.sc.hosts)
+                    .map(|(&e, h)| e + h.latency + h.latency)
+                    .max()
+                    .unwrap_or_default();
+                self.sim.schedule_in(slowest, Event::EstimatesDone);
             }
             PlannerBinding::BeforeDumpers | PlannerBinding::AfterDumpers => {
                 if planner == PlannerBinding::AfterDumpers {
@@ -575,7 +598,8 @@ impl Site<'_> {
         }
     }
 
-    fn send(&mut self, p: Packet) {
+    /// Sends a packet through the firewall and the links; true if it will be delivered.
+    fn send(&mut self, p: Packet) -> bool {
         let proto = if p.kind == PacketKind::Syn {
             Proto::Tcp
         } else {
@@ -603,8 +627,22 @@ impl Site<'_> {
         }
         let from_client = matches!(p.src, Node::Host(_));
         self.replies_sent += u64::from(from_client);
+        let host = self.host_of(&p).map(|h| &self.sc.hosts[usize::from(h.0)]);
+        let (latency, survival) = host.map_or((self.sc.latency, 1.0), |h| (h.latency, h.survival));
         if v.action.passes() {
-            self.sim.schedule_in(self.sc.latency, Event::Deliver(p));
+            // A lost SYN is resent by TCP within a second or so: only UDP loss matters here.
+            if survival < 1.0 && p.kind != PacketKind::Syn && self.loss.random::<f64>() >= survival {
+                self.lost += 1;
+                let mut r = self.blank(TraceKind::Lost);
+                r.packet = Some(p.kind);
+                r.src_port = Some(p.src_port);
+                r.dst_port = Some(p.dst_port);
+                r.host = self.host_of(&p);
+                self.record(r);
+                return false;
+            }
+            self.sim.schedule_in(latency, Event::Deliver(p));
+            true
         } else {
             self.dropped += 1;
             self.replies_dropped += u64::from(from_client);
@@ -612,6 +650,7 @@ impl Site<'_> {
                 let r = &mut self.requests[p.req.0 as usize];
                 r.replies_dropped = r.replies_dropped.saturating_add(1);
             }
+            false
         }
     }
 
@@ -891,19 +930,42 @@ impl Site<'_> {
                     req: id,
                     body: Body::None,
                 };
-                let dropped_before = self.dropped;
-                self.send(syn);
-                if self.dropped > dropped_before {
+                if self.send(syn) {
+                    let dle = self.attempts[a as usize].dle;
+                    let nd = &self.night.dles[dle.0 as usize];
+                    let path = self.sc.hosts[usize::from(host.0)].path.clone();
+                    let now = self.sim.now();
+                    let flow = self.net.add_flow(now, path, nd.rate_kbs, nd.size_kb);
+                    self.flows.insert(flow, a);
+                    self.schedule_flow_changes();
+                } else {
                     self.sim
                         .schedule_in(TCP_CONNECT_TIMEOUT, Event::ConnectTimeout { attempt: a });
-                } else {
-                    let dle = self.attempts[a as usize].dle;
-                    let took = self.night.dles[dle.0 as usize].dump_time();
-                    self.sim
-                        .schedule_in(self.sc.latency + took, Event::DumpDone { attempt: a });
                 }
             }
         }
+    }
+
+    /// Schedules the completion of every flow whose rate the last change moved.
+    fn schedule_flow_changes(&mut self) {
+        for i in 0..self.net.changed().len() {
+            let flow = self.net.changed()[i];
+            if let Some(t) = self.net.completion(flow) {
+                let epoch = self.net.epoch(flow);
+                self.sim.schedule_at(t, Event::FlowDone { flow, epoch });
+            }
+        }
+    }
+
+    fn flow_done(&mut self, flow: FlowId, epoch: u32) {
+        if !self.net.is_current(flow, epoch) {
+            return;
+        }
+        let now = self.sim.now();
+        self.net.finish(now, flow);
+        self.schedule_flow_changes();
+        let a = self.flows.remove(&flow).expect("every flow belongs to an attempt");
+        self.end_attempt(a, Outcome::Done, Cause::Ok, String::new());
     }
 
     fn planner_answered(&mut self) {

@@ -22,6 +22,8 @@ pub const DUMPER_PORTS: Purpose = Purpose(4);
 pub const PLANNER_PORTS: Purpose = Purpose(5);
 /// Stream of offsets into the fallback ranges.
 pub const FALLBACK_PORTS: Purpose = Purpose(6);
+/// Stream of packet-loss draws on links (drawn in event order).
+pub const LOSS: Purpose = Purpose(7);
 
 /// One DLE's work tonight.
 #[derive(Clone, Debug)]

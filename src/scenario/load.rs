@@ -4,7 +4,8 @@
 //! JSON path inside it, and what would be accepted. Nothing is run until all of it is valid.
 
 use super::schema::{ActionFile, PortsFile, ProtoFile, ScenarioFile};
-use super::{Dle, Host, Scenario, Server, Workload, builtin};
+use super::{Dle, Host, NetLink, Scenario, Server, Workload, builtin};
+use crate::model::network::{Link, LinkId, find_path};
 use crate::model::driver::Order;
 use crate::model::firewall::{Action, AddrMatch, Firewall, Proto, ProtoMatch, Rule};
 use crate::model::ports::{Port, PortRange};
@@ -440,9 +441,42 @@ fn validate(
         jitter: w.jitter,
         sendbackup_startup: c.secs("workload.sendbackup_startup_s", w.sendbackup_startup_s)?,
     };
-    let latency = SimDuration::from_secs_f64(
-        c.secs("network.latency_ms", f.network.latency_ms)?.as_secs_f64() / 1000.0,
-    );
+    let ms = |path: &str, x: f64| -> Result<SimDuration, InputError> {
+        Ok(SimDuration::from_secs_f64(c.secs(path, x)?.as_secs_f64() / 1000.0))
+    };
+    let latency = ms("network.latency_ms", f.network.latency_ms)?;
+    // Network graph: zones are nodes 0..z; "server" is node z when a link names it.
+    let server_node = ZoneId(zones.len() as u8);
+    let names_server = f.network.links.iter().any(|l| l.between.iter().any(|e| e == "server"));
+    let mut links = Vec::new();
+    let mut edges = Vec::new();
+    for (i, l) in f.network.links.iter().enumerate() {
+        let at = format!("network.links[{i}]");
+        let mut ends = [ZoneId(0); 2];
+        for (k, e) in l.between.iter().enumerate() {
+            ends[k] = if e == "server" {
+                server_node
+            } else {
+                zone_id(&format!("{at}.between[{k}]"), e)?
+            };
+        }
+        if ends[0] == ends[1] {
+            return c.fail(&format!("{at}.between"), "a link joins two different zones");
+        }
+        if !(l.loss.is_finite() && (0.0..1.0).contains(&l.loss)) {
+            return c.fail(&format!("{at}.loss"), format!("{} must be a chance in [0, 1)", l.loss));
+        }
+        let link = Link::new(
+            c.positive(&format!("{at}.capacity_mb_s"), l.capacity_mb_s, "MB/s")? * 1024.0,
+            ms(&format!("{at}.latency_ms"), l.latency_ms)?,
+        )
+        .with_loss(l.loss);
+        edges.push((ends[0], ends[1], LinkId(i as u16)));
+        links.push(NetLink {
+            name: l.name.clone().unwrap_or_else(|| format!("{}-{}", l.between[0], l.between[1])),
+            link,
+        });
+    }
     // Hosts.
     if f.hosts.is_empty() {
         return c.fail("hosts", "list at least one host with at least one disk");
@@ -484,11 +518,31 @@ fn validate(
                 spindle: d.spindle,
             });
         }
+        let zone = zone_id(&format!("{at}.zone"), &h.zone)?;
+        let from = if names_server { server_node } else { server.zone };
+        // Without links the network is flat: every zone reaches every other directly.
+        let path = if edges.is_empty() { Some(Vec::new()) } else { find_path(&edges, from, zone) };
+        let Some(path) = path else {
+            return c.fail(
+                &format!("{at}.zone"),
+                format!("no network path joins the server to zone {:?}: add a link in network.links", h.zone),
+            );
+        };
+        let latency = path
+            .iter()
+            .fold(latency, |t, l| t + links[usize::from(l.0)].link.latency);
+        let survival = path
+            .iter()
+            .map(|l| 1.0 - links[usize::from(l.0)].link.loss)
+            .product();
         hosts.push(Host {
             name: h.name.clone(),
-            zone: zone_id(&format!("{at}.zone"), &h.zone)?,
+            zone,
             maxdumps: h.maxdumps,
             dles: first..dles.len(),
+            path,
+            latency,
+            survival,
         });
     }
     // Firewall.
@@ -541,6 +595,7 @@ fn validate(
         server,
         workload,
         latency,
+        links,
         zones,
         firewall,
         hosts,

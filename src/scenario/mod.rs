@@ -10,6 +10,7 @@ pub use schema::{PlannerBinding, PortPolicy};
 
 use crate::model::driver::Order;
 use crate::model::firewall::Firewall;
+use crate::model::network::{Link, LinkId};
 use crate::model::ports::{Port, PortRange};
 use crate::model::version::Profile;
 use crate::model::{HostId, ZoneId};
@@ -29,8 +30,10 @@ pub struct Scenario {
     pub server: Server,
     /// How nights are drawn.
     pub workload: Workload,
-    /// One-way packet latency.
+    /// One-way packet latency inside a zone.
     pub latency: SimDuration,
+    /// Network links, by [`crate::model::network::LinkId`].
+    pub links: Vec<NetLink>,
     /// Zone names, by [`ZoneId`].
     pub zones: Vec<String>,
     /// The filter between zones.
@@ -113,6 +116,21 @@ pub struct Host {
     pub maxdumps: u32,
     /// Its DLEs, as indices into [`Scenario::dles`].
     pub dles: Range<usize>,
+    /// Links between the server and this host, in order.
+    pub path: Vec<LinkId>,
+    /// One-way latency between the server and this host.
+    pub latency: SimDuration,
+    /// Chance that a packet between the server and this host survives every link.
+    pub survival: f64,
+}
+
+/// A validated link.
+#[derive(Clone, Debug)]
+pub struct NetLink {
+    /// Name, for reports.
+    pub name: String,
+    /// The link itself.
+    pub link: Link,
 }
 
 /// A disklist entry.

@@ -204,9 +204,31 @@ impl Default for WorkloadFile {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
-    /// One-way packet latency, milliseconds.
+    /// One-way packet latency inside a zone, milliseconds (links add theirs).
     #[serde(default = "default_latency")]
     pub latency_ms: f64,
+    /// Links between zones, or between "server" (the server's interface) and its zone.
+    #[serde(default)]
+    pub links: Vec<LinkFile>,
+}
+
+/// A network link.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkFile {
+    /// Name, for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The two ends: zone names, or "server" for the server's own interface.
+    pub between: [String; 2],
+    /// Capacity, MB/s, shared max-min fairly by the dumps crossing it.
+    pub capacity_mb_s: f64,
+    /// One-way latency, milliseconds.
+    #[serde(default)]
+    pub latency_ms: f64,
+    /// Chance that a packet crossing it is lost.
+    #[serde(default)]
+    pub loss: f64,
 }
 
 fn default_latency() -> f64 {
@@ -217,6 +239,7 @@ impl Default for NetworkFile {
     fn default() -> Self {
         NetworkFile {
             latency_ms: default_latency(),
+            links: Vec::new(),
         }
     }
 }
