@@ -365,7 +365,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         replies_dropped: 0,
         lost: 0,
         loss: stream(sc.seed, rep, LOSS),
-        net: Network::new(sc.links.iter().map(|l| l.link.clone()).collect()),
+        net: Network::new(sc.links.iter().map(|l| l.link).collect()),
         flows: BTreeMap::new(),
         trace: trace.then(Vec::new),
         night,
