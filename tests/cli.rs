@@ -25,8 +25,9 @@ fn run_json(args: &[&str]) -> Value {
 }
 
 fn tokyo() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/tokyo.json"))
-        .expect("tokyo.json");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/tokyo.json"))
+            .expect("tokyo.json");
     serde_json::from_str(&text).expect("tokyo.json parses")
 }
 
@@ -81,7 +82,10 @@ fn incident_fails_only_firewalled_hosts_on_out_of_range_dumpers() {
         let s = &r["summary"];
         let failed = s["failed"].as_u64().unwrap();
         assert_eq!(s["failed_firewalled"], failed, "night {rep}");
-        assert!(failed < 10, "night {rep}: {failed} DLEs lost, the site lost a few");
+        assert!(
+            failed < 10,
+            "night {rep}: {failed} DLEs lost, the site lost a few"
+        );
         total_failed += failed;
         // Every lost DLE had an attempt whose replies the filter dropped, on an out-of-range dumper.
         for d in r["dles"].as_array().unwrap() {
@@ -89,13 +93,22 @@ fn incident_fails_only_firewalled_hosts_on_out_of_range_dumpers() {
                 continue;
             }
             assert!(
-                r["attempts"].as_array().unwrap().iter().any(|a| a["host"] == d["host"]
-                    && a["disk"] == d["disk"]
-                    && a["cause"] == "reply-dropped"
-                    && !dumper_in_range(&r, &a["dumper"])),
+                r["attempts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a["host"] == d["host"]
+                        && a["disk"] == d["disk"]
+                        && a["cause"] == "reply-dropped"
+                        && !dumper_in_range(&r, &a["dumper"])),
                 "night {rep}: {d}"
             );
-            assert!(d["message"].as_str().unwrap().starts_with("[could not connect to "));
+            assert!(
+                d["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("[could not connect to ")
+            );
         }
     }
     assert!(total_failed > 0, "the incident must lose dumps");
@@ -115,15 +128,27 @@ fn different_nights_lose_different_dles() {
     };
     let sets: Vec<Vec<String>> = (0..NIGHTS).map(lost).collect();
     let distinct: std::collections::BTreeSet<_> = sets.iter().collect();
-    assert!(distinct.len() >= 4, "failures should look random night to night: {sets:?}");
+    assert!(
+        distinct.len() >= 4,
+        "failures should look random night to night: {sets:?}"
+    );
 }
 
 #[test]
 fn ten_dumpers_fit_the_range_and_nothing_fails() {
     for rep in 0..NIGHTS {
-        let r = run_json(&["--replication", &rep.to_string(), "--set", "server.inparallel=10"]);
+        let r = run_json(&[
+            "--replication",
+            &rep.to_string(),
+            "--set",
+            "server.inparallel=10",
+        ]);
         assert_eq!(r["dumpers"].as_array().unwrap().len(), 10);
-        assert!(failed_attempts(&r).is_empty(), "night {rep}: {}", r["summary"]);
+        assert!(
+            failed_attempts(&r).is_empty(),
+            "night {rep}: {}",
+            r["summary"]
+        );
         assert_eq!(r["summary"]["failed"], 0);
     }
 }
@@ -139,8 +164,18 @@ fn widening_range_and_hole_to_850_875_fixes_it() {
             "--set",
             "firewall.rules.0.dst_ports=[850,875]",
         ]);
-        assert!(r["dumpers"].as_array().unwrap().iter().all(|d| d["in_range"] == true));
-        assert!(failed_attempts(&r).is_empty(), "night {rep}: {}", r["summary"]);
+        assert!(
+            r["dumpers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["in_range"] == true)
+        );
+        assert!(
+            failed_attempts(&r).is_empty(),
+            "night {rep}: {}",
+            r["summary"]
+        );
     }
 }
 
@@ -157,7 +192,10 @@ fn widening_the_range_alone_does_not() {
             r["summary"]["failed_attempts"].as_u64().unwrap()
         })
         .sum();
-    assert!(lost > 0, "ports 860-875 are still outside the firewall's hole");
+    assert!(
+        lost > 0,
+        "ports 860-875 are still outside the firewall's hole"
+    );
 }
 
 #[test]
@@ -172,14 +210,20 @@ fn same_scenario_and_seed_give_identical_bytes() {
     let text = portsim(&[]);
     assert_eq!(text.stdout, portsim(&["run"]).stdout);
     let file = portsim(&["run", "--format", "json", "scenarios/tokyo.json"]);
-    assert_eq!(file.stdout, a.stdout, "the built-in scenario is scenarios/tokyo.json");
+    assert_eq!(
+        file.stdout, a.stdout,
+        "the built-in scenario is scenarios/tokyo.json"
+    );
 }
 
 #[test]
 fn text_report_names_ports_failures_and_window() {
     let out = portsim(&["run"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("udpportrange 850-859, inparallel 20"), "{text}");
+    assert!(
+        text.contains("udpportrange 850-859, inparallel 20"),
+        "{text}"
+    );
     assert!(text.contains("dumper19"));
     assert!(text.contains("[request timeout]"));
     assert!(text.contains("backup window"));
@@ -232,11 +276,17 @@ fn reject_file(name: &str, edit: impl FnOnce(&mut Value), needles: &[&str]) {
 
 #[test]
 fn unreadable_and_malformed_files() {
-    rejects(&["run", "no/such/file.json"], &["no/such/file.json", "cannot read"]);
+    rejects(
+        &["run", "no/such/file.json"],
+        &["no/such/file.json", "cannot read"],
+    );
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let p = dir.join("malformed.json");
     std::fs::write(&p, "{\n  \"server\": {\n    \"inparallel\": 20,,\n").unwrap();
-    rejects(&["run", p.to_str().unwrap()], &["malformed.json:3:", "not valid JSON"]);
+    rejects(
+        &["run", p.to_str().unwrap()],
+        &["malformed.json:3:", "not valid JSON"],
+    );
 }
 
 #[test]
@@ -301,13 +351,20 @@ fn bad_overrides_name_the_set_argument() {
     );
     rejects(
         &["run", "--set", "server.inparallel=many"],
-        &["--set server.inparallel=many", "server.inparallel", "invalid type"],
+        &[
+            "--set server.inparallel=many",
+            "server.inparallel",
+            "invalid type",
+        ],
     );
     rejects(
         &["run", "--set", "server.inparallel=0"],
         &["--set server.inparallel=0", "server.inparallel"],
     );
-    rejects(&["run", "--set", "inparallel"], &["--set inparallel", "path=value"]);
+    rejects(
+        &["run", "--set", "inparallel"],
+        &["--set inparallel", "path=value"],
+    );
     rejects(
         &["run", "--set", "hosts.99.zone=DMZ"],
         &["--set hosts.99.zone=DMZ", "out of range"],
@@ -323,7 +380,13 @@ fn bad_input_writes_no_trace() {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never.jsonl");
     let _ = std::fs::remove_file(&path);
     rejects(
-        &["run", "--set", "server.inparallel=0", "--trace", path.to_str().unwrap()],
+        &[
+            "run",
+            "--set",
+            "server.inparallel=0",
+            "--trace",
+            path.to_str().unwrap(),
+        ],
         &["server.inparallel"],
     );
     assert!(!path.exists());

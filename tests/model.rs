@@ -1,0 +1,238 @@
+//! The full model through the CLI: version profiles, busy clients, the network bottleneck.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn run_json(args: &[&str]) -> Value {
+    let mut all = vec!["run", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_portsim"))
+        .args(&all)
+        .output()
+        .expect("portsim runs");
+    assert!(
+        out.status.success(),
+        "portsim {all:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn trace(args: &[&str], name: &str) -> Vec<Value> {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let mut all = args.to_vec();
+    let p = path.to_str().unwrap().to_string();
+    all.extend_from_slice(&["--trace", &p]);
+    run_json(&all);
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn in_range(port: &Value, low: u64, high: u64) -> bool {
+    port.as_u64().is_some_and(|p| (low..=high).contains(&p))
+}
+
+#[test]
+fn amanda_2_5_2_never_sends_from_outside_the_range_and_stalls_extra_dumpers() {
+    for rep in ["0", "1", "2"] {
+        let args = ["--replication", rep, "--set", "server.version=2.5.2"];
+        let r = run_json(&args);
+        let mut stalled = 0;
+        for a in r["attempts"].as_array().unwrap() {
+            if a["cause"] == "no-port" {
+                stalled += 1;
+                assert!(a["port"].is_null(), "{a}");
+                let host = a["host"].as_str().unwrap();
+                assert_eq!(
+                    a["message"],
+                    format!("[request failed: Can't bind a socket to connect to {host}]")
+                );
+                // 120 rescans, 15 s apart: 30 minutes holding the DLE.
+                assert_eq!(a["port_wait_s"], 1800.0, "{a}");
+                assert_eq!(a["outcome"], "try-again");
+            } else {
+                assert!(in_range(&a["port"], 850, 859), "{a}");
+                assert_eq!(a["outcome"], "done", "nothing else fails: {a}");
+            }
+        }
+        assert!(
+            stalled > 0,
+            "night {rep}: some of dumpers 10-19 must get work and stall"
+        );
+        // A retry goes to the lowest idle dumper; when 0-9 are all busy it stalls again, and
+        // the DLE is lost with 2.5's text. Nothing is lost for any other reason.
+        for d in r["dles"].as_array().unwrap() {
+            if d["fate"] != "dumped" {
+                assert_eq!(d["message"], "[too many dumper retry]", "{d}");
+            }
+        }
+        for ev in trace(&args, &format!("v252-{rep}.jsonl")) {
+            if ev["kind"] == "send" && ev["packet"] == "req" {
+                assert!(in_range(&ev["src_port"], 850, 859), "{ev}");
+            }
+        }
+    }
+}
+
+#[test]
+fn amanda_2_5_0_skips_a_services_named_port() {
+    let named =
+        r#"server.services=[{"port":853,"name":"domain-s"},{"port":855,"name":"amanda-extra"}]"#;
+    let r = run_json(&["--set", "server.version=2.5.0", "--set", named]);
+    let ports: Vec<u64> = r["dumpers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["in_range"] == true)
+        .map(|d| d["port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        ports.len(),
+        9,
+        "853 is named domain-s: 9 usable ports, got {ports:?}"
+    );
+    assert!(!ports.contains(&853));
+    assert!(
+        ports.contains(&855),
+        "a name containing amanda keeps the port usable"
+    );
+    // 2.5.0 still falls back; its failures speak 2.5's language.
+    let texts: Vec<&str> = r["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] != "done")
+        .map(|a| a["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"[request failed: timeout waiting for ACK]"),
+        "{texts:?}"
+    );
+    // 2.4 ignores the services database.
+    let r24 = run_json(&["--set", named]);
+    let in24 = r24["dumpers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["in_range"] == true)
+        .count();
+    assert_eq!(in24, 10);
+}
+
+#[test]
+fn a_busy_client_swallows_a_retry_even_from_an_in_range_port() {
+    // Night 0 of the incident: www2 still resends its blocked REP to dumper10 when dumper0's
+    // request arrives; amandad swallows it (MODEL.md section 3).
+    let args = ["--replication", "0"];
+    let r = run_json(&args);
+    let victim = r["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["cause"] == "client-busy")
+        .expect("night 0 has a swallowed retry")
+        .clone();
+    assert!(in_range(&victim["port"], 850, 859), "{victim}");
+    assert_eq!(victim["message"], "[request timeout]");
+    let host = victim["host"].clone();
+    let dumper = victim["dumper"].clone();
+    let events = trace(&args, "busy.jsonl");
+    let swallowed: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "swallow" && e["host"] == host && e["dumper"] == dumper)
+        .collect();
+    assert_eq!(
+        swallowed.len(),
+        3,
+        "all three REQs of the attempt are ignored"
+    );
+    // Meanwhile the client was resending a REP that the firewall dropped.
+    let t0 = swallowed[0]["t_us"].as_u64().unwrap();
+    assert!(events.iter().any(|e| e["kind"] == "send"
+        && e["packet"] == "rep"
+        && e["host"] == host
+        && e["verdict"] == "drop"
+        && e["t_us"].as_u64().unwrap() < t0
+        && t0 - e["t_us"].as_u64().unwrap() < 60_000_000));
+}
+
+#[test]
+fn a_busy_client_naks_a_second_dumper_when_maxdumps_allows_two() {
+    // One host, maxdumps 2: the driver starts its two disks 15 s apart (the 2.4 host gap). Its
+    // sendbackup takes 20 s to answer (a pre-dump snapshot, say), so the second REQ arrives while
+    // the first service runs, and amandad NAKs it; the retry, later, goes through.
+    let sc = serde_json::json!({
+        "server": {"inparallel": 2, "udpportrange": [850, 859], "netusage": 100000,
+                   "planner": "unmodelled"},
+        "workload": {"dumpcycle": 1, "sendbackup_startup_s": 20},
+        "zones": ["LAN"],
+        "firewall": {"default": "drop"},
+        "hosts": [{"name": "busy", "zone": "LAN", "maxdumps": 2, "disks": [
+            {"name": "/a", "full_gb": 1, "rate_mb_s": 5},
+            {"name": "/b", "full_gb": 1, "rate_mb_s": 5}]}]
+    });
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("busy.json");
+    std::fs::write(&path, sc.to_string()).unwrap();
+    let r = run_json(&[path.to_str().unwrap()]);
+    let attempts = r["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    assert_eq!(attempts[1]["message"], "NAK: amandad busy");
+    assert_eq!(attempts[1]["cause"], "client-busy");
+    assert_eq!(attempts[1]["outcome"], "try-again");
+    let gap = attempts[1]["start_s"].as_f64().unwrap() - attempts[0]["start_s"].as_f64().unwrap();
+    assert!((gap - 15.0).abs() < 1e-6, "the host gap: {gap}");
+    assert_eq!(attempts[2]["outcome"], "done");
+    assert_eq!(r["summary"]["failed"], 0);
+}
+
+fn window(args: &[&str]) -> f64 {
+    run_json(args)["summary"]["window_s"].as_f64().unwrap()
+}
+
+#[test]
+fn a_shared_link_stops_the_window_shrinking_as_inparallel_grows() {
+    let with = |n: &str| {
+        window(&[
+            "scenarios/bottleneck.json",
+            "--set",
+            &format!("server.inparallel={n}"),
+        ])
+    };
+    let without = |n: &str| {
+        window(&[
+            "scenarios/bottleneck.json",
+            "--set",
+            &format!("server.inparallel={n}"),
+            "--set",
+            "network.links=[]",
+        ])
+    };
+    // Without the link, more dumpers finish sooner.
+    assert!(without("10") < 0.7 * without("5"));
+    assert!(without("20") < 0.7 * without("10"));
+    // With it, the 10 MB/s link is the bottleneck: about total data / capacity, whatever inparallel.
+    let (w5, w10, w20) = (with("5"), with("10"), with("20"));
+    assert!(
+        (w10 - w5).abs() < 0.02 * w5 && (w20 - w10).abs() < 0.02 * w10,
+        "{w5} {w10} {w20}"
+    );
+    let r = run_json(&["scenarios/bottleneck.json"]);
+    let dumped_mb: f64 = r["dles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["size_mb"].as_f64().unwrap())
+        .sum();
+    let floor = dumped_mb / 10.0;
+    assert!(
+        w10 >= floor,
+        "no faster than the link allows: {w10} < {floor}"
+    );
+    assert!(
+        w10 < floor * 1.1,
+        "close to the link's limit: {w10} vs {floor}"
+    );
+}
