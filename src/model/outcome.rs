@@ -23,6 +23,8 @@ pub enum Cause {
     Ok,
     /// The firewall dropped the client's ACK, REP or NAK on its way to the server's port.
     ReplyDropped,
+    /// The firewall dropped the server's REQ on its way to the client.
+    RequestDropped,
     /// The client's amandad was busy with another peer: it NAKed or swallowed the REQ.
     ClientBusy,
     /// No answer came and nothing was dropped by the firewall (a slow or lost client).

@@ -89,6 +89,8 @@ pub struct Request {
     pub rep_wait: SimDuration,
     /// Client packets of this request the firewall dropped.
     pub replies_dropped: u16,
+    /// REQs of this request the firewall dropped on their way out.
+    pub reqs_dropped: u16,
     /// REQs of this request a busy client ignored.
     pub swallowed: u16,
 }
@@ -115,6 +117,7 @@ impl Request {
             epoch: 0,
             rep_wait,
             replies_dropped: 0,
+            reqs_dropped: 0,
             swallowed: 0,
         }
     }
@@ -171,6 +174,8 @@ impl Request {
     pub fn silence_cause(&self) -> Cause {
         if self.replies_dropped > 0 {
             Cause::ReplyDropped
+        } else if self.reqs_dropped > 0 {
+            Cause::RequestDropped
         } else if self.swallowed > 0 {
             Cause::ClientBusy
         } else {

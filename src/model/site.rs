@@ -291,6 +291,7 @@ struct Site<'a> {
     dumpers: Vec<DumperState>,
     orders: Vec<Order>,
     planner_port: Option<(Port, BindKind)>,
+    planner_holds: bool,
     planner_pending: u32,
     host_estimate_ok: Vec<bool>,
     requests: Vec<Request>,
@@ -335,6 +336,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         ],
         orders: sc.server.dumporder.clone(),
         planner_port: None,
+        planner_holds: false,
         planner_pending: 0,
         host_estimate_ok: vec![true; sc.hosts.len()],
         requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
@@ -497,6 +499,7 @@ impl Site<'_> {
             return;
         };
         self.planner_port = Some((p, kind));
+        self.planner_holds = true;
         let mut r = self.blank(TraceKind::Bind);
         r.src_port = Some(p);
         r.note = Some("planner");
@@ -646,9 +649,13 @@ impl Site<'_> {
         } else {
             self.dropped += 1;
             self.replies_dropped += u64::from(from_client);
-            if from_client {
+            if p.kind != PacketKind::Syn {
                 let r = &mut self.requests[p.req.0 as usize];
-                r.replies_dropped = r.replies_dropped.saturating_add(1);
+                if from_client {
+                    r.replies_dropped = r.replies_dropped.saturating_add(1);
+                } else if p.kind == PacketKind::Req {
+                    r.reqs_dropped = r.reqs_dropped.saturating_add(1);
+                }
             }
             false
         }
@@ -983,7 +990,9 @@ impl Site<'_> {
         if let Some((p, _)) = self.planner_port.take() {
             // The planner exits once it has written the schedule.
             self.ports.release(p);
+            self.planner_holds = false;
             self.planner_port = Some((p, self.planner_bind_kind(p)));
+            self.wake_lease_waiters();
             let mut r = self.blank(TraceKind::Release);
             r.src_port = Some(p);
             r.note = Some("planner");
@@ -1126,12 +1135,37 @@ impl Site<'_> {
                 self.record(r);
                 self.send_dump_request(a);
             }
-            None => {
+            None if self.lease_can_come() => {
                 let mut r = self.blank(TraceKind::PortWait);
                 r.dumper = Some(d);
                 self.record(r);
                 self.lease_waiters.push_back(a);
             }
+            None => {
+                // Nobody holds a range port that could be released: waiting would be forever.
+                let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
+                let name = &self.sc.hosts[usize::from(host.0)].name;
+                let msg = self.sc.server.profile.no_port_text(name);
+                self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+            }
+        }
+    }
+
+    /// Whether some range port is held by a process that will release it (a lease or the planner).
+    fn lease_can_come(&self) -> bool {
+        let range = self.sc.server.range.expect("the lease policy has a range");
+        self.dumpers.iter().any(|d| d.lease.is_some())
+            || (self.planner_holds && self.planner_port.is_some_and(|(p, _)| range.contains(p)))
+    }
+
+    /// Hands released range ports to waiting requests, in arrival order.
+    fn wake_lease_waiters(&mut self) {
+        let waiting = self.lease_waiters.len();
+        for _ in 0..waiting {
+            let Some(next) = self.lease_waiters.pop_front() else {
+                break;
+            };
+            self.take_lease_or_wait(next);
         }
     }
 
@@ -1146,9 +1180,7 @@ impl Site<'_> {
         r.src_port = Some(p);
         r.note = Some("lease");
         self.record(r);
-        if let Some(next) = self.lease_waiters.pop_front() {
-            self.take_lease_or_wait(next);
-        }
+        self.wake_lease_waiters();
     }
 
     /// The dumper holds a port: its REQ for sendbackup goes out.
