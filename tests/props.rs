@@ -125,39 +125,70 @@ fn host() -> impl Strategy<Value = (usize, u32, Vec<DiskFile>)> {
 
 fn server() -> impl Strategy<Value = ServerFile> {
     (
-        1u32..=40,
-        prop::option::of((600u32..1000, 1u32..=40)),
-        prop::collection::vec(500u32..1100, 0..=5),
-        prop::collection::vec(
-            prop::sample::select(vec!['t', 'T', 's', 'S', 'b', 'B']),
-            0..=5,
+        (
+            1u32..=40,
+            prop::option::of((600u32..1000, 1u32..=40)),
+            prop::collection::vec(500u32..1100, 0..=5),
+            prop::collection::vec(
+                prop::sample::select(vec!['t', 'T', 's', 'S', 'b', 'B']),
+                0..=5,
+            ),
+            100.0f64..200_000.0,
+            prop::sample::select(vec![
+                PlannerBinding::BeforeDumpers,
+                PlannerBinding::AfterDumpers,
+                PlannerBinding::Unmodelled,
+            ]),
         ),
-        100.0f64..200_000.0,
-        prop::sample::select(vec![
-            PlannerBinding::BeforeDumpers,
-            PlannerBinding::AfterDumpers,
-            PlannerBinding::Unmodelled,
-        ]),
+        (
+            prop::sample::select(vec!["2.4", "2.5.0", "2.5.1", "2.5.2", "3.5.1"]),
+            prop::collection::vec(
+                (
+                    840u32..880,
+                    prop::sample::select(vec!["domain-s", "rsync", "amanda-x"]),
+                ),
+                0..=3,
+            ),
+            any::<bool>(),
+            1u32..=8,
+        ),
     )
-        .prop_map(|(inparallel, range, in_use, order, netusage, planner)| {
-            // Through JSON, so that fields added to the schema later take their defaults
-            // (version 2.4, per-dumper range ports).
-            let range = range.map(|(low, width): (u32, u32)| [low, low + width - 1]);
-            let in_use: Vec<_> = in_use
-                .into_iter()
-                .map(|port| json!({ "port": port, "by": "other" }))
-                .collect();
-            let server = json!({
-                "zone": "LAN",
-                "inparallel": inparallel,
-                "udpportrange": range,
-                "dumporder": order.into_iter().collect::<String>(),
-                "netusage": netusage,
-                "ports_in_use": in_use,
-                "planner": planner,
-            });
-            serde_json::from_value::<ServerFile>(server).expect("a valid server section")
-        })
+        .prop_map(
+            |(
+                (inparallel, range, in_use, order, netusage, planner),
+                (version, services, per_request, rescans),
+            )| {
+                // Through JSON, so that fields added to the schema later take their defaults.
+                let range = range.map(|(low, width): (u32, u32)| [low, low + width - 1]);
+                let in_use: Vec<_> = in_use
+                    .into_iter()
+                    .map(|port| json!({ "port": port, "by": "other" }))
+                    .collect();
+                let services: Vec<_> = services
+                    .into_iter()
+                    .map(|(port, name)| json!({ "port": port, "name": name }))
+                    .collect();
+                let mut server = json!({
+                    "version": version,
+                    "zone": "LAN",
+                    "inparallel": inparallel,
+                    "udpportrange": range,
+                    "dumporder": order.into_iter().collect::<String>(),
+                    "netusage": netusage,
+                    "ports_in_use": in_use,
+                    "planner": planner,
+                    "services": services,
+                });
+                if per_request && range.is_some() {
+                    server["reserved_ports"] = json!("per-request-firewalled");
+                }
+                if version == "2.5.2" || version == "3.5.1" {
+                    // Short rescans keep 2.5.2's 30-minute waits cheap to simulate.
+                    server["rescan_limit"] = json!(rescans);
+                }
+                serde_json::from_value::<ServerFile>(server).expect("a valid server section")
+            },
+        )
 }
 
 /// One generated scenario and the replication to run.
