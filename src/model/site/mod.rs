@@ -1,0 +1,460 @@
+//! One night at a site: the world's state and the single `match` that moves it.
+//!
+//! Start of the night (2.4): the driver forks dumper0..dumperN-1, each binding its UDP port in
+//! fork order, and the planner binds its own (before or after them, a scenario setting). The
+//! planner asks every host for estimates; when the last answer (or timeout) is in, the driver
+//! gets the schedule and fills idle dumpers. Every packet crosses the firewall when its ends sit
+//! in different zones.
+
+mod clients;
+mod network;
+mod ports;
+mod requests;
+mod schedule;
+
+use crate::model::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
+use crate::model::driver::{DleInfo, Driver, Order, Pick};
+use crate::model::firewall::{Action, Decider, Header, Proto};
+use crate::model::network::{FlowId, Network};
+use crate::model::outcome::{Cause, DleFate, Outcome};
+use crate::model::ports::{BindKind, EPHEMERAL, Port, PortTable, RESERVED_FALLBACK};
+use crate::model::protocol::{
+    ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
+};
+use crate::model::version::Exhausted;
+use crate::model::workload::LOSS;
+use crate::model::workload::{Night, PortDraws};
+use crate::model::{DleId, DumperId, HostId, Node};
+use crate::scenario::{PlannerBinding, PortPolicy, Scenario};
+use crate::sim::rng::{Stream, stream};
+use crate::sim::{SimDuration, SimTime, Simulation};
+use rand::RngExt;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+/// How long the server's TCP connect tries before giving up (Linux, 6 SYN retries).
+pub const TCP_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(127);
+/// Estimate lines the planner asks per disk (level 0 and the next level).
+pub const ESTIMATE_LINES_PER_DISK: u64 = 2;
+
+/// The kinds of packet that cross the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PacketKind {
+    /// A request from the server.
+    Req,
+    /// The client's acknowledgement of a REQ.
+    Ack,
+    /// The client's refusal ("amandad busy").
+    Nak,
+    /// The client's reply.
+    Rep,
+    /// A partial reply: one disk's estimate (2.5.1+), not acknowledged.
+    Prep,
+    /// The server's acknowledgement of a REP.
+    RepAck,
+    /// A TCP connection attempt from the server to a client's data port.
+    Syn,
+}
+
+/// A packet in flight.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet {
+    /// Kind.
+    pub kind: PacketKind,
+    /// Sender.
+    pub src: Node,
+    /// Sender's port.
+    pub src_port: Port,
+    /// Receiver.
+    pub dst: Node,
+    /// Receiver's port.
+    pub dst_port: Port,
+    /// The request it belongs to.
+    pub req: ReqId,
+    /// For REQs, the service asked; for REPs, the reply carried.
+    pub body: Body,
+}
+
+/// What a packet carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// Nothing the model needs.
+    None,
+    /// A REQ's service.
+    Service(Service),
+    /// A REP's content.
+    Reply(Reply),
+}
+
+/// Everything that can happen.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// amdump starts: processes bind, the planner asks for estimates.
+    Start,
+    /// A packet reaches its destination.
+    Deliver(Packet),
+    /// A request's ACK or REP wait expires.
+    ReqTimer {
+        /// The request.
+        req: ReqId,
+        /// Its timer generation when armed.
+        epoch: u32,
+    },
+    /// A client's service has its answer ready.
+    ServiceDone {
+        /// The client.
+        host: HostId,
+        /// Its session when the service started.
+        epoch: u32,
+    },
+    /// A client's wait for the ACK of its REP expires.
+    RepTimer {
+        /// The client.
+        host: HostId,
+        /// Its session.
+        epoch: u32,
+    },
+    /// The estimate phase ends (planner not modelled at the packet level).
+    EstimatesDone,
+    /// A dump's data may have all arrived (stale if the flow's epoch moved on).
+    FlowDone {
+        /// The flow.
+        flow: FlowId,
+        /// Its epoch when the completion was computed.
+        epoch: u32,
+    },
+    /// A dump's TCP connection attempt gave up.
+    ConnectTimeout {
+        /// The attempt.
+        attempt: u32,
+    },
+    /// The driver wakes from its failure sleep or a host gap ends.
+    DriverWake,
+    /// A dumper with no port scans the range again (2.5.2+).
+    PortRescan {
+        /// The attempt that waits.
+        attempt: u32,
+        /// Rescans so far, this one included.
+        rescans: u32,
+    },
+    /// One disk's estimate is done: sendsize sends a partial reply (2.5.1+).
+    PartialEstimate {
+        /// The client.
+        host: HostId,
+        /// Its session.
+        epoch: u32,
+    },
+}
+
+/// What a trace line records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceKind {
+    /// A process bound a UDP port.
+    Bind,
+    /// A process released its port.
+    Release,
+    /// A packet was sent (with the firewall's verdict).
+    Send,
+    /// A packet arrived.
+    Deliver,
+    /// A client ignored a REQ (busy replying to another peer).
+    Swallow,
+    /// A request's timer fired.
+    Timeout,
+    /// The estimate phase ended.
+    Schedule,
+    /// A dump attempt started.
+    AttemptStart,
+    /// A dump attempt ended.
+    AttemptEnd,
+    /// The driver fell asleep after a failure.
+    DriverSleep,
+    /// A dumper found no free range port and will scan again.
+    PortWait,
+    /// A packet was lost on a link.
+    Lost,
+}
+
+/// One line of `--trace`.
+#[derive(Clone, Debug)]
+pub struct TraceRecord {
+    /// Simulated time, microseconds.
+    pub t_us: u64,
+    /// What happened.
+    pub kind: TraceKind,
+    /// The dumper involved, if any.
+    pub dumper: Option<DumperId>,
+    /// The host involved, if any.
+    pub host: Option<HostId>,
+    /// Packet kind, for sends and deliveries.
+    pub packet: Option<PacketKind>,
+    /// Sender's port (or the bound port).
+    pub src_port: Option<Port>,
+    /// Receiver's port.
+    pub dst_port: Option<Port>,
+    /// The firewall's verdict on a send.
+    pub verdict: Option<Action>,
+    /// What decided the verdict.
+    pub decider: Option<Decider>,
+    /// A DLE, for attempts.
+    pub dle: Option<DleId>,
+    /// Outcome or free text.
+    pub note: Option<&'static str>,
+}
+
+/// A dump attempt: one DLE on one dumper.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    /// The DLE.
+    pub dle: DleId,
+    /// The dumper that ran it.
+    pub dumper: DumperId,
+    /// The dumper's port (None if it never got one).
+    pub port: Option<Port>,
+    /// How long it waited for a range port (2.5.2+).
+    pub port_wait: SimDuration,
+    /// When the driver started it.
+    pub start: SimTime,
+    /// When the dumper reported.
+    pub end: SimTime,
+    /// Its result.
+    pub outcome: Option<Outcome>,
+    /// Why.
+    pub cause: Cause,
+    /// Amanda's text, empty for a success.
+    pub message: String,
+}
+
+/// What a dumper ended up as.
+#[derive(Clone, Debug)]
+pub struct DumperState {
+    /// Its bound port (None until it binds).
+    pub port: Option<Port>,
+    /// How it got the port.
+    pub bind: Option<BindKind>,
+    /// Attempt running or waiting to be reported, if any.
+    pub busy: Option<u32>,
+    /// A range port bound for the current request only (per-request port policy).
+    pub lease: Option<Port>,
+    /// Attempts it ran.
+    pub attempts: u32,
+    /// Of which ended in failure.
+    pub failed_attempts: u32,
+}
+
+/// What became of a DLE.
+#[derive(Clone, Debug)]
+pub struct DleState {
+    /// Its fate, once decided.
+    pub fate: Option<DleFate>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it was not dumped.
+    pub message: String,
+    /// When its fate was decided.
+    pub decided: SimTime,
+}
+
+/// The result of one night.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The night's random draws.
+    pub night: Night,
+    /// Dumpers in fork order.
+    pub dumpers: Vec<DumperState>,
+    /// The planner's port, if it bound one.
+    pub planner_port: Option<(Port, BindKind)>,
+    /// Attempts in start order.
+    pub attempts: Vec<Attempt>,
+    /// DLEs in disklist order.
+    pub dles: Vec<DleState>,
+    /// When the driver got the schedule.
+    pub estimates_end: SimTime,
+    /// When the last DLE's fate was decided: the backup window.
+    pub window: SimTime,
+    /// Events processed.
+    pub events: u64,
+    /// Packets the firewall dropped or rejected.
+    pub dropped_packets: u64,
+    /// Packets clients sent to the server (ACK, NAK, REP, PREP): legitimate replies.
+    pub replies_sent: u64,
+    /// Of which the firewall dropped.
+    pub replies_dropped: u64,
+    /// Packets lost on links.
+    pub lost_packets: u64,
+    /// KB each link carried, in link order.
+    pub kb_per_link: Vec<f64>,
+    /// The event trace, when asked for.
+    pub trace: Option<Vec<TraceRecord>>,
+}
+
+/// The world of one night.
+struct Site<'a> {
+    sc: &'a Scenario,
+    night: Night,
+    sim: Simulation<Event>,
+    ports: PortTable,
+    dumpers: Vec<DumperState>,
+    orders: Vec<Order>,
+    planner_port: Option<(Port, BindKind)>,
+    planner_holds: bool,
+    planner_pending: u32,
+    host_estimate_ok: Vec<bool>,
+    requests: Vec<Request>,
+    clients: Vec<Client>,
+    driver: Driver,
+    results: VecDeque<u32>,
+    lease_waiters: VecDeque<u32>,
+    asleep_until: Option<SimTime>,
+    gap_wake: Option<SimTime>,
+    retries_used: Vec<u32>,
+    attempts: Vec<Attempt>,
+    dles: Vec<DleState>,
+    estimates_end: SimTime,
+    dropped: u64,
+    replies_sent: u64,
+    replies_dropped: u64,
+    lost: u64,
+    loss: Stream,
+    net: Network,
+    flows: BTreeMap<FlowId, u32>,
+    trace: Option<Vec<TraceRecord>>,
+}
+
+/// Runs replication `rep` of the scenario's night; `trace` keeps every event.
+pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
+    let night = Night::draw(sc, rep);
+    let n = usize::from(sc.server.inparallel);
+    let mut site = Site {
+        sc,
+        sim: Simulation::with_capacity(256),
+        ports: PortTable::default(),
+        dumpers: vec![
+            DumperState {
+                port: None,
+                bind: None,
+                busy: None,
+                lease: None,
+                attempts: 0,
+                failed_attempts: 0,
+            };
+            n
+        ],
+        orders: sc.server.dumporder.clone(),
+        planner_port: None,
+        planner_holds: false,
+        planner_pending: 0,
+        host_estimate_ok: vec![true; sc.hosts.len()],
+        requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
+        clients: vec![Client::default(); sc.hosts.len()],
+        driver: Driver::new(
+            sc.hosts.len(),
+            sc.server.netusage_kbs,
+            sc.server.profile.host_gap,
+        ),
+        results: VecDeque::new(),
+        lease_waiters: VecDeque::new(),
+        asleep_until: None,
+        gap_wake: None,
+        retries_used: vec![0; sc.dles.len()],
+        attempts: Vec::with_capacity(sc.dles.len() * 2),
+        dles: vec![
+            DleState {
+                fate: None,
+                attempts: 0,
+                message: String::new(),
+                decided: SimTime::ZERO,
+            };
+            sc.dles.len()
+        ],
+        estimates_end: SimTime::ZERO,
+        dropped: 0,
+        replies_sent: 0,
+        replies_dropped: 0,
+        lost: 0,
+        loss: stream(sc.seed, rep, LOSS),
+        net: Network::new(sc.links.iter().map(|l| l.link).collect()),
+        flows: BTreeMap::new(),
+        trace: trace.then(Vec::new),
+        night,
+    };
+    site.sim.schedule_at(SimTime::ZERO, Event::Start);
+    while let Some(ev) = site.sim.next_event() {
+        site.handle(ev);
+    }
+    let window = site
+        .dles
+        .iter()
+        .map(|d| d.decided)
+        .max()
+        .unwrap_or(SimTime::ZERO)
+        .max(site.estimates_end);
+    RunResult {
+        night: site.night,
+        dumpers: site.dumpers,
+        planner_port: site.planner_port,
+        attempts: site.attempts,
+        dles: site.dles,
+        estimates_end: site.estimates_end,
+        window,
+        events: site.sim.processed(),
+        dropped_packets: site.dropped,
+        replies_sent: site.replies_sent,
+        replies_dropped: site.replies_dropped,
+        lost_packets: site.lost,
+        kb_per_link: site
+            .net
+            .kb_per_link()
+            .into_iter()
+            .map(|(_, kb)| kb)
+            .collect(),
+        trace: site.trace,
+    }
+}
+
+impl Site<'_> {
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Start => self.start(),
+            Event::Deliver(p) => self.deliver(p),
+            Event::ReqTimer { req, epoch } => self.req_timer(req, epoch),
+            Event::ServiceDone { host, epoch } => self.service_done(host, epoch),
+            Event::RepTimer { host, epoch } => self.rep_timer(host, epoch),
+            Event::EstimatesDone => self.estimates_done(),
+            Event::FlowDone { flow, epoch } => self.flow_done(flow, epoch),
+            Event::ConnectTimeout { attempt } => {
+                let msg = "[could not connect to data port: Connection timed out]".to_string();
+                self.end_attempt(attempt, Outcome::TryAgain, Cause::DataConnect, msg)
+            }
+            Event::DriverWake => self.driver_wake(),
+            Event::PortRescan { attempt, rescans } => self.port_rescan(attempt, rescans),
+            Event::PartialEstimate { host, epoch } => self.partial_estimate(host, epoch),
+        }
+    }
+
+    fn record(&mut self, r: TraceRecord) {
+        if let Some(t) = &mut self.trace {
+            t.push(r);
+        }
+    }
+
+    fn blank(&self, kind: TraceKind) -> TraceRecord {
+        TraceRecord {
+            t_us: self.sim.now().0,
+            kind,
+            dumper: None,
+            host: None,
+            packet: None,
+            src_port: None,
+            dst_port: None,
+            verdict: None,
+            decider: None,
+            dle: None,
+            note: None,
+        }
+    }
+
+    // ---- ports -------------------------------------------------------------------------
+}

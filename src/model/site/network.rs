@@ -1,0 +1,131 @@
+//! Packets through the firewall and the links (latency, loss), and dumps as network flows.
+
+use super::*;
+
+impl Site<'_> {
+    pub(super) fn zone_of(&self, n: Node) -> crate::model::ZoneId {
+        match n {
+            Node::Server | Node::Outside => self.sc.server.zone,
+            Node::Host(h) => self.sc.hosts[usize::from(h.0)].zone,
+        }
+    }
+
+    /// Sends a packet through the firewall and the links; true if it will be delivered.
+    pub(super) fn send(&mut self, p: Packet) -> bool {
+        let proto = if p.kind == PacketKind::Syn {
+            Proto::Tcp
+        } else {
+            Proto::Udp
+        };
+        let v = self.sc.firewall.evaluate(&Header {
+            proto,
+            src: p.src,
+            src_zone: self.zone_of(p.src),
+            src_port: p.src_port,
+            dst: p.dst,
+            dst_zone: self.zone_of(p.dst),
+            dst_port: p.dst_port,
+        });
+        if self.trace.is_some() {
+            let mut r = self.blank(TraceKind::Send);
+            r.packet = Some(p.kind);
+            r.src_port = Some(p.src_port);
+            r.dst_port = Some(p.dst_port);
+            r.verdict = Some(v.action);
+            r.decider = Some(v.by);
+            r.host = self.host_of(&p);
+            r.dumper = self.dumper_of(p.req);
+            self.record(r);
+        }
+        let from_client = matches!(p.src, Node::Host(_));
+        self.replies_sent += u64::from(from_client);
+        let host = self.host_of(&p).map(|h| &self.sc.hosts[usize::from(h.0)]);
+        let (latency, survival) = host.map_or((self.sc.latency, 1.0), |h| (h.latency, h.survival));
+        if v.action.passes() {
+            // A lost SYN is resent by TCP within a second or so: only UDP loss matters here.
+            if survival < 1.0 && p.kind != PacketKind::Syn && self.loss.random::<f64>() >= survival
+            {
+                self.lost += 1;
+                let mut r = self.blank(TraceKind::Lost);
+                r.packet = Some(p.kind);
+                r.src_port = Some(p.src_port);
+                r.dst_port = Some(p.dst_port);
+                r.host = self.host_of(&p);
+                self.record(r);
+                return false;
+            }
+            self.sim.schedule_in(latency, Event::Deliver(p));
+            true
+        } else {
+            self.dropped += 1;
+            self.replies_dropped += u64::from(from_client);
+            if p.kind != PacketKind::Syn {
+                let r = &mut self.requests[p.req.0 as usize];
+                if from_client {
+                    r.replies_dropped = r.replies_dropped.saturating_add(1);
+                } else if p.kind == PacketKind::Req {
+                    r.reqs_dropped = r.reqs_dropped.saturating_add(1);
+                }
+            }
+            false
+        }
+    }
+
+    pub(super) fn host_of(&self, p: &Packet) -> Option<HostId> {
+        match (p.src, p.dst) {
+            (Node::Host(h), _) | (_, Node::Host(h)) => Some(h),
+            _ => None,
+        }
+    }
+
+    pub(super) fn dumper_of(&self, req: ReqId) -> Option<DumperId> {
+        match self.requests.get(req.0 as usize)?.owner {
+            Requester::Dumper(d) => Some(d),
+            Requester::Planner => None,
+        }
+    }
+
+    pub(super) fn deliver(&mut self, p: Packet) {
+        if self.trace.is_some() {
+            let mut r = self.blank(TraceKind::Deliver);
+            r.packet = Some(p.kind);
+            r.src_port = Some(p.src_port);
+            r.dst_port = Some(p.dst_port);
+            r.host = self.host_of(&p);
+            r.dumper = self.dumper_of(p.req);
+            self.record(r);
+        }
+        match p.dst {
+            Node::Host(h) => self.client_receives(h, p),
+            Node::Server => self.server_receives(p),
+            Node::Outside => {}
+        }
+    }
+
+    // ---- clients ------------------------------------------------------------------------
+
+    /// Schedules the completion of every flow whose rate the last change moved.
+    pub(super) fn schedule_flow_changes(&mut self) {
+        for i in 0..self.net.changed().len() {
+            let flow = self.net.changed()[i];
+            if let Some(t) = self.net.completion(flow) {
+                let epoch = self.net.epoch(flow);
+                self.sim.schedule_at(t, Event::FlowDone { flow, epoch });
+            }
+        }
+    }
+
+    pub(super) fn flow_done(&mut self, flow: FlowId, epoch: u32) {
+        if !self.net.is_current(flow, epoch) {
+            return;
+        }
+        let now = self.sim.now();
+        self.net.finish(now, flow);
+        self.schedule_flow_changes();
+        let a = self
+            .flows
+            .remove(&flow)
+            .expect("every flow belongs to an attempt");
+        self.end_attempt(a, Outcome::Done, Cause::Ok, String::new());
+    }
+}

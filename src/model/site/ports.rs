@@ -1,0 +1,204 @@
+//! Server ports: `dgram_bind` for dumpers and the planner, 2.5.2's rescans, and the
+//! per-request leases of the `reserve-for-firewalled` port policy.
+
+use super::*;
+
+impl Site<'_> {
+    /// `dgram_bind`: the range, then the version's answer to a full range (`None`: rescan later).
+    /// Under the per-request port policy a dumper's own socket avoids the range altogether.
+    pub(super) fn dgram_bind(
+        &mut self,
+        draws: PortDraws,
+        use_range: bool,
+    ) -> Option<(Port, BindKind)> {
+        let server = &self.sc.server;
+        if use_range
+            && let Some(r) = server.range
+            && let Some(p) = self
+                .ports
+                .bind_portrange(r, draws.range, |p| server.port_usable(p))
+        {
+            return Some((p, BindKind::InRange));
+        }
+        let outside = |p: Port| server.range.is_none_or(|r| !r.contains(p));
+        match server.profile.exhausted {
+            Exhausted::Rescan { .. } if use_range && server.range.is_some() => None,
+            Exhausted::Fallback | Exhausted::Rescan { .. } => Some({
+                if let Some(p) =
+                    self.ports
+                        .bind_portrange(RESERVED_FALLBACK, draws.reserved, outside)
+                {
+                    (p, BindKind::ReservedFallback)
+                } else {
+                    let p = self
+                        .ports
+                        .bind_portrange(EPHEMERAL, draws.ephemeral, |_| true)
+                        .expect("28k ephemeral ports cannot all be bound by 64 processes");
+                    (p, BindKind::Ephemeral)
+                }
+            }),
+        }
+    }
+
+    /// Binds dumper `d`'s port; false when the range is full and the version does not fall back.
+    pub(super) fn bind_dumper(&mut self, d: DumperId) -> bool {
+        let use_range = self.sc.server.port_policy == PortPolicy::PerDumper;
+        let draws = self.night.dumper_ports[usize::from(d.0)];
+        let Some((p, kind)) = self.dgram_bind(draws, use_range) else {
+            return false;
+        };
+        let st = &mut self.dumpers[usize::from(d.0)];
+        st.port = Some(p);
+        st.bind = Some(kind);
+        let mut r = self.blank(TraceKind::Bind);
+        r.dumper = Some(d);
+        r.src_port = Some(p);
+        self.record(r);
+        true
+    }
+
+    pub(super) fn bind_planner(&mut self) {
+        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, true) else {
+            return;
+        };
+        self.planner_port = Some((p, kind));
+        self.planner_holds = true;
+        let mut r = self.blank(TraceKind::Bind);
+        r.src_port = Some(p);
+        r.note = Some("planner");
+        self.record(r);
+    }
+
+    // ---- the start of the night ---------------------------------------------------------
+
+    pub(super) fn planner_bind_kind(&self, p: Port) -> BindKind {
+        match self.sc.server.range {
+            Some(r) if r.contains(p) => BindKind::InRange,
+            _ if p.is_reserved() => BindKind::ReservedFallback,
+            _ => BindKind::Ephemeral,
+        }
+    }
+
+    /// Whether this DLE's request must leave from a leased range port.
+    pub(super) fn needs_lease(&self, dle: DleId) -> bool {
+        self.sc.server.port_policy == PortPolicy::PerRequestFirewalled
+            && self.sc.firewalled(self.sc.dles[dle.0 as usize].host)
+    }
+
+    /// Binds a range port for attempt `a`'s request, or queues it until one is released.
+    pub(super) fn take_lease_or_wait(&mut self, a: u32) {
+        let d = self.attempts[a as usize].dumper;
+        let range = self
+            .sc
+            .server
+            .range
+            .expect("validated: the policy needs a range");
+        // A fresh (pid + time) offset per request.
+        let offset = self.night.dumper_ports[usize::from(d.0)]
+            .range
+            .wrapping_add(a);
+        let server = &self.sc.server;
+        match self
+            .ports
+            .bind_portrange(range, offset, |p| server.port_usable(p))
+        {
+            Some(p) => {
+                self.dumpers[usize::from(d.0)].lease = Some(p);
+                let now = self.sim.now();
+                let at = &mut self.attempts[a as usize];
+                at.port_wait = now.since(at.start);
+                let mut r = self.blank(TraceKind::Bind);
+                r.dumper = Some(d);
+                r.src_port = Some(p);
+                r.note = Some("lease");
+                self.record(r);
+                self.send_dump_request(a);
+            }
+            None if self.lease_can_come() => {
+                let mut r = self.blank(TraceKind::PortWait);
+                r.dumper = Some(d);
+                self.record(r);
+                self.lease_waiters.push_back(a);
+            }
+            None => {
+                // Nobody holds a range port that could be released: waiting would be forever.
+                let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
+                let name = &self.sc.hosts[usize::from(host.0)].name;
+                let msg = self.sc.server.profile.no_port_text(name);
+                self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+            }
+        }
+    }
+
+    /// Whether some range port is held by a process that will release it (a lease or the planner).
+    pub(super) fn lease_can_come(&self) -> bool {
+        let range = self.sc.server.range.expect("the lease policy has a range");
+        self.dumpers.iter().any(|d| d.lease.is_some())
+            || (self.planner_holds && self.planner_port.is_some_and(|(p, _)| range.contains(p)))
+    }
+
+    /// Hands released range ports to waiting requests, in arrival order.
+    pub(super) fn wake_lease_waiters(&mut self) {
+        let waiting = self.lease_waiters.len();
+        for _ in 0..waiting {
+            let Some(next) = self.lease_waiters.pop_front() else {
+                break;
+            };
+            self.take_lease_or_wait(next);
+        }
+    }
+
+    /// The request of dumper `d` is over: its leased port goes to the first waiter.
+    pub(super) fn release_lease(&mut self, d: DumperId) {
+        let Some(p) = self.dumpers[usize::from(d.0)].lease.take() else {
+            return;
+        };
+        self.ports.release(p);
+        let mut r = self.blank(TraceKind::Release);
+        r.dumper = Some(d);
+        r.src_port = Some(p);
+        r.note = Some("lease");
+        self.record(r);
+        self.wake_lease_waiters();
+    }
+
+    /// 2.5.2+: no range port is free; sleep and scan again, holding the DLE.
+    pub(super) fn port_rescan_later(&mut self, a: u32, rescans: u32) {
+        let Exhausted::Rescan { interval, .. } = self.sc.server.profile.exhausted else {
+            unreachable!("only a rescanning version leaves a dumper without a port");
+        };
+        let mut r = self.blank(TraceKind::PortWait);
+        r.dumper = Some(self.attempts[a as usize].dumper);
+        self.record(r);
+        self.sim.schedule_in(
+            interval,
+            Event::PortRescan {
+                attempt: a,
+                rescans: rescans + 1,
+            },
+        );
+    }
+
+    pub(super) fn port_rescan(&mut self, a: u32, rescans: u32) {
+        let Exhausted::Rescan { limit, .. } = self.sc.server.profile.exhausted else {
+            unreachable!("only a rescanning version leaves a dumper without a port");
+        };
+        let now = self.sim.now();
+        let at = &mut self.attempts[a as usize];
+        at.port_wait = now.since(at.start);
+        let d = at.dumper;
+        if self.bind_dumper(d) {
+            self.send_dump_request(a);
+        } else if rescans >= limit {
+            let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
+            let msg = self
+                .sc
+                .server
+                .profile
+                .no_port_text(&self.sc.hosts[usize::from(host.0)].name);
+            self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+        } else {
+            self.port_rescan_later(a, rescans);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The night's course: start-up, the estimate phase, the driver filling dumpers, results.
+
+use super::*;
+
+impl Site<'_> {
+    pub(super) fn start(&mut self) {
+        for &p in &self.sc.server.ports_in_use {
+            self.ports.bind(p);
+        }
+        let planner = self.sc.server.planner;
+        if planner == PlannerBinding::BeforeDumpers {
+            self.bind_planner();
+        }
+        if self.sc.server.profile.eager_bind {
+            for i in 0..self.dumpers.len() {
+                // A 2.4 dumper always gets a port: its version falls back.
+                self.bind_dumper(DumperId(i as u16));
+            }
+        }
+        match planner {
+            PlannerBinding::Unmodelled => {
+                let slowest = self
+                    .night
+                    .host_estimate
+                    .iter()
+                    .zip(&self.sc.hosts)
+                    .map(|(&e, h)| e + h.latency + h.latency)
+                    .max()
+                    .unwrap_or_default();
+                self.sim.schedule_in(slowest, Event::EstimatesDone);
+            }
+            PlannerBinding::BeforeDumpers | PlannerBinding::AfterDumpers => {
+                if planner == PlannerBinding::AfterDumpers {
+                    self.bind_planner();
+                }
+                let Some((port, _)) = self.planner_port else {
+                    // No range port for the planner (2.5.2+ with a full range): no estimates.
+                    self.host_estimate_ok.fill(false);
+                    self.sim
+                        .schedule_in(SimDuration::ZERO, Event::EstimatesDone);
+                    return;
+                };
+                for h in 0..self.sc.hosts.len() {
+                    let host = HostId(h as u16);
+                    let lines = self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
+                    let wait = self.sc.server.etimeout.times(lines);
+                    self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
+                    self.planner_pending += 1;
+                }
+            }
+        }
+    }
+
+    pub(super) fn estimates_done(&mut self) {
+        let now = self.sim.now();
+        self.estimates_end = now;
+        if let Some((p, _)) = self.planner_port.take() {
+            // The planner exits once it has written the schedule.
+            self.ports.release(p);
+            self.planner_holds = false;
+            self.planner_port = Some((p, self.planner_bind_kind(p)));
+            self.wake_lease_waiters();
+            let mut r = self.blank(TraceKind::Release);
+            r.src_port = Some(p);
+            r.note = Some("planner");
+            self.record(r);
+        }
+        for (i, d) in self.sc.dles.iter().enumerate() {
+            if self.host_estimate_ok[usize::from(d.host.0)] {
+                self.driver.runq.push(DleId(i as u32));
+            } else {
+                let name = &self.sc.hosts[usize::from(d.host.0)].name;
+                let st = &mut self.dles[i];
+                st.fate = Some(DleFate::NotScheduled);
+                st.message = format!("[Estimate timeout from {name}]");
+                st.decided = now;
+            }
+        }
+        let r = self.blank(TraceKind::Schedule);
+        self.record(r);
+        self.dispatch();
+    }
+
+    pub(super) fn dle_info(&self, d: DleId) -> DleInfo {
+        let sd = &self.sc.dles[d.0 as usize];
+        let nd = &self.night.dles[d.0 as usize];
+        DleInfo {
+            host: sd.host,
+            spindle: sd.spindle,
+            size_kb: nd.size_kb,
+            rate_kbs: nd.rate_kbs,
+        }
+    }
+
+    /// `start_some_dumps`: fill idle dumpers, lowest index first.
+    pub(super) fn dispatch(&mut self) {
+        if self.asleep_until.is_some() || self.driver.runq.is_empty() {
+            return;
+        }
+        let now = self.sim.now();
+        for i in 0..self.dumpers.len() {
+            if self.dumpers[i].busy.is_some() {
+                continue;
+            }
+            let order = Order::for_dumper(&self.orders, i);
+            let pick = self.driver.pick(
+                now,
+                order,
+                |d| self.dle_info(d),
+                |h| self.sc.hosts[usize::from(h.0)].maxdumps,
+            );
+            match pick {
+                Pick::Take(pos) => {
+                    let dle = self.driver.runq[pos];
+                    let info = self.dle_info(dle);
+                    self.driver.start(pos, info, now);
+                    self.start_attempt(DumperId(i as u16), dle);
+                    if self.driver.runq.is_empty() {
+                        return;
+                    }
+                }
+                Pick::WaitUntil(t) => {
+                    if self.gap_wake.is_none_or(|w| t < w || w <= now) {
+                        self.gap_wake = Some(t);
+                        self.sim.schedule_at(t, Event::DriverWake);
+                    }
+                    return;
+                }
+                Pick::Blocked => return,
+            }
+        }
+    }
+
+    pub(super) fn start_attempt(&mut self, d: DumperId, dle: DleId) {
+        let now = self.sim.now();
+        let a = self.attempts.len() as u32;
+        let port = self.dumpers[usize::from(d.0)].port;
+        self.attempts.push(Attempt {
+            dle,
+            dumper: d,
+            port,
+            port_wait: SimDuration::ZERO,
+            start: now,
+            end: now,
+            outcome: None,
+            cause: Cause::Ok,
+            message: String::new(),
+        });
+        let st = &mut self.dumpers[usize::from(d.0)];
+        st.busy = Some(a);
+        st.attempts += 1;
+        self.dles[dle.0 as usize].attempts += 1;
+        let mut r = self.blank(TraceKind::AttemptStart);
+        r.dumper = Some(d);
+        r.dle = Some(dle);
+        r.host = Some(self.sc.dles[dle.0 as usize].host);
+        r.src_port = port;
+        self.record(r);
+        if port.is_none() && !self.bind_dumper(d) {
+            self.port_rescan_later(a, 0);
+        } else if self.needs_lease(dle) {
+            self.take_lease_or_wait(a);
+        } else {
+            self.send_dump_request(a);
+        }
+    }
+
+    /// The dumper reports; the driver reads the result when it is awake.
+    pub(super) fn end_attempt(&mut self, a: u32, outcome: Outcome, cause: Cause, message: String) {
+        let now = self.sim.now();
+        let at = &mut self.attempts[a as usize];
+        at.end = now;
+        at.outcome = Some(outcome);
+        at.cause = cause;
+        at.message = message;
+        let (dumper, dle, port) = (at.dumper, at.dle, at.port);
+        let mut r = self.blank(TraceKind::AttemptEnd);
+        r.dumper = Some(dumper);
+        r.dle = Some(dle);
+        r.host = Some(self.sc.dles[dle.0 as usize].host);
+        r.src_port = port;
+        r.note = Some(match outcome {
+            Outcome::Done => "done",
+            Outcome::TryAgain => "try-again",
+            Outcome::Failed => "failed",
+        });
+        self.record(r);
+        self.results.push_back(a);
+        self.process_results();
+    }
+
+    /// Reads dumper results until one sends the driver to sleep, then fills idle dumpers.
+    pub(super) fn process_results(&mut self) {
+        while self.asleep_until.is_none() {
+            let Some(a) = self.results.pop_front() else {
+                break;
+            };
+            let now = self.sim.now();
+            let at = &self.attempts[a as usize];
+            let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
+            let info = self.dle_info(dle);
+            self.driver.finish(info);
+            let ds = &mut self.dumpers[usize::from(dumper.0)];
+            ds.busy = None;
+            let di = dle.0 as usize;
+            if outcome == Outcome::Done {
+                self.dles[di].fate = Some(DleFate::Dumped);
+                self.dles[di].decided = now;
+                continue;
+            }
+            ds.failed_attempts += 1;
+            let retry = outcome == Outcome::TryAgain
+                && self.retries_used[di] < self.sc.server.profile.retries;
+            if retry {
+                self.retries_used[di] += 1;
+                self.driver.runq.push(dle);
+            } else {
+                let st = &mut self.dles[di];
+                st.fate = Some(DleFate::Failed);
+                st.decided = now;
+                st.message = if outcome == Outcome::TryAgain {
+                    let host = &self.sc.hosts[usize::from(info.host.0)].name;
+                    self.sc.server.profile.gave_up_text(host)
+                } else {
+                    self.attempts[a as usize].message.clone()
+                };
+            }
+            let sleep = self.sc.server.profile.failure_sleep;
+            if sleep > SimDuration::ZERO {
+                let until = now + sleep;
+                self.asleep_until = Some(until);
+                self.sim.schedule_at(until, Event::DriverWake);
+                let mut r = self.blank(TraceKind::DriverSleep);
+                r.dumper = Some(dumper);
+                self.record(r);
+            }
+        }
+        self.dispatch();
+    }
+
+    pub(super) fn driver_wake(&mut self) {
+        let now = self.sim.now();
+        match self.asleep_until {
+            Some(t) if t <= now => {
+                self.asleep_until = None;
+                self.dispatch();
+                self.process_results();
+            }
+            Some(_) => {}
+            None => {
+                if self.gap_wake.is_some_and(|w| w <= now) {
+                    self.gap_wake = None;
+                }
+                self.dispatch();
+            }
+        }
+    }
+}
