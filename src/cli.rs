@@ -30,6 +30,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the remedies `compare` knows, one line each.
     Remedies,
+    /// Run every scenario with an `expect` block and judge its expectations (for CI).
+    Check(crate::check::CheckArgs),
 }
 
 /// Output formats of `compare`.
@@ -116,6 +118,9 @@ pub struct RunArgs {
     /// Write one JSON line per event to FILE.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Print only the SHA-256 of the event trace (the `--trace` lines), not the report.
+    #[arg(long)]
+    pub fingerprint: bool,
 }
 
 /// Why a command stopped; every variant is bad input or an unwritable output (exit 2).
@@ -161,6 +166,7 @@ impl ScenarioArgs {
 pub fn run(cli: Cli) -> Result<Status, CliError> {
     match cli.command {
         Some(Command::Run(args)) => run_cmd(&args),
+        Some(Command::Check(args)) => crate::check::cmd(&args),
         Some(Command::Compare(args)) => compare_cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
@@ -173,6 +179,9 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
 }
 
 fn run_cmd(args: &RunArgs) -> Result<Status, CliError> {
+    if args.fingerprint {
+        return crate::check::fingerprint_cmd(args);
+    }
     let sc = args.scenario.load()?;
     let result = site::run(&sc, args.replication, args.trace.is_some());
     if let (Some(path), Some(records)) = (&args.trace, &result.trace) {

@@ -12,7 +12,7 @@ use portsim::model::site::{RunResult, TraceKind, run};
 use portsim::report::RunReport;
 use portsim::scenario::schema::{
     ActionFile, DiskFile, FirewallFile, HostFile, NetworkFile, PlannerBinding, PortsFile,
-    ProtoFile, RuleFile, ScenarioFile, ServerFile, WorkloadFile,
+    ProtoFile, RuleFile, ScenarioFile, ServerFile, StateFile, WorkloadFile,
 };
 use portsim::scenario::{PortPolicy, Scenario, Source, load};
 use proptest::prelude::*;
@@ -214,8 +214,15 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(rule(), 0..=4),
         any::<u64>(),
         0u64..4,
+        prop::option::of(prop::sample::select(vec![
+            "conntrack",
+            "conntrack-pre5.0",
+            "conntrack+helper",
+            "reflexive",
+            "pf",
+        ])),
     )
-        .prop_map(|(nz, raw_hosts, server, accept, raw_rules, seed, rep)| {
+        .prop_map(|(nz, raw_hosts, server, accept, raw_rules, seed, rep, state)| {
             let nh = raw_hosts.len();
             let hosts = raw_hosts
                 .into_iter()
@@ -259,8 +266,19 @@ fn case() -> impl Strategy<Value = Case> {
                         ActionFile::Drop
                     },
                     rules,
+                    state: state.map(|kind| StateFile {
+                        kind: kind.to_string(),
+                        first_s: None,
+                        one_way_s: None,
+                        two_way_s: None,
+                        tcp_s: None,
+                        master_timeout_s: None,
+                        expect_timeout_s: None,
+                        max_entries: None,
+                    }),
                 },
                 hosts,
+                expect: None,
             };
             Case { file, rep }
         })

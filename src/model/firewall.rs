@@ -107,6 +107,12 @@ pub enum Decider {
     Rule(usize),
     /// No rule matched.
     Default,
+    /// The state table: the reply of this live entry.
+    State(u32),
+    /// The state table is full: a new flow is refused.
+    StateFull,
+    /// The amanda helper drops a reply whose expectation another master holds.
+    HelperClash(u32),
 }
 
 /// The filter's answer for one packet.
@@ -178,6 +184,9 @@ impl Firewall {
             Decider::SameZone => "same-zone".into(),
             Decider::Default => "default".into(),
             Decider::Rule(i) => self.rules[i].name.clone(),
+            Decider::State(e) => format!("state #{e}"),
+            Decider::StateFull => "state table full".into(),
+            Decider::HelperClash(e) => format!("amanda helper: expectation held by #{e}"),
         }
     }
 

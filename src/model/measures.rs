@@ -31,7 +31,9 @@ pub struct Measures {
     pub reachable_ports: f64,
     /// 1 when some of those ports are reachable only with source port 10080: a field the sender chooses.
     pub rests_on_source_port: f64,
-    /// Sum over the window of (server port, peer host) pairs open to inbound packets, in port-hours.
+    /// Sum over the window of (server port, peer) pairs open to inbound packets, in port-hours:
+    /// each static hole times the hosts of its zone for the whole window, plus every state entry
+    /// (and helper expectation) for its lifetime.
     pub pinhole_port_hours: f64,
     /// Share of legitimate client replies the firewall dropped.
     pub reply_drop_chance: f64,
@@ -131,7 +133,8 @@ impl Measures {
                 .count() as f64,
             reachable_ports: f64::from(exposure.reachable),
             rests_on_source_port: f64::from(u8::from(exposure.rests_on_source_port)),
-            pinhole_port_hours: exposure.port_peers as f64 * window_h,
+            // Static holes are open all night; state entries for their lifetime.
+            pinhole_port_hours: exposure.port_peers as f64 * window_h + r.state_pinhole_s / 3600.0,
             reply_drop_chance: if r.replies_sent == 0 {
                 0.0
             } else {

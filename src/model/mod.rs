@@ -12,6 +12,7 @@ pub mod outcome;
 pub mod ports;
 pub mod protocol;
 pub mod site;
+pub mod stateful;
 pub mod version;
 pub mod workload;
 

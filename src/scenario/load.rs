@@ -6,6 +6,7 @@
 use super::schema::{ActionFile, PortsFile, ProtoFile, ScenarioFile};
 use super::{Dle, Host, NetLink, Scenario, Server, Workload, builtin};
 use crate::model::network::{Link, LinkId, find_path};
+use crate::model::stateful::{StateConfig, StateKind};
 use crate::model::driver::Order;
 use crate::model::firewall::{Action, AddrMatch, Firewall, Proto, ProtoMatch, Rule};
 use crate::model::ports::{Port, PortRange};
@@ -177,7 +178,8 @@ fn apply(root: &mut Value, s: &SetArg) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Reads a scenario's JSON text as a tree, before any validation.
+/// Reads a scenario's JSON text as a tree, before any validation; a file that names a `base`
+/// comes back merged with it ([`crate::check::base`]).
 pub fn read(source: &Source) -> Result<Value, InputError> {
     let label = source.label();
     let text = match source {
@@ -187,12 +189,13 @@ pub fn read(source: &Source) -> Result<Value, InputError> {
             source: e,
         })?,
     };
-    serde_json::from_str(&text).map_err(|e| InputError::Syntax {
+    let tree = serde_json::from_str(&text).map_err(|e| InputError::Syntax {
         file: label,
         line: e.line(),
         column: e.column(),
         msg: e.to_string(),
-    })
+    })?;
+    crate::check::base::resolve(source, tree)
 }
 
 /// Reads, overrides and validates a scenario.
@@ -588,6 +591,47 @@ fn validate(
         rules,
         default: action(f.firewall.default),
     };
+    let state = match &f.firewall.state {
+        None => None,
+        Some(st) => {
+            let Some(kind) = StateKind::from_name(&st.kind) else {
+                let names: Vec<&str> = StateKind::ALL.iter().map(|k| k.name()).collect();
+                return c.fail(
+                    "firewall.state.kind",
+                    format!("unknown kind {:?}; the kinds are {}", st.kind, names.join(", ")),
+                );
+            };
+            let mut cfg = StateConfig::for_kind(kind);
+            let secs = |name: &str, v: Option<f64>, d: &mut SimDuration| -> Result<(), InputError> {
+                if let Some(v) = v {
+                    *d = c.secs(&format!("firewall.state.{name}"), v)?;
+                }
+                Ok(())
+            };
+            secs("first_s", st.first_s, &mut cfg.first)?;
+            secs("one_way_s", st.one_way_s, &mut cfg.one_way)?;
+            secs("two_way_s", st.two_way_s, &mut cfg.two_way)?;
+            secs("tcp_s", st.tcp_s, &mut cfg.tcp)?;
+            match &mut cfg.helper {
+                Some(h) => {
+                    secs("master_timeout_s", st.master_timeout_s, &mut h.master_timeout)?;
+                    secs("expect_timeout_s", st.expect_timeout_s, &mut h.expect_timeout)?;
+                }
+                None if st.master_timeout_s.is_some() || st.expect_timeout_s.is_some() => {
+                    return c.fail(
+                        "firewall.state",
+                        "master_timeout_s and expect_timeout_s belong to the amanda helper: use kind conntrack+helper",
+                    );
+                }
+                None => {}
+            }
+            cfg.max_entries = st.max_entries;
+            if let Err(e) = cfg.validate() {
+                return c.fail(&format!("firewall.state.{}", e.field), e.problem);
+            }
+            Some(cfg)
+        }
+    };
     Ok(Scenario {
         name: f.name.clone().unwrap_or(default_name),
         description: f.description.clone().unwrap_or_default(),
@@ -598,6 +642,7 @@ fn validate(
         links,
         zones,
         firewall,
+        state,
         hosts,
         dles,
         file: f,

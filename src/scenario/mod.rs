@@ -11,6 +11,7 @@ pub use schema::{PlannerBinding, PortPolicy};
 use crate::model::driver::Order;
 use crate::model::firewall::Firewall;
 use crate::model::network::{Link, LinkId};
+use crate::model::stateful::StateConfig;
 use crate::model::ports::{Port, PortRange};
 use crate::model::version::Profile;
 use crate::model::{HostId, ZoneId};
@@ -38,6 +39,8 @@ pub struct Scenario {
     pub zones: Vec<String>,
     /// The filter between zones.
     pub firewall: Firewall,
+    /// Its state table's settings, when it is stateful.
+    pub state: Option<StateConfig>,
     /// Client hosts, by [`HostId`].
     pub hosts: Vec<Host>,
     /// DLEs, by [`crate::model::DleId`]: hosts in order, their disks in order.

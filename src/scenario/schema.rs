@@ -31,6 +31,9 @@ pub struct ScenarioFile {
     pub firewall: FirewallFile,
     /// Client hosts with their disklist entries.
     pub hosts: Vec<HostFile>,
+    /// What must hold when the scenario runs (`portsim check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<crate::check::expect::ExpectFile>,
 }
 
 fn default_seed() -> u64 {
@@ -254,6 +257,38 @@ pub struct FirewallFile {
     /// The rules, in the order they are tried.
     #[serde(default)]
     pub rules: Vec<RuleFile>,
+    /// A state table: replies of flows the server's zone opened pass before the rules.
+    #[serde(default)]
+    pub state: Option<StateFile>,
+}
+
+/// A stateful filter's kind and any timeouts that differ from the kind's defaults.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateFile {
+    /// `conntrack`, `conntrack-pre5.0`, `conntrack+helper`, `reflexive` or `pf`.
+    pub kind: String,
+    /// UDP deadline after a flow's first packet, seconds.
+    #[serde(default)]
+    pub first_s: Option<f64>,
+    /// UDP deadline while only one side has sent, seconds.
+    #[serde(default)]
+    pub one_way_s: Option<f64>,
+    /// UDP deadline once both sides have sent, seconds (conntrack's stream timeout).
+    #[serde(default)]
+    pub two_way_s: Option<f64>,
+    /// TCP idle timeout, seconds.
+    #[serde(default)]
+    pub tcp_s: Option<f64>,
+    /// The amanda helper's `master_timeout`, seconds.
+    #[serde(default)]
+    pub master_timeout_s: Option<f64>,
+    /// The amanda helper's expectation lifetime, seconds.
+    #[serde(default)]
+    pub expect_timeout_s: Option<f64>,
+    /// Most live entries (`nf_conntrack_max`); absent: no limit.
+    #[serde(default)]
+    pub max_entries: Option<usize>,
 }
 
 fn default_policy() -> ActionFile {

@@ -14,7 +14,8 @@ mod schedule;
 
 use crate::model::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
 use crate::model::driver::{DleInfo, Driver, Order, Pick};
-use crate::model::firewall::{Action, Decider, Header, Proto};
+use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
+use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
 use crate::model::network::{FlowId, Network};
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, EPHEMERAL, Port, PortTable, RESERVED_FALLBACK};
@@ -286,6 +287,8 @@ pub struct RunResult {
     pub lost_packets: u64,
     /// KB each link carried, in link order.
     pub kb_per_link: Vec<f64>,
+    /// Seconds state entries were open to inbound packets, summed (stateful firewalls).
+    pub state_pinhole_s: f64,
     /// The event trace, when asked for.
     pub trace: Option<Vec<TraceRecord>>,
 }
@@ -320,6 +323,8 @@ struct Site<'a> {
     loss: Stream,
     net: Network,
     flows: BTreeMap<FlowId, u32>,
+    state: Option<StateTable>,
+    attempt_conn: Vec<Option<EntryId>>,
     trace: Option<Vec<TraceRecord>>,
 }
 
@@ -377,6 +382,10 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         loss: stream(sc.seed, rep, LOSS),
         net: Network::new(sc.links.iter().map(|l| l.link).collect()),
         flows: BTreeMap::new(),
+        state: sc
+            .state
+            .map(|cfg| StateTable::new(cfg).expect("validated at load")),
+        attempt_conn: Vec::with_capacity(sc.dles.len() * 2),
         trace: trace.then(Vec::new),
         night,
     };
@@ -410,6 +419,10 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
             .into_iter()
             .map(|(_, kb)| kb)
             .collect(),
+        state_pinhole_s: site
+            .state
+            .as_ref()
+            .map_or(0.0, |t| t.pinhole_seconds(window)),
         trace: site.trace,
     }
 }

@@ -17,7 +17,7 @@ impl Site<'_> {
         } else {
             Proto::Udp
         };
-        let v = self.sc.firewall.evaluate(&Header {
+        let header = Header {
             proto,
             src: p.src,
             src_zone: self.zone_of(p.src),
@@ -25,7 +25,13 @@ impl Site<'_> {
             dst: p.dst,
             dst_zone: self.zone_of(p.dst),
             dst_port: p.dst_port,
-        });
+        };
+        let (v, entry) = self.filter(&p, &header);
+        if p.kind == PacketKind::Syn
+            && let Some(a) = self.attempt_of(p.req)
+        {
+            self.attempt_conn[a as usize] = entry;
+        }
         if self.trace.is_some() {
             let mut r = self.blank(TraceKind::Send);
             r.packet = Some(p.kind);
@@ -68,6 +74,59 @@ impl Site<'_> {
                 }
             }
             false
+        }
+    }
+
+    /// The firewall's verdict: the state table first (replies of flows the server's zone opened),
+    /// then the rules; an accepted outbound packet creates or refreshes its flow's entry, which
+    /// is returned too.
+    fn filter(&mut self, p: &Packet, h: &Header) -> (Verdict, Option<EntryId>) {
+        let v = self.sc.firewall.evaluate(h);
+        if v.by == Decider::SameZone {
+            return (v, None);
+        }
+        let now = self.sim.now();
+        let connect = match p.body {
+            Body::Reply(Reply::Connect) => self.attempt_of(p.req).map(data_ports),
+            _ => None,
+        };
+        let Some(table) = self.state.as_mut() else {
+            return (v, None);
+        };
+        if h.src_zone == self.sc.server.zone {
+            if !v.action.passes() {
+                return (v, None);
+            }
+            return match table.outbound(FlowKey::of_outbound(h), now) {
+                Ok(o) => (v, Some(o.entry())),
+                Err(_) => (
+                    Verdict {
+                        action: Action::Drop,
+                        by: Decider::StateFull,
+                    },
+                    None,
+                ),
+            };
+        }
+        let verdict = match table.inbound_connect(h, now, connect.as_ref().map_or(&[], |c| c)) {
+            Inbound::Accept(e) => Verdict {
+                action: Action::Accept,
+                by: Decider::State(e.0),
+            },
+            Inbound::HelperClash { holder, .. } => Verdict {
+                action: Action::Drop,
+                by: Decider::HelperClash(holder.0),
+            },
+            Inbound::Expired(_) | Inbound::NoEntry => v,
+        };
+        (verdict, None)
+    }
+
+    /// The dump attempt a dumper's request belongs to.
+    pub(super) fn attempt_of(&self, req: ReqId) -> Option<u32> {
+        match self.requests.get(req.0 as usize)?.owner {
+            Requester::Dumper(d) => self.dumpers[usize::from(d.0)].busy,
+            Requester::Planner => None,
         }
     }
 
@@ -126,6 +185,22 @@ impl Site<'_> {
             .flows
             .remove(&flow)
             .expect("every flow belongs to an attempt");
+        self.close_data_connection(a);
         self.end_attempt(a, Outcome::Done, Cause::Ok, String::new());
+    }
+}
+
+/// The client's DATA, MESG and INDEX ports for attempt `a`, as its CONNECT reply names them.
+pub(super) fn data_ports(a: u32) -> [Port; 3] {
+    let base = 40000 + (a * 3) % 24000;
+    [Port(base as u16), Port(base as u16 + 1), Port(base as u16 + 2)]
+}
+
+impl Site<'_> {
+    /// The dump's TCP connection ends: its state entry, if any, closes with it.
+    pub(super) fn close_data_connection(&mut self, a: u32) {
+        if let (Some(e), Some(table)) = (self.attempt_conn[a as usize].take(), self.state.as_mut()) {
+            table.close(e, self.sim.now());
+        }
     }
 }

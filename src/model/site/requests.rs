@@ -168,7 +168,7 @@ impl Site<'_> {
                     src: Node::Server,
                     src_port: Port(EPHEMERAL.low.0 + (a % 20000) as u16),
                     dst: Node::Host(host),
-                    dst_port: Port(EPHEMERAL.low.0 + 20000 + (a % 8000) as u16),
+                    dst_port: network::data_ports(a)[0],
                     req: id,
                     body: Body::None,
                 };

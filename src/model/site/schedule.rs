@@ -135,6 +135,7 @@ impl Site<'_> {
         let now = self.sim.now();
         let a = self.attempts.len() as u32;
         let port = self.dumpers[usize::from(d.0)].port;
+        self.attempt_conn.push(None);
         self.attempts.push(Attempt {
             dle,
             dumper: d,

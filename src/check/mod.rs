@@ -1,0 +1,490 @@
+//! `portsim check`: scenarios that state what must stay true, judged over replications, for CI.
+//!
+//! A scenario's `expect` block ([`expect`]) holds bounds on measures of its nights, each with
+//! its replications, its judge (every night, or the 95% interval of the mean) and why the model
+//! implies it, plus an optional pinned fingerprint of one night's trace ([`fingerprint`]).
+//! [`plan`] validates the block against the scenario; [`measure`] reads one night's value;
+//! [`judge`] gives verdicts; [`render`] prints them as a table, JSON or JUnit. Library files may
+//! build on another file ([`base`]); `--bless` rewrites pins ([`bless`]); hidden faults
+//! ([`fault`]) break the model on purpose to show the checks notice.
+//!
+//! A check reads the nights of the scenario as written (`run`) or of the scenario with a
+//! `compare` remedy applied ([`plan::Source`]); each such variant is one [`Variant`]. Nights run
+//! in parallel, one job per (scenario, variant, replication); results are collected in that
+//! order, so the output is the same bytes for any `--jobs`.
+
+pub mod base;
+pub mod bless;
+pub mod expect;
+pub mod fault;
+pub mod fingerprint;
+pub mod judge;
+pub mod measure;
+pub mod plan;
+pub mod render;
+
+use crate::cli::{CliError, RunArgs, Status};
+use crate::compare::remedy::RemedyKind;
+use crate::model::measures::{StaticExposure, static_exposure};
+use crate::model::ports::PortRange;
+use crate::model::site;
+use crate::output::write_atomic;
+use crate::report::trace;
+use crate::scenario::{InputError, Scenario, Source, load_value, read};
+use clap::{Args, ValueEnum};
+use fault::Fault;
+use measure::Night;
+use plan::{Measure, Plan, Source as ValueSource};
+use rayon::prelude::*;
+use render::{Blessed, CheckReport, ExpectationResult, ScenarioResult, Spec};
+use std::path::{Path, PathBuf};
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table of every expectation, then the failures with what was expected and measured.
+    Text,
+    /// JSON for programs (schema `portsim.check/1`), with every night's value.
+    Json,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Scenario files or directories (searched for *.json, recursively). Default: scenarios/.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Also write JUnit XML to FILE: one test case per expectation.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Rewrite every pinned fingerprint that changed (or is empty) and print old -> new.
+    #[arg(long)]
+    pub bless: bool,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Break the model on purpose, to see which checks notice (for tests).
+    #[arg(long, value_enum, hide = true, conflicts_with = "bless")]
+    pub inject_fault: Option<Fault>,
+}
+
+/// One simulated variant of a scenario: as written, or with a remedy applied.
+pub struct Variant {
+    /// The remedy, None for the scenario as written.
+    pub remedy: Option<RemedyKind>,
+    /// What runs (after any injected fault).
+    pub sc: Scenario,
+    /// `udpportrange` as this variant configures it (before any fault).
+    pub range: Option<PortRange>,
+    /// The firewall's static exposure, when a `measures.*` check needs it.
+    pub exposure: Option<StaticExposure>,
+}
+
+/// A scenario file with its validated expectations.
+pub struct Loaded {
+    /// The file.
+    pub path: PathBuf,
+    /// The scenario as written first, then one variant per remedy its checks read.
+    pub variants: Vec<Variant>,
+    /// Its expectations.
+    pub plan: Plan,
+}
+
+impl Loaded {
+    /// The scenario as written.
+    pub fn sc(&self) -> &Scenario {
+        &self.variants[0].sc
+    }
+
+    fn variant_of(&self, remedy: RemedyKind) -> usize {
+        self.variants
+            .iter()
+            .position(|v| v.remedy == Some(remedy))
+            .expect("a variant per remedy read")
+    }
+
+    /// Whether check `e` reads the nights of variant `v`.
+    fn reads(&self, e: &plan::Expectation, v: usize) -> bool {
+        (v == 0 && e.source.reads_scenario())
+            || e.source.remedy().is_some_and(|k| self.variant_of(k) == v)
+    }
+}
+
+/// The scenario files under `paths`: files as given, directories searched for `*.json`, sorted.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| InputError::Read {
+            file: p.display().to_string(),
+            source: e,
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let read_err = |e| InputError::Read {
+        file: dir.display().to_string(),
+        source: e,
+    };
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads and validates `files`; returns those with an `expect` block, and the others' names.
+pub fn load_all(
+    files: &[PathBuf],
+    fault: Option<Fault>,
+) -> Result<(Vec<Loaded>, Vec<String>), InputError> {
+    let mut loaded = Vec::new();
+    let mut skipped = Vec::new();
+    for path in files {
+        let source = Source::File(path.clone());
+        let tree = read(&source)?;
+        let sc = load_value(&source, tree.clone(), &[])?;
+        let Some(expect) = sc.file.expect.clone() else {
+            skipped.push(source.label());
+            continue;
+        };
+        let plan = plan::plan(&expect, &sc, &source.label())?;
+        let mut kinds: Vec<RemedyKind> = Vec::new();
+        for e in &plan.checks {
+            if let Some(k) = e.source.remedy()
+                && !kinds.contains(&k)
+            {
+                kinds.push(k);
+            }
+        }
+        let built =
+            crate::compare::variants(&source, &tree, &[], sc, &kinds, &[]).map_err(|e| {
+                let at = plan
+                    .checks
+                    .iter()
+                    .position(|c| c.source.remedy().is_some())
+                    .unwrap_or(0);
+                InputError::Invalid {
+                    origin: source.label(),
+                    path: format!("expect.checks[{at}].source"),
+                    msg: match e {
+                        InputError::Set { arg, msg } => {
+                            format!("cannot apply it here: {arg}: {msg}")
+                        }
+                        other => format!("cannot apply it here: {other}"),
+                    },
+                }
+            })?;
+        let variants = built
+            .into_iter()
+            .map(|v| {
+                let remedy = v.remedy.as_ref().map(|r| r.kind);
+                let mut sc = v.sc;
+                let range = sc.server.range;
+                if let Some(f) = fault {
+                    f.apply(&mut sc);
+                }
+                let exposure = plan
+                    .checks
+                    .iter()
+                    .any(|e| matches!(e.measure, Measure::Night(_)))
+                    .then(|| static_exposure(&sc));
+                Variant {
+                    remedy,
+                    sc,
+                    range,
+                    exposure,
+                }
+            })
+            .collect();
+        loaded.push(Loaded {
+            path: path.clone(),
+            variants,
+            plan,
+        });
+    }
+    Ok((loaded, skipped))
+}
+
+/// One night to simulate.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    scenario: usize,
+    variant: usize,
+    rep: u64,
+    trace: bool,
+}
+
+/// What one night yields: the measure of each check that reads it, and the trace's hash if kept.
+struct NightOut {
+    values: Vec<Option<f64>>,
+    hash: Option<String>,
+}
+
+fn jobs_of(loaded: &[Loaded]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (i, l) in loaded.iter().enumerate() {
+        for v in 0..l.variants.len() {
+            let nights = l
+                .plan
+                .checks
+                .iter()
+                .filter(|e| l.reads(e, v))
+                .map(|e| e.replications)
+                .max()
+                .unwrap_or(0);
+            // Only the scenario as written has a pinned trace.
+            let pin = l
+                .plan
+                .pin
+                .as_ref()
+                .map(|p| p.replication)
+                .filter(|_| v == 0);
+            let job = |rep, trace| Job {
+                scenario: i,
+                variant: v,
+                rep,
+                trace,
+            };
+            jobs.extend((0..nights).map(|rep| job(rep, pin == Some(rep))));
+            if let Some(p) = pin.filter(|&p| p >= nights) {
+                jobs.push(job(p, true));
+            }
+        }
+    }
+    jobs
+}
+
+fn run_job(l: &Loaded, job: Job) -> NightOut {
+    let var = &l.variants[job.variant];
+    let result = site::run(&var.sc, job.rep, job.trace);
+    let night = Night::new(&var.sc, var.range, &result, job.rep, var.exposure);
+    let values = l
+        .plan
+        .checks
+        .iter()
+        .map(|e| (job.rep < e.replications && l.reads(e, job.variant)).then(|| night.value(e)))
+        .collect();
+    NightOut {
+        values,
+        hash: job.trace.then(|| fingerprint::of_night(&var.sc, &result)),
+    }
+}
+
+/// Simulates every night the expectations need, on `threads` threads, and judges them.
+pub fn evaluate(loaded: &[Loaded], threads: usize) -> Vec<ScenarioResult> {
+    let jobs = jobs_of(loaded);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("thread pool");
+    let outs: Vec<NightOut> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&j| run_job(&loaded[j.scenario], j))
+            .collect()
+    });
+    loaded
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mine: Vec<(&Job, &NightOut)> = jobs
+                .iter()
+                .zip(&outs)
+                .filter(|(j, _)| j.scenario == i)
+                .collect();
+            // Check k's values on variant v, replication 0 first.
+            let column = |k: usize, v: usize, n: u64| -> Vec<f64> {
+                mine.iter()
+                    .filter(|(j, _)| j.variant == v && j.rep < n)
+                    .map(|(_, o)| o.values[k].expect("the night covers the check"))
+                    .collect()
+            };
+            let mut expectations: Vec<ExpectationResult> = l
+                .plan
+                .checks
+                .iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    let n = e.replications;
+                    let values = match e.source {
+                        ValueSource::Run => column(k, 0, n),
+                        ValueSource::Remedy {
+                            kind,
+                            versus_baseline,
+                        } => {
+                            let with = column(k, l.variant_of(kind), n);
+                            if versus_baseline {
+                                // Common random numbers: night r of both is the same night.
+                                let without = column(k, 0, n);
+                                with.iter().zip(&without).map(|(a, b)| a - b).collect()
+                            } else {
+                                with
+                            }
+                        }
+                    };
+                    ExpectationResult {
+                        name: e.name.clone(),
+                        spec: Spec::Bound(Box::new(e.file.clone())),
+                        judged: judge::judge(
+                            e.judge,
+                            &e.source.label(&e.measure.name()),
+                            values,
+                            &e.bounds,
+                        ),
+                    }
+                })
+                .collect();
+            if let Some(pin) = &l.plan.pin {
+                let hash = mine
+                    .iter()
+                    .find_map(|(j, o)| {
+                        (j.variant == 0 && j.rep == pin.replication)
+                            .then(|| o.hash.clone())
+                            .flatten()
+                    })
+                    .expect("the pinned night was run with its trace");
+                let file = l
+                    .sc()
+                    .file
+                    .expect
+                    .as_ref()
+                    .and_then(|x| x.fingerprint.clone());
+                expectations.push(ExpectationResult {
+                    name: "fingerprint".into(),
+                    spec: Spec::Fingerprint(file.expect("a pin comes from the file")),
+                    judged: judge::fingerprint(pin.replication, hash, pin.sha256.clone()),
+                });
+            }
+            let sc = l.sc();
+            ScenarioResult {
+                file: l.path.display().to_string(),
+                scenario: sc.name.clone(),
+                seed: sc.seed,
+                description: sc.description.clone(),
+                expectations,
+            }
+        })
+        .collect()
+}
+
+fn write_err(path: &Path, e: std::io::Error) -> CliError {
+    CliError::Write {
+        path: path.display().to_string(),
+        source: e,
+    }
+}
+
+/// Rewrites the pins that differ from what was measured; marks them blessed in `results`.
+fn bless_all(results: &mut [ScenarioResult]) -> Result<Vec<Blessed>, CliError> {
+    let mut blessed = Vec::new();
+    for s in results.iter_mut() {
+        for e in s.expectations.iter_mut() {
+            let judge::Measured::Fingerprint {
+                replication,
+                sha256,
+                pinned,
+            } = e.judged.measured.clone()
+            else {
+                continue;
+            };
+            if pinned.as_deref() == Some(sha256.as_str()) {
+                continue;
+            }
+            let file = PathBuf::from(&s.file);
+            let old = bless::bless_file(&file, &sha256).map_err(|err| match err {
+                bless::BlessError::Io { source, .. } => write_err(&file, source),
+                bless::BlessError::Layout { msg, .. } => CliError::Input(InputError::Invalid {
+                    origin: s.file.clone(),
+                    path: "expect.fingerprint.sha256".into(),
+                    msg: format!("cannot bless: {msg}"),
+                }),
+            })?;
+            blessed.push(Blessed {
+                file: s.file.clone(),
+                old,
+                new: sha256.clone(),
+            });
+            e.judged = judge::fingerprint(replication, sha256.clone(), Some(sha256.clone()));
+            e.judged.message = format!("blessed: the pin of night {replication} is now {sha256}");
+        }
+    }
+    Ok(blessed)
+}
+
+/// `portsim check`.
+pub fn cmd(args: &CheckArgs) -> Result<Status, CliError> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths.clone()
+    };
+    let files = discover(&paths)?;
+    let (loaded, skipped) = load_all(&files, args.inject_fault)?;
+    if loaded.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(InputError::Invalid {
+            origin: names.join(", "),
+            path: "expect".into(),
+            msg: "no scenario here has an expect block: nothing to check".into(),
+        }
+        .into());
+    }
+    let threads = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut results = evaluate(&loaded, threads);
+    let blessed = if args.bless {
+        bless_all(&mut results)?
+    } else {
+        Vec::new()
+    };
+    let report = CheckReport::new(
+        results,
+        skipped,
+        blessed,
+        args.inject_fault.map(Fault::name),
+    );
+    if let Some(path) = &args.junit {
+        write_atomic(path, report.to_junit().as_bytes()).map_err(|e| write_err(path, e))?;
+    }
+    match args.format {
+        CheckFormat::Text => print!("{}", report.to_text()),
+        CheckFormat::Json => print!("{}", report.to_json()),
+    }
+    Ok(if report.passed {
+        Status::Ok
+    } else {
+        Status::ExpectationFailed
+    })
+}
+
+/// `portsim run --fingerprint`: prints the SHA-256 of the night's trace (and writes the trace
+/// with `--trace`); `sha256sum` of the trace file gives the same hash.
+pub fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
+    let sc = args.scenario.load()?;
+    let result = site::run(&sc, args.replication, true);
+    let records = result.trace.as_ref().expect("run with its trace");
+    let text = trace::render(&sc, records);
+    if let Some(path) = &args.trace {
+        write_atomic(path, text.as_bytes()).map_err(|e| write_err(path, e))?;
+    }
+    println!("{}", fingerprint::sha256_hex(text.as_bytes()));
+    Ok(Status::Ok)
+}

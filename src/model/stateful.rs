@@ -1,0 +1,1564 @@
+//! Stateful filtering: a per-flow state table that lets in the replies of flows the inside opened.
+//!
+//! The firewall's inside is the Amanda server's zone. An outbound packet creates or refreshes the
+//! entry of its flow; an inbound packet passes the table only if it is the reply direction of a
+//! live entry, and then refreshes it too. Five kinds are modelled (MODEL.md section 4):
+//!
+//! - `Conntrack`: Linux `nf_conntrack_udp_packet` (5.0 and later). Every packet sets the deadline
+//!   to now + `nf_conntrack_udp_timeout` (30 s), except that a packet of a flow that has already
+//!   seen a reply and is more than 2 s old (`time_after(jiffies, ct->proto.udp.stream_ts)`) sets
+//!   now + `nf_conntrack_udp_timeout_stream` (120 s). `IPS_SEEN_REPLY` is set by
+//!   `nf_conntrack_in` after the protocol handler ran, so the first reply itself refreshes with 30 s.
+//! - `ConntrackPre50`: kernels before 5.0: no 2 s rule, stream timeout 180 s.
+//! - `ConntrackAmandaHelper`: conntrack plus `nf_conntrack_amanda`. Its `amanda_help` returns at
+//!   once for the original direction, so only client packets (the reply direction) of the master
+//!   UDP flow to port 10080 are refreshed to `master_timeout` (300 s, module parameter), after the
+//!   UDP handler's own refresh. A reply carrying `CONNECT DATA d MESG m INDEX i` makes the helper
+//!   add up to 3 TCP expectations for connections from the server to the client on those ports
+//!   (`amanda_exp_policy`: `max_expected` 3, `timeout` 180 s); `nf_ct_expect_related` evicts the
+//!   master's oldest expectation beyond 3, replaces one of the same master and tuple, and fails for
+//!   one held by another master, and then the helper drops the reply (`NF_DROP`). The first matching
+//!   connection consumes an expectation (RELATED); expectations die with their master
+//!   (`nf_ct_remove_expectations`).
+//! - `Reflexive`: Cisco reflexive ACLs: an entry expires after `ip reflexive-list timeout` (300 s)
+//!   without packets; every packet refreshes it.
+//! - `Pf`: pf `keep state` for UDP: `udp.first` (60 s) after the first packet, `udp.single` (30 s)
+//!   while traffic was seen one way only, `udp.multiple` (60 s) once both hosts have sent, as
+//!   pf.conf(5) words it and MODEL.md's test vectors assume. pf's code (`pf_test_state_udp`) is
+//!   stricter: a peer turns MULTIPLE only when the other one sends after it, so request + reply
+//!   leaves `MULTIPLE:SINGLE` and `udp.single`; [`PfMultiple::RoundTrip`] selects that.
+//!
+//! A full table (`nf_conntrack_max`, pf `set limit states`) refuses new flows; only live entries
+//! count. [`StateTable::pinhole_seconds`] is MODEL.md section 5's pinhole-seconds, exactly.
+//!
+//! # Ordering contract
+//! 1. Calls come in non-decreasing simulated time (checked in debug builds).
+//! 2. Every call first retires the entries whose deadline is strictly before its `now`, in
+//!    deadline order: an entry is open on `[created, deadline]`, so a packet arriving exactly at
+//!    the deadline still passes. (The kernel's `nf_ct_is_expired` already expires at the deadline,
+//!    one jiffy apart; with microsecond time the difference is one microsecond.)
+//! 3. Entry ids are handed out in creation order, from 0; all maps are ordered, so the same calls
+//!    give the same ids, verdicts and measures.
+//!
+//! # Simplifications
+//! - No `early_drop`: a full conntrack table drops the new flow instead of evicting an
+//!   unassured entry from the same hash bucket.
+//! - TCP has one idle timeout per kind (conntrack `tcp_timeout_established`, pf
+//!   `tcp.established`, the reflexive timeout) and no handshake or FIN states; [`StateTable::close`]
+//!   ends an entry at once (no `TIME_WAIT`).
+//! - Only outbound packets create entries; an inbound packet that a static rule accepts does not.
+//! - Expectations come only from the amanda helper; the global `nf_ct_expect_max`, NAT
+//!   (`nf_nat_amanda`) and expectations for inbound connections are not modelled.
+//! - A [`Node`] stands for an address (all of `Node::Outside` is one); one table serves every
+//!   zone pair of the firewall; pf's one-second clock is not imitated.
+
+use super::Node;
+use super::firewall::{Header, Proto};
+use super::ports::Port;
+use crate::sim::{SimDuration, SimTime};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Which stateful filter the table imitates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StateKind {
+    /// Linux conntrack, 5.0 and later: 30 s, 120 s once replied and older than 2 s.
+    Conntrack,
+    /// Linux conntrack before 5.0: 30 s, 180 s once replied.
+    ConntrackPre50,
+    /// Linux conntrack with the `amanda` helper attached to UDP port 10080.
+    ConntrackAmandaHelper,
+    /// Cisco reflexive ACL: 300 s idle.
+    Reflexive,
+    /// pf `keep state`: `udp.first`, `udp.single`, `udp.multiple`.
+    Pf,
+}
+
+impl StateKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [StateKind; 5] = [
+        StateKind::Conntrack,
+        StateKind::ConntrackPre50,
+        StateKind::ConntrackAmandaHelper,
+        StateKind::Reflexive,
+        StateKind::Pf,
+    ];
+
+    /// The name a scenario uses (`conntrack`, `conntrack-pre5.0`, `conntrack+helper`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            StateKind::Conntrack => "conntrack",
+            StateKind::ConntrackPre50 => "conntrack-pre5.0",
+            StateKind::ConntrackAmandaHelper => "conntrack+helper",
+            StateKind::Reflexive => "reflexive",
+            StateKind::Pf => "pf",
+        }
+    }
+
+    /// The kind a scenario name stands for.
+    pub fn from_name(name: &str) -> Option<StateKind> {
+        StateKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether this is one of the Linux conntrack kinds.
+    pub fn is_conntrack(self) -> bool {
+        matches!(
+            self,
+            StateKind::Conntrack | StateKind::ConntrackPre50 | StateKind::ConntrackAmandaHelper
+        )
+    }
+}
+
+impl fmt::Display for StateKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// When pf moves a UDP state to `udp.multiple`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PfMultiple {
+    /// pf.conf(5): once both hosts have sent a packet (what MODEL.md's test vectors assume).
+    BothSent,
+    /// `pf_test_state_udp`: once each peer has sent and been answered (request, reply, request).
+    RoundTrip,
+}
+
+/// The `nf_conntrack_amanda` helper's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AmandaHelper {
+    /// UDP port of the flows the helper is attached to (10080, `amanda` in services).
+    pub port: Port,
+    /// Module parameter `master_timeout`: a client packet of the master flow sets now + this.
+    pub master_timeout: SimDuration,
+    /// `amanda_exp_policy.timeout`: how long an expectation waits for its connection.
+    pub expect_timeout: SimDuration,
+    /// `amanda_exp_policy.max_expected`: live expectations per master; the oldest goes beyond.
+    pub max_expected: usize,
+}
+
+impl Default for AmandaHelper {
+    /// The kernel's defaults: port 10080, 300 s, 180 s, 3.
+    fn default() -> Self {
+        AmandaHelper {
+            port: Port(10080),
+            master_timeout: SimDuration::from_secs(300),
+            expect_timeout: SimDuration::from_secs(180),
+            max_expected: 3,
+        }
+    }
+}
+
+/// The table's timeouts and limits; one constructor per kind gives the vendor defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateConfig {
+    /// Which filter's refresh rules apply.
+    pub kind: StateKind,
+    /// UDP deadline after the packet that creates the entry (conntrack 30 s, pf `udp.first` 60 s).
+    pub first: SimDuration,
+    /// UDP deadline after later packets before the flow counts as two-way (30 s, `udp.single`).
+    pub one_way: SimDuration,
+    /// UDP deadline once two-way (conntrack stream 120 s or 180 s, pf `udp.multiple` 60 s).
+    pub two_way: SimDuration,
+    /// Conntrack 5.0+: `two_way` applies only to entries older than this (2 s); `None`: no rule.
+    pub stream_after: Option<SimDuration>,
+    /// TCP idle timeout (conntrack established 5 days, pf `tcp.established` 1 day).
+    pub tcp: SimDuration,
+    /// The amanda helper, for the conntrack kinds only.
+    pub helper: Option<AmandaHelper>,
+    /// pf only: when a UDP state becomes `udp.multiple`.
+    pub pf_multiple: PfMultiple,
+    /// Most live flow entries (`nf_conntrack_max`, pf `set limit states`); `None`: no limit.
+    pub max_entries: Option<usize>,
+}
+
+impl StateConfig {
+    /// Linux conntrack 5.0+: `nf_conntrack_udp_timeout` 30 s, `_stream` 120 s after 2 s.
+    pub fn conntrack() -> Self {
+        StateConfig {
+            kind: StateKind::Conntrack,
+            first: SimDuration::from_secs(30),
+            one_way: SimDuration::from_secs(30),
+            two_way: SimDuration::from_secs(120),
+            stream_after: Some(SimDuration::from_secs(2)),
+            tcp: SimDuration::from_secs(432_000),
+            helper: None,
+            pf_multiple: PfMultiple::BothSent,
+            max_entries: None,
+        }
+    }
+
+    /// Linux conntrack before 5.0: 30 s, 180 s once a reply was seen, no 2 s rule.
+    pub fn conntrack_pre50() -> Self {
+        StateConfig {
+            kind: StateKind::ConntrackPre50,
+            two_way: SimDuration::from_secs(180),
+            stream_after: None,
+            ..StateConfig::conntrack()
+        }
+    }
+
+    /// Linux conntrack 5.0+ with the amanda helper (`master_timeout` 300 s, expectations 180 s).
+    pub fn conntrack_amanda_helper() -> Self {
+        StateConfig {
+            kind: StateKind::ConntrackAmandaHelper,
+            helper: Some(AmandaHelper::default()),
+            ..StateConfig::conntrack()
+        }
+    }
+
+    /// Cisco reflexive ACL: `ip reflexive-list timeout` 300 s for every packet.
+    pub fn reflexive() -> Self {
+        let idle = SimDuration::from_secs(300);
+        StateConfig {
+            kind: StateKind::Reflexive,
+            first: idle,
+            one_way: idle,
+            two_way: idle,
+            stream_after: None,
+            tcp: idle,
+            helper: None,
+            pf_multiple: PfMultiple::BothSent,
+            max_entries: None,
+        }
+    }
+
+    /// pf: `udp.first` 60 s, `udp.single` 30 s, `udp.multiple` 60 s, `tcp.established` 1 day.
+    pub fn pf() -> Self {
+        StateConfig {
+            kind: StateKind::Pf,
+            first: SimDuration::from_secs(60),
+            one_way: SimDuration::from_secs(30),
+            two_way: SimDuration::from_secs(60),
+            stream_after: None,
+            tcp: SimDuration::from_secs(86_400),
+            helper: None,
+            pf_multiple: PfMultiple::BothSent,
+            max_entries: None,
+        }
+    }
+
+    /// The defaults for `kind`.
+    pub fn for_kind(kind: StateKind) -> Self {
+        match kind {
+            StateKind::Conntrack => StateConfig::conntrack(),
+            StateKind::ConntrackPre50 => StateConfig::conntrack_pre50(),
+            StateKind::ConntrackAmandaHelper => StateConfig::conntrack_amanda_helper(),
+            StateKind::Reflexive => StateConfig::reflexive(),
+            StateKind::Pf => StateConfig::pf(),
+        }
+    }
+
+    /// Checks the settings fit together; the error names the field and the fix.
+    pub fn validate(&self) -> Result<(), StateConfigError> {
+        let err = |field: &'static str, problem: &str| {
+            Err(StateConfigError {
+                field,
+                problem: problem.to_string(),
+            })
+        };
+        for (field, d) in [
+            ("first", self.first),
+            ("one_way", self.one_way),
+            ("two_way", self.two_way),
+            ("tcp", self.tcp),
+        ] {
+            if d == SimDuration::ZERO {
+                return err(field, "a timeout of 0 s: set it to 1 s or more");
+            }
+        }
+        match (self.kind, self.helper) {
+            (StateKind::ConntrackAmandaHelper, None) => {
+                return err(
+                    "helper",
+                    "kind conntrack+helper needs the helper's settings",
+                );
+            }
+            (k, Some(_)) if !k.is_conntrack() => {
+                return err(
+                    "helper",
+                    "the amanda helper is a conntrack helper: remove it or use a conntrack kind",
+                );
+            }
+            (_, Some(h)) if h.max_expected == 0 => {
+                return err("helper.max_expected", "0 expectations: set it to 1 or more");
+            }
+            _ => {}
+        }
+        if self.max_entries == Some(0) {
+            return err(
+                "max_entries",
+                "a table of 0 entries: set it to 1 or more, or leave it out for no limit",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A [`StateConfig`] that does not hold together.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("state.{field}: {problem}")]
+pub struct StateConfigError {
+    /// The offending field.
+    pub field: &'static str,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+/// A flow in its originator's direction: protocol, opener `(node, port)`, responder `(node, port)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowKey {
+    /// Protocol.
+    pub proto: Proto,
+    /// The side that sent the first packet (inside the firewall).
+    pub orig: (Node, Port),
+    /// The side it was sent to.
+    pub resp: (Node, Port),
+}
+
+impl FlowKey {
+    /// The flow an outbound packet belongs to: its sender opened it.
+    pub fn of_outbound(h: &Header) -> FlowKey {
+        FlowKey {
+            proto: h.proto,
+            orig: (h.src, h.src_port),
+            resp: (h.dst, h.dst_port),
+        }
+    }
+
+    /// The flow an inbound packet would be a reply of: its receiver opened it.
+    pub fn reply_of(h: &Header) -> FlowKey {
+        FlowKey {
+            proto: h.proto,
+            orig: (h.dst, h.dst_port),
+            resp: (h.src, h.src_port),
+        }
+    }
+
+    fn rank(&self) -> (u8, (Node, Port), (Node, Port)) {
+        (proto_rank(self.proto), self.orig, self.resp)
+    }
+}
+
+impl PartialOrd for FlowKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for FlowKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+fn proto_rank(p: Proto) -> u8 {
+    match p {
+        Proto::Udp => 0,
+        Proto::Tcp => 1,
+    }
+}
+
+fn proto_name(p: Proto) -> &'static str {
+    match p {
+        Proto::Udp => "udp",
+        Proto::Tcp => "tcp",
+    }
+}
+
+/// A state entry or helper expectation, numbered in creation order from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryId(pub u32);
+
+impl EntryId {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What the table did with an outbound packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outbound {
+    /// A new entry for a new flow.
+    New(EntryId),
+    /// A new entry for a connection a helper expected (conntrack RELATED); the expectation is used up.
+    Related {
+        /// The new entry.
+        entry: EntryId,
+        /// The expectation it consumed.
+        expectation: EntryId,
+    },
+    /// The flow's live entry, refreshed.
+    Established(EntryId),
+}
+
+impl Outbound {
+    /// The flow's entry.
+    pub fn entry(self) -> EntryId {
+        match self {
+            Outbound::New(e) | Outbound::Established(e) | Outbound::Related { entry: e, .. } => e,
+        }
+    }
+}
+
+/// An outbound packet of a new flow met a full table and must be dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("state table full ({max} live entries): new flow dropped")]
+pub struct TableFull {
+    /// The limit that was reached.
+    pub max: usize,
+}
+
+/// What the table says about an inbound packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// The reply direction of this live entry: accept (the entry was refreshed).
+    Accept(EntryId),
+    /// The flow had this entry, but it expired (or was closed) before the packet: no state match.
+    Expired(EntryId),
+    /// The flow never had an entry: no state match.
+    NoEntry,
+    /// The entry matched, but the amanda helper drops the reply: another master holds an expectation it needs.
+    HelperClash {
+        /// The matched (and refreshed) master entry.
+        entry: EntryId,
+        /// The other master's expectation that blocked it.
+        holder: EntryId,
+    },
+}
+
+impl Inbound {
+    /// Whether the table lets the packet through.
+    pub fn passes(self) -> bool {
+        matches!(self, Inbound::Accept(_))
+    }
+
+    /// The entry that decided, for the verdict's "decided by".
+    pub fn decider(self) -> Option<EntryId> {
+        match self {
+            Inbound::Accept(e) | Inbound::Expired(e) | Inbound::HelperClash { entry: e, .. } => {
+                Some(e)
+            }
+            Inbound::NoEntry => None,
+        }
+    }
+}
+
+/// Why an entry stopped being open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndCause {
+    /// Its deadline passed.
+    Expired,
+    /// The caller closed it ([`StateTable::close`]).
+    Closed,
+    /// An expectation that a connection used up.
+    Consumed,
+    /// An expectation evicted by a newer one of the same master (`max_expected`).
+    Evicted,
+    /// An expectation replaced by the same master expecting the same connection again.
+    Replaced,
+    /// An expectation whose master entry ended.
+    MasterGone,
+}
+
+/// Event counts since the table was made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateCounters {
+    /// Flow entries created by outbound packets.
+    pub created: u64,
+    /// Of those, created from a helper expectation (RELATED).
+    pub related: u64,
+    /// Helper expectations created.
+    pub expectations: u64,
+    /// Inbound packets accepted by a live entry.
+    pub accepted: u64,
+    /// Inbound packets whose flow's entry had expired or been closed.
+    pub expired_drops: u64,
+    /// Inbound packets whose flow never had an entry.
+    pub unmatched_drops: u64,
+    /// Inbound replies the amanda helper dropped for an expectation clash.
+    pub helper_drops: u64,
+    /// Outbound packets of new flows refused by a full table.
+    pub table_full_drops: u64,
+}
+
+const PF_NO_TRAFFIC: u8 = 0;
+const PF_SINGLE: u8 = 1;
+const PF_MULTIPLE: u8 = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dir {
+    Orig,
+    Reply,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ExpectKey {
+    orig: Node,
+    resp: Node,
+    port: Port,
+}
+
+#[derive(Clone, Debug)]
+struct Flow {
+    key: FlowKey,
+    seen_reply: bool,
+    /// pf peer states, `[originator, responder]`.
+    peers: [u8; 2],
+    helper: bool,
+    /// Live expectations of this master, oldest first.
+    expecting: Vec<EntryId>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Expect {
+    key: ExpectKey,
+    master: EntryId,
+}
+
+#[derive(Clone, Debug)]
+enum What {
+    Flow(Flow),
+    Expect(Expect),
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    created: SimTime,
+    deadline: SimTime,
+    end: Option<(SimTime, EndCause)>,
+    what: What,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Flows,
+    Expectations,
+    All,
+}
+
+impl Which {
+    fn wants(self, w: &What) -> bool {
+        match (self, w) {
+            (Which::All, _) => true,
+            (Which::Flows, What::Flow(_)) => true,
+            (Which::Expectations, What::Expect(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The state table of one stateful firewall.
+#[derive(Clone, Debug)]
+pub struct StateTable {
+    cfg: StateConfig,
+    /// Every entry and expectation ever made, by id.
+    entries: Vec<Entry>,
+    /// The latest entry of each flow, live or not (so a miss can tell expired from never).
+    flows: BTreeMap<FlowKey, EntryId>,
+    /// Live expectations.
+    expects: BTreeMap<ExpectKey, EntryId>,
+    /// Entries and expectations not yet retired, by deadline.
+    timers: BTreeSet<(SimTime, EntryId)>,
+    live_flows: usize,
+    now: SimTime,
+    done_flow_us: u64,
+    done_expect_us: u64,
+    counters: StateCounters,
+}
+
+impl StateTable {
+    /// An empty table; fails if the settings do not hold together.
+    pub fn new(cfg: StateConfig) -> Result<StateTable, StateConfigError> {
+        cfg.validate()?;
+        Ok(StateTable {
+            cfg,
+            entries: Vec::new(),
+            flows: BTreeMap::new(),
+            expects: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            live_flows: 0,
+            now: SimTime::ZERO,
+            done_flow_us: 0,
+            done_expect_us: 0,
+            counters: StateCounters::default(),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &StateConfig {
+        &self.cfg
+    }
+
+    /// Event counts so far.
+    pub fn counters(&self) -> StateCounters {
+        self.counters
+    }
+
+    /// Retires every entry whose deadline is strictly before `now`; every other call does this first.
+    pub fn advance(&mut self, now: SimTime) {
+        debug_assert!(
+            now >= self.now,
+            "state table time went back: {now} < {}",
+            self.now
+        );
+        self.now = self.now.max(now);
+        while let Some(&(deadline, id)) = self.timers.first() {
+            if deadline >= now {
+                break;
+            }
+            self.finish(id, deadline, EndCause::Expired);
+        }
+    }
+
+    /// An outbound packet of flow `key` at `now`: refreshes its live entry or creates one.
+    pub fn outbound(&mut self, key: FlowKey, now: SimTime) -> Result<Outbound, TableFull> {
+        self.advance(now);
+        if let Some(&id) = self.flows.get(&key)
+            && self.entries[id.index()].end.is_none()
+        {
+            self.touch(id, Dir::Orig, now);
+            return Ok(Outbound::Established(id));
+        }
+        if let Some(max) = self.cfg.max_entries
+            && self.live_flows >= max
+        {
+            self.counters.table_full_drops += 1;
+            return Err(TableFull { max });
+        }
+        let expected = if key.proto == Proto::Tcp {
+            self.expects
+                .get(&ExpectKey {
+                    orig: key.orig.0,
+                    resp: key.resp.0,
+                    port: key.resp.1,
+                })
+                .copied()
+        } else {
+            None
+        };
+        if let Some(x) = expected {
+            self.finish(x, now, EndCause::Consumed);
+        }
+        let helper = key.proto == Proto::Udp
+            && self.cfg.kind.is_conntrack()
+            && self.cfg.helper.is_some_and(|h| key.resp.1 == h.port);
+        let timeout = match key.proto {
+            Proto::Tcp => self.cfg.tcp,
+            Proto::Udp => self.cfg.first,
+        };
+        let id = self.push(Entry {
+            created: now,
+            deadline: now + timeout,
+            end: None,
+            what: What::Flow(Flow {
+                key,
+                seen_reply: false,
+                peers: [PF_SINGLE, PF_NO_TRAFFIC],
+                helper,
+                expecting: Vec::new(),
+            }),
+        });
+        self.flows.insert(key, id);
+        self.live_flows += 1;
+        self.counters.created += 1;
+        Ok(match expected {
+            Some(expectation) => {
+                self.counters.related += 1;
+                Outbound::Related {
+                    entry: id,
+                    expectation,
+                }
+            }
+            None => Outbound::New(id),
+        })
+    }
+
+    /// An inbound packet with header `h` at `now`: accepted only as the reply of a live entry.
+    pub fn inbound(&mut self, h: &Header, now: SimTime) -> Inbound {
+        self.inbound_connect(h, now, &[])
+    }
+
+    /// As [`inbound`](Self::inbound), for a reply whose `CONNECT` line the helper read as `connect`.
+    pub fn inbound_connect(&mut self, h: &Header, now: SimTime, connect: &[Port]) -> Inbound {
+        self.advance(now);
+        let Some(&id) = self.flows.get(&FlowKey::reply_of(h)) else {
+            self.counters.unmatched_drops += 1;
+            return Inbound::NoEntry;
+        };
+        if self.entries[id.index()].end.is_some() {
+            self.counters.expired_drops += 1;
+            return Inbound::Expired(id);
+        }
+        self.touch(id, Dir::Reply, now);
+        let helper = matches!(&self.entries[id.index()].what, What::Flow(f) if f.helper);
+        if helper
+            && !connect.is_empty()
+            && let Some(holder) = self.expect(id, connect, now)
+        {
+            self.counters.helper_drops += 1;
+            return Inbound::HelperClash { entry: id, holder };
+        }
+        self.counters.accepted += 1;
+        Inbound::Accept(id)
+    }
+
+    /// Ends entry `id` at `now` (a TCP connection closed); its expectations end with it.
+    pub fn close(&mut self, id: EntryId, now: SimTime) {
+        self.advance(now);
+        if self
+            .entries
+            .get(id.index())
+            .is_some_and(|e| e.end.is_none())
+        {
+            self.finish(id, now, EndCause::Closed);
+        }
+    }
+
+    /// Live flow entries at `now` (what a table limit counts).
+    pub fn live_entries(&mut self, now: SimTime) -> usize {
+        self.advance(now);
+        self.live_flows
+    }
+
+    /// Live helper expectations at `now`.
+    pub fn live_expectations(&mut self, now: SimTime) -> usize {
+        self.advance(now);
+        self.expects.len()
+    }
+
+    /// When entry `id` ends if nothing else happens (or ended); `None` for an unknown id.
+    pub fn deadline(&self, id: EntryId) -> Option<SimTime> {
+        let e = self.entries.get(id.index())?;
+        Some(match e.end {
+            Some((t, _)) => t,
+            None => self.projected_end(e),
+        })
+    }
+
+    /// When and why entry `id` ended, if it had by `at`.
+    pub fn ended(&self, id: EntryId, at: SimTime) -> Option<(SimTime, EndCause)> {
+        let e = self.entries.get(id.index())?;
+        if e.end.is_some() {
+            return e.end;
+        }
+        let end = self.projected_end(e);
+        let cause = if end < e.deadline {
+            EndCause::MasterGone
+        } else {
+            EndCause::Expired
+        };
+        (end < at).then_some((end, cause))
+    }
+
+    /// A short description for traces, hosts named `server`, `host3`, `outside`.
+    pub fn describe(&self, id: EntryId) -> String {
+        self.describe_with(id, default_name)
+    }
+
+    /// A short description for traces, e.g. `conntrack udp 850->www1:10080`, hosts named by `name`.
+    pub fn describe_with(&self, id: EntryId, name: impl Fn(Node) -> String) -> String {
+        let Some(e) = self.entries.get(id.index()) else {
+            return format!("unknown state entry {id}");
+        };
+        match &e.what {
+            What::Flow(f) => {
+                let (on, op) = f.key.orig;
+                let (rn, rp) = f.key.resp;
+                let from = if on == Node::Server {
+                    op.to_string()
+                } else {
+                    format!("{}:{op}", name(on))
+                };
+                format!(
+                    "{} {} {from}->{}:{rp}",
+                    self.cfg.kind,
+                    proto_name(f.key.proto),
+                    name(rn)
+                )
+            }
+            What::Expect(x) => {
+                let from = if x.key.orig == Node::Server {
+                    "*".to_string()
+                } else {
+                    format!("{}:*", name(x.key.orig))
+                };
+                format!(
+                    "amanda expect tcp {from}->{}:{}",
+                    name(x.key.resp),
+                    x.key.port
+                )
+            }
+        }
+    }
+
+    /// Pinhole-seconds up to `until`: each entry's and expectation's open time, summed, exactly.
+    ///
+    /// An entry counts from its creation to its end (expiry at its deadline, close, use) or to
+    /// `until`. Expectations are included, though they admit server-to-client connections, not
+    /// inbound packets; [`expectation_seconds`](Self::expectation_seconds) is their share.
+    /// For `until` at or after the last call, entries still open are assumed to see no more
+    /// packets; for an earlier `until` the answer comes from the recorded history.
+    pub fn pinhole_seconds(&self, until: SimTime) -> f64 {
+        self.open_us(until, Which::All) as f64 / 1e6
+    }
+
+    /// The helper expectations' share of [`pinhole_seconds`](Self::pinhole_seconds).
+    pub fn expectation_seconds(&self, until: SimTime) -> f64 {
+        self.open_us(until, Which::Expectations) as f64 / 1e6
+    }
+
+    fn open_us(&self, until: SimTime, which: Which) -> u64 {
+        let open = |e: &Entry| {
+            let end = match e.end {
+                Some((t, _)) => t,
+                None => self.projected_end(e),
+            };
+            end.min(until).since(e.created).0
+        };
+        if until >= self.now {
+            // Retired entries all ended by `self.now`: their sums are final.
+            let done = match which {
+                Which::Flows => self.done_flow_us,
+                Which::Expectations => self.done_expect_us,
+                Which::All => self.done_flow_us + self.done_expect_us,
+            };
+            let open_now: u64 = self
+                .timers
+                .iter()
+                .map(|&(_, id)| &self.entries[id.index()])
+                .filter(|e| which.wants(&e.what))
+                .map(open)
+                .sum();
+            done + open_now
+        } else {
+            self.entries
+                .iter()
+                .filter(|e| which.wants(&e.what))
+                .map(open)
+                .sum()
+        }
+    }
+
+    /// The end of an entry not yet retired: its deadline, or its master's if that comes first.
+    fn projected_end(&self, e: &Entry) -> SimTime {
+        match &e.what {
+            What::Flow(_) => e.deadline,
+            What::Expect(x) => {
+                let m = &self.entries[x.master.index()];
+                match m.end {
+                    Some((t, _)) => t.min(e.deadline),
+                    None => m.deadline.min(e.deadline),
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, e: Entry) -> EntryId {
+        let id = EntryId(u32::try_from(self.entries.len()).expect("fewer than 2^32 state entries"));
+        self.timers.insert((e.deadline, id));
+        self.entries.push(e);
+        id
+    }
+
+    fn set_deadline(&mut self, id: EntryId, deadline: SimTime) {
+        let e = &mut self.entries[id.index()];
+        self.timers.remove(&(e.deadline, id));
+        e.deadline = deadline;
+        self.timers.insert((deadline, id));
+    }
+
+    /// A packet of live flow `id` in direction `dir`: the kind's refresh rule.
+    fn touch(&mut self, id: EntryId, dir: Dir, now: SimTime) {
+        let cfg = self.cfg;
+        let e = &mut self.entries[id.index()];
+        let created = e.created;
+        let What::Flow(f) = &mut e.what else {
+            return;
+        };
+        // pf's peer states, as pf_test_state_udp updates them.
+        let (src, dst) = match dir {
+            Dir::Orig => (0, 1),
+            Dir::Reply => (1, 0),
+        };
+        if f.peers[src] < PF_SINGLE {
+            f.peers[src] = PF_SINGLE;
+        }
+        if f.peers[dst] == PF_SINGLE {
+            f.peers[dst] = PF_MULTIPLE;
+        }
+        let timeout = if f.key.proto == Proto::Tcp {
+            cfg.tcp
+        } else if cfg.kind.is_conntrack() {
+            // SEEN_REPLY is read before this packet sets it: the first reply gets `one_way`.
+            let stream = f.seen_reply && cfg.stream_after.is_none_or(|s| now > created + s);
+            if stream { cfg.two_way } else { cfg.one_way }
+        } else {
+            let multiple = match (cfg.kind, cfg.pf_multiple) {
+                (StateKind::Pf, PfMultiple::RoundTrip) => f.peers == [PF_MULTIPLE; 2],
+                _ => f.seen_reply || dir == Dir::Reply,
+            };
+            if multiple { cfg.two_way } else { cfg.one_way }
+        };
+        let mut deadline = now + timeout;
+        if dir == Dir::Reply {
+            f.seen_reply = true;
+            // amanda_help runs after the UDP handler and sets its own timeout.
+            if f.helper
+                && let Some(h) = cfg.helper
+            {
+                deadline = now + h.master_timeout;
+            }
+        }
+        self.set_deadline(id, deadline);
+    }
+
+    /// The helper adds expectations for `ports`; returns another master's blocking one, if any.
+    fn expect(&mut self, master: EntryId, ports: &[Port], now: SimTime) -> Option<EntryId> {
+        let helper = self.cfg.helper?;
+        let What::Flow(m) = &self.entries[master.index()].what else {
+            return None;
+        };
+        let (orig, resp) = (m.key.orig.0, m.key.resp.0);
+        let mut clash = None;
+        for &port in ports {
+            let key = ExpectKey { orig, resp, port };
+            if let Some(&other) = self.expects.get(&key) {
+                let same = matches!(&self.entries[other.index()].what,
+                    What::Expect(x) if x.master == master);
+                if same {
+                    self.finish(other, now, EndCause::Replaced);
+                } else {
+                    clash.get_or_insert(other);
+                    continue;
+                }
+            }
+            while let What::Flow(m) = &self.entries[master.index()].what
+                && m.expecting.len() >= helper.max_expected
+            {
+                let oldest = m.expecting[0];
+                self.finish(oldest, now, EndCause::Evicted);
+            }
+            let id = self.push(Entry {
+                created: now,
+                deadline: now + helper.expect_timeout,
+                end: None,
+                what: What::Expect(Expect { key, master }),
+            });
+            self.expects.insert(key, id);
+            if let What::Flow(m) = &mut self.entries[master.index()].what {
+                m.expecting.push(id);
+            }
+            self.counters.expectations += 1;
+        }
+        clash
+    }
+
+    /// Retires `id` at `at`; a master's expectations go with it.
+    fn finish(&mut self, id: EntryId, at: SimTime, cause: EndCause) {
+        let e = &mut self.entries[id.index()];
+        if e.end.is_some() {
+            return;
+        }
+        self.timers.remove(&(e.deadline, id));
+        e.end = Some((at, cause));
+        let open = at.since(e.created).0;
+        match &mut e.what {
+            What::Flow(f) => {
+                let kids = std::mem::take(&mut f.expecting);
+                self.live_flows -= 1;
+                self.done_flow_us += open;
+                for k in kids {
+                    self.finish(k, at, EndCause::MasterGone);
+                }
+            }
+            What::Expect(x) => {
+                let (key, master) = (x.key, x.master);
+                self.done_expect_us += open;
+                if self.expects.get(&key) == Some(&id) {
+                    self.expects.remove(&key);
+                }
+                if let What::Flow(m) = &mut self.entries[master.index()].what {
+                    m.expecting.retain(|&k| k != id);
+                }
+            }
+        }
+    }
+}
+
+fn default_name(n: Node) -> String {
+    match n {
+        Node::Server => "server".into(),
+        Node::Host(h) => format!("host{}", h.0),
+        Node::Outside => "outside".into(),
+    }
+}
+
+/// The ports `amanda_help` reads from a reply: after `CONNECT `, up to the newline, `DATA `,
+/// `MESG ` and `INDEX ` in that order, each the leading digits of the next 5 characters, cut to
+/// 16 bits; a missing keyword is skipped, a port of 0 ends the list, no newline means none.
+pub fn parse_connect(reply: &str) -> Vec<Port> {
+    let b = reply.as_bytes();
+    let Some(c) = find(b, b"CONNECT ") else {
+        return Vec::new();
+    };
+    let start = c + b"CONNECT ".len();
+    let Some(nl) = find(&b[start..], b"\n") else {
+        return Vec::new();
+    };
+    let line = &b[start..start + nl];
+    let mut ports = Vec::new();
+    for pat in [&b"DATA "[..], b"MESG ", b"INDEX "] {
+        let Some(at) = find(line, pat) else {
+            continue;
+        };
+        let off = at + pat.len();
+        // pbuf is sizeof("65535") bytes: at most 5 characters are read.
+        let window = &line[off..(off + 5).min(line.len())];
+        let value = window
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
+        let port = (value & 0xffff) as u16;
+        if port == 0 {
+            break;
+        }
+        ports.push(Port(port));
+    }
+    ports
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HostId, ZoneId};
+
+    const LAN: ZoneId = ZoneId(0);
+    const DMZ: ZoneId = ZoneId(1);
+    const WWW1: Node = Node::Host(HostId(1));
+
+    fn t(s: f64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_secs_f64(s)
+    }
+
+    fn table(cfg: StateConfig) -> StateTable {
+        StateTable::new(cfg).expect("valid config")
+    }
+
+    /// The request flow from server port `sport` to www1's amandad.
+    fn req(sport: u16) -> FlowKey {
+        FlowKey {
+            proto: Proto::Udp,
+            orig: (Node::Server, Port(sport)),
+            resp: (WWW1, Port(10080)),
+        }
+    }
+
+    /// A packet from www1 `src` to server `dst`.
+    fn from_www1(proto: Proto, src: u16, dst: u16) -> Header {
+        Header {
+            proto,
+            src: WWW1,
+            src_zone: DMZ,
+            src_port: Port(src),
+            dst: Node::Server,
+            dst_zone: LAN,
+            dst_port: Port(dst),
+        }
+    }
+
+    /// A UDP reply from amandad to server port `sport`.
+    fn reply(sport: u16) -> Header {
+        from_www1(Proto::Udp, 10080, sport)
+    }
+
+    /// A TCP connection from server port `sport` to www1 port `dport`.
+    fn data(sport: u16, dport: u16) -> FlowKey {
+        FlowKey {
+            proto: Proto::Tcp,
+            orig: (Node::Server, Port(sport)),
+            resp: (WWW1, Port(dport)),
+        }
+    }
+
+    fn open(tb: &mut StateTable, key: FlowKey, at: f64) -> EntryId {
+        match tb.outbound(key, t(at)).expect("room in the table") {
+            Outbound::New(id) => id,
+            other => panic!("expected a new entry, got {other:?}"),
+        }
+    }
+
+    /// Request at 0 s, ACK at 0.2 s, REP at `d`: MODEL.md section 4's test vector.
+    fn check_vector(cfg: StateConfig, d: f64, accept: bool) {
+        let mut tb = table(cfg);
+        let id = open(&mut tb, req(850), 0.0);
+        assert_eq!(
+            tb.inbound(&reply(850), t(0.2)),
+            Inbound::Accept(id),
+            "ACK at 0.2 s"
+        );
+        let want = if accept {
+            Inbound::Accept(id)
+        } else {
+            Inbound::Expired(id)
+        };
+        assert_eq!(tb.inbound(&reply(850), t(d)), want, "REP at {d} s");
+    }
+
+    // MODEL.md section 4, the 16 test vectors.
+
+    #[test]
+    fn vector_conntrack_d20_accepts() {
+        check_vector(StateConfig::conntrack(), 20.0, true);
+    }
+
+    #[test]
+    fn vector_conntrack_d45_drops() {
+        check_vector(StateConfig::conntrack(), 45.0, false);
+    }
+
+    #[test]
+    fn vector_conntrack_d200_drops() {
+        check_vector(StateConfig::conntrack(), 200.0, false);
+    }
+
+    #[test]
+    fn vector_conntrack_d400_drops() {
+        check_vector(StateConfig::conntrack(), 400.0, false);
+    }
+
+    #[test]
+    fn vector_helper_d20_accepts() {
+        check_vector(StateConfig::conntrack_amanda_helper(), 20.0, true);
+    }
+
+    #[test]
+    fn vector_helper_d45_accepts() {
+        check_vector(StateConfig::conntrack_amanda_helper(), 45.0, true);
+    }
+
+    #[test]
+    fn vector_helper_d200_accepts() {
+        check_vector(StateConfig::conntrack_amanda_helper(), 200.0, true);
+    }
+
+    #[test]
+    fn vector_helper_d400_drops() {
+        check_vector(StateConfig::conntrack_amanda_helper(), 400.0, false);
+    }
+
+    #[test]
+    fn vector_reflexive_d20_accepts() {
+        check_vector(StateConfig::reflexive(), 20.0, true);
+    }
+
+    #[test]
+    fn vector_reflexive_d45_accepts() {
+        check_vector(StateConfig::reflexive(), 45.0, true);
+    }
+
+    #[test]
+    fn vector_reflexive_d200_accepts() {
+        check_vector(StateConfig::reflexive(), 200.0, true);
+    }
+
+    #[test]
+    fn vector_reflexive_d400_drops() {
+        check_vector(StateConfig::reflexive(), 400.0, false);
+    }
+
+    #[test]
+    fn vector_pf_d20_accepts() {
+        check_vector(StateConfig::pf(), 20.0, true);
+    }
+
+    #[test]
+    fn vector_pf_d45_accepts() {
+        check_vector(StateConfig::pf(), 45.0, true);
+    }
+
+    #[test]
+    fn vector_pf_d200_drops() {
+        check_vector(StateConfig::pf(), 200.0, false);
+    }
+
+    #[test]
+    fn vector_pf_d400_drops() {
+        check_vector(StateConfig::pf(), 400.0, false);
+    }
+
+    // Conntrack before 5.0, and the 2 s rule.
+
+    #[test]
+    fn pre50_d45_drops() {
+        check_vector(StateConfig::conntrack_pre50(), 45.0, false);
+    }
+
+    #[test]
+    fn pre50_a_packet_after_the_reply_extends_to_180s() {
+        let mut tb = table(StateConfig::conntrack_pre50());
+        let id = open(&mut tb, req(850), 0.0);
+        assert!(tb.inbound(&reply(850), t(0.2)).passes());
+        assert_eq!(tb.deadline(id), Some(t(30.2)), "the first reply gets 30 s");
+        assert!(tb.inbound(&reply(850), t(1.0)).passes());
+        assert_eq!(tb.deadline(id), Some(t(181.0)), "no 2 s rule before 5.0");
+        assert_eq!(tb.inbound(&reply(850), t(180.0)), Inbound::Accept(id));
+    }
+
+    #[test]
+    fn two_second_rule_a_packet_at_3s_extends_to_120s() {
+        let mut tb = table(StateConfig::conntrack());
+        let id = open(&mut tb, req(850), 0.0);
+        assert!(tb.inbound(&reply(850), t(0.2)).passes());
+        assert!(tb.inbound(&reply(850), t(3.0)).passes());
+        assert_eq!(tb.deadline(id), Some(t(123.0)));
+        assert_eq!(tb.inbound(&reply(850), t(122.0)), Inbound::Accept(id));
+    }
+
+    #[test]
+    fn two_second_rule_a_packet_at_1s_extends_only_to_30s() {
+        let mut tb = table(StateConfig::conntrack());
+        let id = open(&mut tb, req(850), 0.0);
+        assert!(tb.inbound(&reply(850), t(0.2)).passes());
+        assert!(tb.inbound(&reply(850), t(1.0)).passes());
+        assert_eq!(tb.deadline(id), Some(t(31.0)));
+        assert_eq!(tb.inbound(&reply(850), t(32.0)), Inbound::Expired(id));
+    }
+
+    #[test]
+    fn the_first_reply_refreshes_with_30s_even_after_2s() {
+        let mut tb = table(StateConfig::conntrack());
+        let id = open(&mut tb, req(850), 0.0);
+        assert!(tb.inbound(&reply(850), t(2.5)).passes());
+        assert_eq!(
+            tb.deadline(id),
+            Some(t(32.5)),
+            "SEEN_REPLY is set after the refresh"
+        );
+        // The server's next packet is a stream packet.
+        assert_eq!(tb.outbound(req(850), t(3.0)), Ok(Outbound::Established(id)));
+        assert_eq!(tb.deadline(id), Some(t(123.0)));
+    }
+
+    #[test]
+    fn a_packet_exactly_at_the_deadline_passes_one_microsecond_later_not() {
+        let mut tb = table(StateConfig::conntrack());
+        let a = open(&mut tb, req(850), 0.0);
+        let b = open(&mut tb, req(851), 0.0);
+        assert_eq!(tb.deadline(a), Some(t(30.0)));
+        assert_eq!(tb.inbound(&reply(850), t(30.0)), Inbound::Accept(a));
+        let late = SimTime(t(30.0).0 + 1);
+        assert_eq!(tb.inbound(&reply(851), late), Inbound::Expired(b));
+        assert_eq!(tb.ended(b, late), Some((t(30.0), EndCause::Expired)));
+    }
+
+    // pf.
+
+    #[test]
+    fn pf_a_resend_without_reply_shortens_to_udp_single() {
+        let mut tb = table(StateConfig::pf());
+        let id = open(&mut tb, req(850), 0.0);
+        assert_eq!(tb.deadline(id), Some(t(60.0)), "udp.first");
+        assert_eq!(
+            tb.outbound(req(850), t(10.0)),
+            Ok(Outbound::Established(id))
+        );
+        assert_eq!(tb.deadline(id), Some(t(40.0)), "udp.single");
+        assert_eq!(tb.inbound(&reply(850), t(45.0)), Inbound::Expired(id));
+    }
+
+    #[test]
+    fn pf_round_trip_needs_a_third_packet_for_udp_multiple() {
+        let cfg = StateConfig {
+            pf_multiple: PfMultiple::RoundTrip,
+            ..StateConfig::pf()
+        };
+        check_vector(cfg, 45.0, false);
+        let mut tb = table(cfg);
+        let id = open(&mut tb, req(850), 0.0);
+        assert!(tb.inbound(&reply(850), t(0.2)).passes());
+        assert_eq!(
+            tb.deadline(id),
+            Some(t(30.2)),
+            "MULTIPLE:SINGLE is udp.single"
+        );
+        assert!(tb.outbound(req(850), t(1.0)).is_ok());
+        assert_eq!(
+            tb.deadline(id),
+            Some(t(61.0)),
+            "MULTIPLE:MULTIPLE is udp.multiple"
+        );
+    }
+
+    // Table limit.
+
+    #[test]
+    fn a_full_table_drops_new_flows_and_counts_only_live_entries() {
+        let mut tb = table(StateConfig {
+            max_entries: Some(2),
+            ..StateConfig::conntrack()
+        });
+        let a = open(&mut tb, req(850), 0.0);
+        let _b = open(&mut tb, req(851), 1.0);
+        assert_eq!(tb.outbound(req(852), t(2.0)), Err(TableFull { max: 2 }));
+        assert_eq!(tb.inbound(&reply(852), t(2.5)), Inbound::NoEntry);
+        assert_eq!(
+            tb.outbound(req(850), t(3.0)),
+            Ok(Outbound::Established(a)),
+            "a known flow still passes"
+        );
+        // 851 expires at 31 s, 850 lives to 33 s: one free slot.
+        assert_eq!(tb.live_entries(t(31.5)), 1);
+        let c = open(&mut tb, req(852), 31.5);
+        assert_eq!(tb.inbound(&reply(852), t(32.0)), Inbound::Accept(c));
+        assert_eq!(tb.counters().table_full_drops, 1);
+    }
+
+    // The amanda helper's expectations.
+
+    /// Request at 0, ACK at 0.2, REP naming `ports` at 10 s; returns the master entry.
+    fn helper_with_rep(ports: &[u16]) -> (StateTable, EntryId) {
+        let mut tb = table(StateConfig::conntrack_amanda_helper());
+        let id = open(&mut tb, req(850), 0.0);
+        assert!(tb.inbound(&reply(850), t(0.2)).passes());
+        let ports: Vec<Port> = ports.iter().copied().map(Port).collect();
+        assert_eq!(
+            tb.inbound_connect(&reply(850), t(10.0), &ports),
+            Inbound::Accept(id)
+        );
+        assert_eq!(tb.deadline(id), Some(t(310.0)), "master_timeout");
+        (tb, id)
+    }
+
+    #[test]
+    fn helper_expectations_are_accepted_within_180s_and_consumed_once() {
+        let (mut tb, _) = helper_with_rep(&[50001, 50002, 50003]);
+        assert_eq!(tb.live_expectations(t(10.0)), 3);
+        let first = tb.outbound(data(40001, 50001), t(100.0)).unwrap();
+        assert!(matches!(first, Outbound::Related { .. }), "{first:?}");
+        assert_eq!(
+            tb.outbound(data(40002, 50001), t(101.0)),
+            Ok(Outbound::New(EntryId(5))),
+            "an expectation is used once"
+        );
+        let edge = tb.outbound(data(40003, 50002), t(190.0)).unwrap();
+        assert!(
+            matches!(edge, Outbound::Related { .. }),
+            "valid through 180 s: {edge:?}"
+        );
+        let late = tb
+            .outbound(data(40004, 50003), SimTime(t(190.0).0 + 1))
+            .unwrap();
+        assert!(
+            matches!(late, Outbound::New(_)),
+            "expired after 180 s: {late:?}"
+        );
+        assert_eq!(tb.counters().related, 2);
+    }
+
+    #[test]
+    fn helper_keeps_at_most_3_expectations_evicting_the_oldest() {
+        let (mut tb, id) = helper_with_rep(&[50001, 50002, 50003]);
+        let ports = [Port(50004)];
+        assert_eq!(
+            tb.inbound_connect(&reply(850), t(20.0), &ports),
+            Inbound::Accept(id)
+        );
+        assert_eq!(tb.live_expectations(t(20.0)), 3);
+        // Expectations were numbered 1, 2, 3 after the master 0.
+        assert_eq!(
+            tb.ended(EntryId(1), t(20.0)),
+            Some((t(20.0), EndCause::Evicted))
+        );
+        assert!(matches!(
+            tb.outbound(data(40001, 50001), t(21.0)),
+            Ok(Outbound::New(_))
+        ));
+        assert!(matches!(
+            tb.outbound(data(40002, 50004), t(21.0)),
+            Ok(Outbound::Related { .. })
+        ));
+    }
+
+    #[test]
+    fn helper_drops_a_reply_whose_port_another_master_expects() {
+        let mut tb = table(StateConfig::conntrack_amanda_helper());
+        let a = open(&mut tb, req(850), 0.0);
+        let b = open(&mut tb, req(851), 0.0);
+        assert!(tb.inbound(&reply(850), t(0.2)).passes());
+        assert!(tb.inbound(&reply(851), t(0.2)).passes());
+        let port = [Port(50001)];
+        assert_eq!(
+            tb.inbound_connect(&reply(850), t(10.0), &port),
+            Inbound::Accept(a)
+        );
+        let holder = EntryId(2);
+        assert_eq!(
+            tb.inbound_connect(&reply(851), t(11.0), &port),
+            Inbound::HelperClash { entry: b, holder }
+        );
+        assert_eq!(
+            tb.deadline(b),
+            Some(t(311.0)),
+            "refreshed before the helper dropped it"
+        );
+        assert_eq!(tb.counters().helper_drops, 1);
+        assert_eq!(tb.describe(holder), "amanda expect tcp *->host1:50001");
+    }
+
+    #[test]
+    fn helper_expectations_die_with_their_master() {
+        let (mut tb, id) = helper_with_rep(&[50001]);
+        // The server ACKs the REP: a stream packet, 120 s, replacing the helper's 300 s.
+        assert_eq!(
+            tb.outbound(req(850), t(10.01)),
+            Ok(Outbound::Established(id))
+        );
+        assert_eq!(tb.deadline(id), Some(t(130.01)));
+        let exp = EntryId(1);
+        assert_eq!(
+            tb.ended(exp, t(150.0)),
+            Some((t(130.01), EndCause::MasterGone))
+        );
+        assert!(matches!(
+            tb.outbound(data(40001, 50001), t(150.0)),
+            Ok(Outbound::New(_))
+        ));
+        assert_eq!(
+            tb.ended(exp, t(150.0)),
+            Some((t(130.01), EndCause::MasterGone))
+        );
+        assert_eq!(tb.expectation_seconds(t(150.0)), 120.01);
+    }
+
+    // Exposure and counters.
+
+    #[test]
+    fn pinhole_seconds_on_a_hand_computed_case() {
+        let mut tb = table(StateConfig::conntrack());
+        let a = open(&mut tb, req(850), 0.0); // no reply: open 0..30
+        let b = open(&mut tb, req(851), 10.0);
+        assert!(tb.inbound(&reply(851), t(10.5)).passes()); // open 10..40.5
+        assert_eq!(tb.pinhole_seconds(t(35.0)), 30.0 + 25.0);
+        assert_eq!(tb.pinhole_seconds(t(100.0)), 30.0 + 30.5);
+        // Retire both, then ask again, later and earlier than the last call.
+        assert_eq!(tb.inbound(&reply(850), t(50.0)), Inbound::Expired(a));
+        assert_eq!(tb.ended(b, t(50.0)), Some((t(40.5), EndCause::Expired)));
+        assert_eq!(tb.pinhole_seconds(t(100.0)), 60.5);
+        assert_eq!(tb.pinhole_seconds(t(35.0)), 55.0);
+        assert_eq!(tb.pinhole_seconds(t(5.0)), 5.0);
+        assert_eq!(tb.expectation_seconds(t(100.0)), 0.0);
+    }
+
+    #[test]
+    fn expired_and_never_existing_entries_are_counted_apart() {
+        let mut tb = table(StateConfig::conntrack());
+        let id = open(&mut tb, req(850), 0.0);
+        assert_eq!(tb.inbound(&reply(850), t(40.0)), Inbound::Expired(id));
+        assert_eq!(tb.inbound(&reply(852), t(41.0)), Inbound::NoEntry);
+        assert_eq!(
+            tb.inbound(&from_www1(Proto::Tcp, 10080, 850), t(42.0)),
+            Inbound::NoEntry
+        );
+        let c = tb.counters();
+        assert_eq!((c.expired_drops, c.unmatched_drops, c.accepted), (1, 2, 0));
+        // A new request reopens the flow with a fresh entry.
+        let again = open(&mut tb, req(850), 43.0);
+        assert_ne!(again, id);
+        assert_eq!(tb.inbound(&reply(850), t(44.0)), Inbound::Accept(again));
+    }
+
+    #[test]
+    fn a_closed_connection_admits_nothing_more() {
+        let mut tb = table(StateConfig::conntrack());
+        let id = open(&mut tb, data(40000, 50001), 0.0);
+        let back = from_www1(Proto::Tcp, 50001, 40000);
+        assert_eq!(tb.inbound(&back, t(3.0)), Inbound::Accept(id));
+        tb.close(id, t(5.0));
+        assert_eq!(tb.inbound(&back, t(6.0)), Inbound::Expired(id));
+        assert_eq!(tb.ended(id, t(6.0)), Some((t(5.0), EndCause::Closed)));
+        assert_eq!(tb.pinhole_seconds(t(100.0)), 5.0);
+    }
+
+    #[test]
+    fn descriptions_name_kind_protocol_and_ends() {
+        let mut tb = table(StateConfig::conntrack());
+        let id = open(&mut tb, req(850), 0.0);
+        let names = |n: Node| match n {
+            WWW1 => "www1".to_string(),
+            _ => "?".to_string(),
+        };
+        assert_eq!(tb.describe_with(id, names), "conntrack udp 850->www1:10080");
+        assert_eq!(tb.describe(id), "conntrack udp 850->host1:10080");
+        assert_eq!(tb.describe(EntryId(9)), "unknown state entry #9");
+    }
+
+    #[test]
+    fn parse_connect_reads_like_amanda_help() {
+        let p = |s: &str| {
+            parse_connect(s)
+                .into_iter()
+                .map(|p| p.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            p("OPTIONS features=ff;\nCONNECT DATA 50001 MESG 50002 INDEX 50003\n"),
+            [50001, 50002, 50003]
+        );
+        assert_eq!(
+            p("CONNECT INDEX 7 DATA 9\n"),
+            [9, 7],
+            "DATA, MESG, INDEX order"
+        );
+        assert_eq!(
+            p("CONNECT DATA 123456 MESG 8\n"),
+            [12345, 8],
+            "5 characters a port"
+        );
+        assert_eq!(p("CONNECT DATA 70000\n"), [4464], "cut to 16 bits");
+        assert_eq!(
+            p("CONNECT DATA 0 MESG 8\n"),
+            Vec::<u16>::new(),
+            "port 0 stops"
+        );
+        assert_eq!(
+            p("CONNECT DATA 50001"),
+            Vec::<u16>::new(),
+            "no newline, no ports"
+        );
+    }
+
+    #[test]
+    fn config_validation_names_the_field() {
+        let no_helper = StateConfig {
+            helper: None,
+            ..StateConfig::conntrack_amanda_helper()
+        };
+        assert_eq!(StateTable::new(no_helper).unwrap_err().field, "helper");
+        let pf_helper = StateConfig {
+            helper: Some(AmandaHelper::default()),
+            ..StateConfig::pf()
+        };
+        assert_eq!(pf_helper.validate().unwrap_err().field, "helper");
+        let empty = StateConfig {
+            max_entries: Some(0),
+            ..StateConfig::reflexive()
+        };
+        assert_eq!(empty.validate().unwrap_err().field, "max_entries");
+        for k in StateKind::ALL {
+            assert_eq!(StateConfig::for_kind(k).validate(), Ok(()));
+            assert_eq!(StateKind::from_name(k.name()), Some(k));
+        }
+    }
+}
