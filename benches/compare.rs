@@ -51,7 +51,10 @@ fn main() {
         "compare on the built-in incident: {} variants x {REPLICATIONS} replications = {runs} nights",
         variants.len()
     );
-    println!("{:>6} {:>10} {:>10} {:>14}", "jobs", "best s", "median s", "nights/s (best)");
+    println!(
+        "{:>6} {:>10} {:>10} {:>14}",
+        "jobs", "best s", "median s", "nights/s (best)"
+    );
     for (jobs, t) in [(1, &one), (2, &two)] {
         println!(
             "{jobs:>6} {:>10.3} {:>10.3} {:>14.0}",

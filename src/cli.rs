@@ -1,6 +1,6 @@
 //! The command line (clap derive) and what each command does with it.
 
-use crate::compare::remedy::RemedyKind;
+use crate::compare::remedy::{RemedyKind, RemedySpec};
 use crate::compare::{self, render};
 use crate::model::site;
 use crate::output::write_atomic;
@@ -11,7 +11,12 @@ use std::path::PathBuf;
 
 /// Replays how Amanda dumpers, a reserved UDP port range and a firewall interact.
 #[derive(Debug, Parser)]
-#[command(name = "portsim", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "portsim",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// What to do (default: `run` on the built-in incident).
     #[command(subcommand)]
@@ -59,8 +64,9 @@ pub struct CompareArgs {
     /// Worker threads (default: all cores). Results are identical for any value.
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Remedies to compare, comma-separated (default: all five).
-    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    /// Remedies to compare, comma-separated (default: all five); each may carry its own
+    /// parameters: `stateful-firewall,stateful-firewall:kind=conntrack+helper`.
+    #[arg(long, value_delimiter = ',', value_name = "NAME[:KEY=VALUE]...,...")]
     pub remedies: Vec<String>,
     /// Override a remedy parameter: `--remedy-set widen-range.range=[850,880]`,
     /// `--remedy-set stateful-firewall.kind=conntrack+helper`.
@@ -219,19 +225,34 @@ fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
         }
         .into());
     }
-    let kinds = if args.remedies.is_empty() {
-        RemedyKind::ALL.to_vec()
+    let specs = if args.remedies.is_empty() {
+        RemedyKind::ALL
+            .iter()
+            .map(|&kind| RemedySpec {
+                kind,
+                params: Vec::new(),
+            })
+            .collect()
     } else {
         args.remedies
             .iter()
             .map(|n| {
-                RemedyKind::parse(n).ok_or_else(|| InputError::Set {
+                RemedySpec::parse(n).map_err(|msg| InputError::Set {
                     arg: format!("--remedies {n}"),
-                    msg: format!("unknown remedy; `portsim remedies` lists them: {}", remedy_names()),
+                    msg,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?
     };
+    let mut labels: Vec<String> = specs.iter().map(RemedySpec::label).collect();
+    labels.sort();
+    if labels.windows(2).any(|w| w[0] == w[1]) {
+        return Err(InputError::Set {
+            arg: format!("--remedies {}", args.remedies.join(",")),
+            msg: "a remedy is listed twice with the same parameters".into(),
+        }
+        .into());
+    }
     let remedy_sets = args
         .remedy_sets
         .iter()
@@ -241,12 +262,15 @@ fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
                 Some(_) if set.path.len() == 2 => Ok(set),
                 _ => Err(InputError::Set {
                     arg: format!("--remedy-set {s}"),
-                    msg: format!("write REMEDY.KEY=VALUE with a remedy among {}", remedy_names()),
+                    msg: format!(
+                        "write REMEDY.KEY=VALUE with a remedy among {}",
+                        remedy_names()
+                    ),
                 }),
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let variants = compare::variants(&source, &tree, &sets, base, &kinds, &remedy_sets)?;
+    let variants = compare::variants_of(&source, &tree, &sets, base, &specs, &remedy_sets)?;
     let timeline = match &args.timeline {
         Some(n) if !variants.iter().any(|v| &v.name == n) => {
             return Err(InputError::Set {

@@ -222,66 +222,68 @@ fn case() -> impl Strategy<Value = Case> {
             "pf",
         ])),
     )
-        .prop_map(|(nz, raw_hosts, server, accept, raw_rules, seed, rep, state)| {
-            let nh = raw_hosts.len();
-            let hosts = raw_hosts
-                .into_iter()
-                .enumerate()
-                .map(|(i, (zone, maxdumps, mut disks))| {
-                    for (j, d) in disks.iter_mut().enumerate() {
-                        d.name = format!("/d{j}");
-                    }
-                    HostFile {
-                        name: host_name(i),
-                        zone: ZONES[zone % nz].to_string(),
-                        maxdumps,
-                        disks,
-                    }
-                })
-                .collect();
-            let rules = raw_rules
-                .into_iter()
-                .map(|(action, proto, from, to, src_ports, dst_ports)| RuleFile {
-                    name: None,
-                    action,
-                    proto,
-                    from: from.name(nz, nh),
-                    to: to.name(nz, nh),
-                    src_ports,
-                    dst_ports,
-                })
-                .collect();
-            let file = ScenarioFile {
-                name: Some("props".into()),
-                description: None,
-                seed,
-                server,
-                workload: WorkloadFile::default(),
-                network: NetworkFile::default(),
-                zones: ZONES[..nz].iter().map(|z| z.to_string()).collect(),
-                firewall: FirewallFile {
-                    default: if accept {
-                        ActionFile::Accept
-                    } else {
-                        ActionFile::Drop
+        .prop_map(
+            |(nz, raw_hosts, server, accept, raw_rules, seed, rep, state)| {
+                let nh = raw_hosts.len();
+                let hosts = raw_hosts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (zone, maxdumps, mut disks))| {
+                        for (j, d) in disks.iter_mut().enumerate() {
+                            d.name = format!("/d{j}");
+                        }
+                        HostFile {
+                            name: host_name(i),
+                            zone: ZONES[zone % nz].to_string(),
+                            maxdumps,
+                            disks,
+                        }
+                    })
+                    .collect();
+                let rules = raw_rules
+                    .into_iter()
+                    .map(|(action, proto, from, to, src_ports, dst_ports)| RuleFile {
+                        name: None,
+                        action,
+                        proto,
+                        from: from.name(nz, nh),
+                        to: to.name(nz, nh),
+                        src_ports,
+                        dst_ports,
+                    })
+                    .collect();
+                let file = ScenarioFile {
+                    name: Some("props".into()),
+                    description: None,
+                    seed,
+                    server,
+                    workload: WorkloadFile::default(),
+                    network: NetworkFile::default(),
+                    zones: ZONES[..nz].iter().map(|z| z.to_string()).collect(),
+                    firewall: FirewallFile {
+                        default: if accept {
+                            ActionFile::Accept
+                        } else {
+                            ActionFile::Drop
+                        },
+                        rules,
+                        state: state.map(|kind| StateFile {
+                            kind: kind.to_string(),
+                            first_s: None,
+                            one_way_s: None,
+                            two_way_s: None,
+                            tcp_s: None,
+                            master_timeout_s: None,
+                            expect_timeout_s: None,
+                            max_entries: None,
+                        }),
                     },
-                    rules,
-                    state: state.map(|kind| StateFile {
-                        kind: kind.to_string(),
-                        first_s: None,
-                        one_way_s: None,
-                        two_way_s: None,
-                        tcp_s: None,
-                        master_timeout_s: None,
-                        expect_timeout_s: None,
-                        max_entries: None,
-                    }),
-                },
-                hosts,
-                expect: None,
-            };
-            Case { file, rep }
-        })
+                    hosts,
+                    expect: None,
+                };
+                Case { file, rep }
+            },
+        )
 }
 
 // ---- loading and checks -------------------------------------------------------------------

@@ -24,7 +24,6 @@ pub mod plan;
 pub mod render;
 
 use crate::cli::{CliError, RunArgs, Status};
-use crate::compare::remedy::RemedyKind;
 use crate::model::measures::{StaticExposure, static_exposure};
 use crate::model::ports::PortRange;
 use crate::model::site;
@@ -72,8 +71,8 @@ pub struct CheckArgs {
 
 /// One simulated variant of a scenario: as written, or with a remedy applied.
 pub struct Variant {
-    /// The remedy, None for the scenario as written.
-    pub remedy: Option<RemedyKind>,
+    /// The remedy, as an index into its plan's remedies; None for the scenario as written.
+    pub remedy: Option<usize>,
     /// What runs (after any injected fault).
     pub sc: Scenario,
     /// `udpportrange` as this variant configures it (before any fault).
@@ -98,7 +97,7 @@ impl Loaded {
         &self.variants[0].sc
     }
 
-    fn variant_of(&self, remedy: RemedyKind) -> usize {
+    fn variant_of(&self, remedy: usize) -> usize {
         self.variants
             .iter()
             .position(|v| v.remedy == Some(remedy))
@@ -166,16 +165,8 @@ pub fn load_all(
             continue;
         };
         let plan = plan::plan(&expect, &sc, &source.label())?;
-        let mut kinds: Vec<RemedyKind> = Vec::new();
-        for e in &plan.checks {
-            if let Some(k) = e.source.remedy()
-                && !kinds.contains(&k)
-            {
-                kinds.push(k);
-            }
-        }
-        let built =
-            crate::compare::variants(&source, &tree, &[], sc, &kinds, &[]).map_err(|e| {
+        let built = crate::compare::variants_of(&source, &tree, &[], sc, &plan.remedies, &[])
+            .map_err(|e| {
                 let at = plan
                     .checks
                     .iter()
@@ -194,8 +185,10 @@ pub fn load_all(
             })?;
         let variants = built
             .into_iter()
-            .map(|v| {
-                let remedy = v.remedy.as_ref().map(|r| r.kind);
+            .enumerate()
+            .map(|(i, v)| {
+                // Variant 0 is the scenario as written, variant i + 1 the plan's remedy i.
+                let remedy = i.checked_sub(1);
                 let mut sc = v.sc;
                 let range = sc.server.range;
                 if let Some(f) = fault {
@@ -326,10 +319,10 @@ pub fn evaluate(loaded: &[Loaded], threads: usize) -> Vec<ScenarioResult> {
                     let values = match e.source {
                         ValueSource::Run => column(k, 0, n),
                         ValueSource::Remedy {
-                            kind,
+                            spec,
                             versus_baseline,
                         } => {
-                            let with = column(k, l.variant_of(kind), n);
+                            let with = column(k, l.variant_of(spec), n);
                             if versus_baseline {
                                 // Common random numbers: night r of both is the same night.
                                 let without = column(k, 0, n);
@@ -344,7 +337,7 @@ pub fn evaluate(loaded: &[Loaded], threads: usize) -> Vec<ScenarioResult> {
                         spec: Spec::Bound(Box::new(e.file.clone())),
                         judged: judge::judge(
                             e.judge,
-                            &e.source.label(&e.measure.name()),
+                            &e.source.label(&e.measure.name(), &l.plan.remedies),
                             values,
                             &e.bounds,
                         ),

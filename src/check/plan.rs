@@ -7,7 +7,7 @@ use super::expect::{
     CauseFile, CheckFile, DumpersFile, ExpectFile, FateFile, FilterFile, JudgeFile, OutcomeFile,
     PortClassFile, SourceFile, SourceName,
 };
-use crate::compare::remedy::RemedyKind;
+use crate::compare::remedy::RemedySpec;
 use crate::model::measures::MEASURE_NAMES;
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::scenario::{InputError, Scenario};
@@ -20,19 +20,19 @@ pub enum Source {
     Run,
     /// Night r of the scenario with a remedy applied, as `portsim compare` builds it.
     Remedy {
-        /// The remedy.
-        kind: RemedyKind,
+        /// The remedy, as an index into [`Plan::remedies`].
+        spec: usize,
         /// The value is the paired difference: remedy minus the scenario as written, night r.
         versus_baseline: bool,
     },
 }
 
 impl Source {
-    /// The remedy whose nights it reads, if any.
-    pub fn remedy(self) -> Option<RemedyKind> {
+    /// The remedy whose nights it reads, if any, as an index into [`Plan::remedies`].
+    pub fn remedy(self) -> Option<usize> {
         match self {
             Source::Run => None,
-            Source::Remedy { kind, .. } => Some(kind),
+            Source::Remedy { spec, .. } => Some(spec),
         }
     }
 
@@ -46,18 +46,21 @@ impl Source {
         }
     }
 
-    /// How reports name the measure read from this source.
-    pub fn label(self, measure: &str) -> String {
+    /// How reports name the measure read from this source; `remedies` is [`Plan::remedies`].
+    pub fn label(self, measure: &str, remedies: &[RemedySpec]) -> String {
         match self {
             Source::Run => measure.to_string(),
             Source::Remedy {
-                kind,
+                spec,
                 versus_baseline: false,
-            } => format!("{measure} under {}", kind.name()),
+            } => format!("{measure} under {}", remedies[spec].label()),
             Source::Remedy {
-                kind,
+                spec,
                 versus_baseline: true,
-            } => format!("{measure} under {} minus as written", kind.name()),
+            } => format!(
+                "{measure} under {} minus as written",
+                remedies[spec].label()
+            ),
         }
     }
 }
@@ -402,6 +405,8 @@ pub struct Plan {
     pub checks: Vec<Expectation>,
     /// The fingerprint pin.
     pub pin: Option<Pin>,
+    /// The remedies its checks read, each once, in first-use order.
+    pub remedies: Vec<RemedySpec>,
 }
 
 /// Most replications a check may ask for (a check must stay fast enough for CI).
@@ -426,8 +431,9 @@ impl Ctx<'_> {
 pub fn plan(expect: &ExpectFile, sc: &Scenario, origin: &str) -> Result<Plan, InputError> {
     let cx = Ctx { origin, sc };
     let mut checks: Vec<Expectation> = Vec::with_capacity(expect.checks.len());
+    let mut remedies: Vec<RemedySpec> = Vec::new();
     for (i, c) in expect.checks.iter().enumerate() {
-        let e = check(&cx, &format!("expect.checks[{i}]"), c)?;
+        let e = check(&cx, &format!("expect.checks[{i}]"), c, &mut remedies)?;
         if checks.iter().any(|o| o.name == e.name) {
             return cx.fail(
                 &format!("expect.checks[{i}].name"),
@@ -464,10 +470,19 @@ pub fn plan(expect: &ExpectFile, sc: &Scenario, origin: &str) -> Result<Plan, In
             "the block expects nothing: add a check to expect.checks or a fingerprint, or remove it",
         );
     }
-    Ok(Plan { checks, pin })
+    Ok(Plan {
+        checks,
+        pin,
+        remedies,
+    })
 }
 
-fn check(cx: &Ctx, at: &str, c: &CheckFile) -> Result<Expectation, InputError> {
+fn check(
+    cx: &Ctx,
+    at: &str,
+    c: &CheckFile,
+    remedies: &mut Vec<RemedySpec>,
+) -> Result<Expectation, InputError> {
     if c.name.trim().is_empty() {
         return cx.fail(&format!("{at}.name"), "give the check a name");
     }
@@ -489,22 +504,22 @@ fn check(cx: &Ctx, at: &str, c: &CheckFile) -> Result<Expectation, InputError> {
     };
     let source = match &c.source {
         SourceFile::Named(SourceName::Run) => Source::Run,
-        SourceFile::Remedy(r) => match RemedyKind::parse(&r.remedy) {
-            Some(kind) => Source::Remedy {
-                kind,
-                versus_baseline: r.versus_baseline,
-            },
-            None => {
-                let names: Vec<&str> = RemedyKind::ALL.iter().map(|k| k.name()).collect();
-                return cx.fail(
-                    &format!("{at}.source.remedy"),
-                    format!(
-                        "unknown remedy {:?}; the remedies are {}",
-                        r.remedy,
-                        names.join(", ")
-                    ),
-                );
+        SourceFile::Remedy(r) => match RemedySpec::parse(&r.remedy) {
+            Ok(spec) => {
+                let label = spec.label();
+                let index = match remedies.iter().position(|s| s.label() == label) {
+                    Some(k) => k,
+                    None => {
+                        remedies.push(spec);
+                        remedies.len() - 1
+                    }
+                };
+                Source::Remedy {
+                    spec: index,
+                    versus_baseline: r.versus_baseline,
+                }
             }
+            Err(msg) => return cx.fail(&format!("{at}.source.remedy"), msg),
         },
     };
     if c.replications == 0 || c.replications > MAX_REPLICATIONS {

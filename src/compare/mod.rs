@@ -14,7 +14,7 @@ use crate::model::site;
 use crate::scenario::load::{SetArg, with_sets};
 use crate::scenario::{InputError, Scenario, Source, load_value};
 use rayon::prelude::*;
-use remedy::{Price, Remedy, RemedyKind};
+use remedy::{Price, Remedy, RemedyKind, RemedySpec};
 use serde::Serialize;
 use stats::Interval;
 
@@ -42,9 +42,30 @@ pub fn variants(
     kinds: &[RemedyKind],
     remedy_sets: &[SetArg],
 ) -> Result<Vec<Variant>, InputError> {
-    let mut out = Vec::with_capacity(kinds.len() + 1);
-    for &kind in kinds {
-        let remedy = Remedy::with_overrides(kind, &base, remedy_sets);
+    let specs: Vec<RemedySpec> = kinds
+        .iter()
+        .map(|&kind| RemedySpec {
+            kind,
+            params: Vec::new(),
+        })
+        .collect();
+    variants_of(source, tree, sets, base, &specs, remedy_sets)
+}
+
+/// As [`variants`], for remedy instances that may carry their own parameters.
+pub fn variants_of(
+    source: &Source,
+    tree: &serde_json::Value,
+    sets: &[String],
+    base: Scenario,
+    specs: &[RemedySpec],
+    remedy_sets: &[SetArg],
+) -> Result<Vec<Variant>, InputError> {
+    let mut out = Vec::with_capacity(specs.len() + 1);
+    for spec in specs {
+        let kind = spec.kind;
+        let overrides: Vec<SetArg> = remedy_sets.iter().chain(&spec.params).cloned().collect();
+        let remedy = Remedy::with_overrides(kind, &base, &overrides);
         // Overrides first, so the remedy transforms the scenario the user asked for.
         let mut v = with_sets(tree.clone(), sets)?;
         kind.apply(&mut v, &base, &remedy.params)
@@ -57,7 +78,7 @@ pub fn variants(
             msg: e.to_string(),
         })?;
         out.push(Variant {
-            name: kind.name().into(),
+            name: spec.label(),
             exposure: static_exposure(&sc),
             remedy: Some(remedy),
             sc,
@@ -200,7 +221,10 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
     let remedies = variants.len().saturating_sub(1).max(1);
     let paired_confidence = 1.0 - (1.0 - confidence) / remedies as f64;
     let column = |v: usize, m: usize| -> Vec<f64> {
-        cells.iter().map(|row| row[v].measures.values()[m]).collect()
+        cells
+            .iter()
+            .map(|row| row[v].measures.values()[m])
+            .collect()
     };
     let reports = variants
         .iter()
@@ -246,7 +270,13 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
                 measures,
                 failure_share_by_dumper: by_dumper
                     .iter()
-                    .map(|&n| if total == 0 { 0.0 } else { n as f64 / total as f64 })
+                    .map(|&n| {
+                        if total == 0 {
+                            0.0
+                        } else {
+                            n as f64 / total as f64
+                        }
+                    })
                     .collect(),
             }
         })
@@ -288,7 +318,10 @@ pub fn report_files(
         .map(|p| (p.title.as_str(), p.file.as_str()))
         .collect();
     let mut files = vec![
-        ("report.md".to_string(), render::markdown(c, &listed).into_bytes()),
+        (
+            "report.md".to_string(),
+            render::markdown(c, &listed).into_bytes(),
+        ),
         ("report.json".to_string(), render::json(c).into_bytes()),
         ("report.csv".to_string(), render::csv(c).into_bytes()),
     ];

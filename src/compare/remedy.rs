@@ -175,7 +175,8 @@ pub fn usable_ports(sc: &Scenario) -> u32 {
         .iter()
         .filter(|&p| sc.server.port_usable(p) && !sc.server.ports_in_use.contains(&p))
         .count() as u32;
-    let planner_first = sc.server.planner == PlannerBinding::BeforeDumpers && sc.server.profile.eager_bind;
+    let planner_first =
+        sc.server.planner == PlannerBinding::BeforeDumpers && sc.server.profile.eager_bind;
     free.saturating_sub(u32::from(planner_first))
 }
 
@@ -221,7 +222,10 @@ fn widen_range(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), Strin
         .ok_or("widen-range.range must be [low, high]")?;
     let holes = hole_rules(v, sc);
     if holes.is_empty() {
-        return Err("no firewall rule accepts UDP from source port 10080 to the server: nothing to widen".into());
+        return Err(
+            "no firewall rule accepts UDP from source port 10080 to the server: nothing to widen"
+                .into(),
+        );
     }
     let old = sc.server.range;
     v["server"]["udpportrange"] = json!([range.0, range.1]);
@@ -241,7 +245,8 @@ fn widen_range(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), Strin
         .unwrap_or_default();
     if let Some(list) = services.as_array_mut() {
         for p in range.0..=range.1 {
-            let was_in_range = old.is_some_and(|r| (u64::from(r.low.0)..=u64::from(r.high.0)).contains(&p));
+            let was_in_range =
+                old.is_some_and(|r| (u64::from(r.low.0)..=u64::from(r.high.0)).contains(&p));
             if !was_in_range && !named.contains(&p) {
                 list.push(json!({ "port": p, "name": "amanda" }));
             }
@@ -254,10 +259,15 @@ fn relax_firewall(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), St
     let src = params["source_port"].as_u64().unwrap_or(10080);
     let holes = hole_rules(v, sc);
     if holes.is_empty() {
-        return Err("no firewall rule accepts UDP from source port 10080 to the server: nothing to relax".into());
+        return Err(
+            "no firewall rule accepts UDP from source port 10080 to the server: nothing to relax"
+                .into(),
+        );
     }
     for i in holes {
-        let rule = v["firewall"]["rules"][i].as_object_mut().expect("rule is an object");
+        let rule = v["firewall"]["rules"][i]
+            .as_object_mut()
+            .expect("rule is an object");
         rule.remove("dst_ports");
         rule.insert("src_ports".into(), json!(src));
     }
@@ -294,11 +304,85 @@ impl Remedy {
     /// `kind` with its defaults for `sc`, then the `--remedy-set NAME.KEY=VALUE` overrides for it.
     pub fn with_overrides(kind: RemedyKind, sc: &Scenario, sets: &[SetArg]) -> Remedy {
         let mut params = kind.default_params(sc);
-        for s in sets.iter().filter(|s| s.path.first().map(String::as_str) == Some(kind.name())) {
+        for s in sets
+            .iter()
+            .filter(|s| s.path.first().map(String::as_str) == Some(kind.name()))
+        {
             if let Some(key) = s.path.get(1) {
                 params[key.as_str()] = s.value.clone();
             }
         }
         Remedy { kind, params }
+    }
+}
+
+/// A remedy as named on the command line: `NAME[:KEY=VALUE]...`, the parameters for this
+/// instance only, so that one comparison can hold `stateful-firewall` twice with two kinds.
+#[derive(Clone, Debug)]
+pub struct RemedySpec {
+    /// Which remedy.
+    pub kind: RemedyKind,
+    /// Its own parameters, as `REMEDY.KEY=VALUE` overrides.
+    pub params: Vec<SetArg>,
+}
+
+impl RemedySpec {
+    /// Parses `NAME[:KEY=VALUE]...` (values are JSON, or else strings).
+    pub fn parse(s: &str) -> Result<RemedySpec, String> {
+        let mut parts = s.split(':');
+        let name = parts.next().unwrap_or_default();
+        let kind = RemedyKind::parse(name).ok_or_else(|| {
+            let names: Vec<&str> = RemedyKind::ALL.iter().map(|k| k.name()).collect();
+            format!(
+                "unknown remedy {name:?}; the remedies are {}",
+                names.join(", ")
+            )
+        })?;
+        let params = parts
+            .map(|p| {
+                if !p.contains('=') {
+                    return Err(format!("{p:?}: write KEY=VALUE after the remedy's name"));
+                }
+                SetArg::parse(&format!("{name}.{p}")).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RemedySpec { kind, params })
+    }
+
+    /// The variant's name in reports: the remedy's, with its own parameters if any.
+    pub fn label(&self) -> String {
+        if self.params.is_empty() {
+            return self.kind.name().into();
+        }
+        let kv: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| format!("{}={}", p.path[1..].join("."), plain(&p.value)))
+            .collect();
+        format!("{}[{}]", self.kind.name(), kv.join(","))
+    }
+}
+
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_with_parameters() {
+        let s = RemedySpec::parse("stateful-firewall:kind=conntrack+helper").unwrap();
+        assert_eq!(s.kind, RemedyKind::StatefulFirewall);
+        assert_eq!(s.label(), "stateful-firewall[kind=conntrack+helper]");
+        assert_eq!(s.params[0].path, ["stateful-firewall", "kind"]);
+        let w = RemedySpec::parse("widen-range:range=[850,880]").unwrap();
+        assert_eq!(w.label(), "widen-range[range=[850,880]]");
+        assert!(RemedySpec::parse("widen").is_err());
+        assert!(RemedySpec::parse("widen-range:range").is_err());
     }
 }

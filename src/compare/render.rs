@@ -35,6 +35,12 @@ fn label(measure: &str) -> (&'static str, usize) {
 
 fn pm(m: &MeasureStats) -> String {
     let (_, d) = label(m.measure);
+    // Whole numbers for big counts; small ones keep two decimals so 0.4 does not read as 0.
+    let d = if d == 0 && m.stats.mean.abs() < 100.0 && m.stats.mean.fract() != 0.0 {
+        2
+    } else {
+        d
+    };
     if m.stats.sd == 0.0 {
         format!("{:.d$}", m.stats.mean)
     } else {
@@ -113,7 +119,11 @@ pub fn text(c: &Comparison) -> String {
             .collect();
         let _ = writeln!(o, "{}", line.join("  "));
         if i == 0 {
-            let _ = writeln!(o, "{}", "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            let _ = writeln!(
+                o,
+                "{}",
+                "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1))
+            );
         }
     }
     let _ = writeln!(o);
@@ -142,15 +152,23 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
         let fd = find(v, "failed_dles");
         let w = find(v, "window_h");
         let dw = w.vs_baseline.expect("remedies have a paired difference");
-        let fixes = if f.values.iter().all(|&x| x == 0.0) {
-            format!("no failed attempt in any of {} nights", c.replications)
-        } else if fd.values.iter().all(|&x| x == 0.0) {
-            format!(
+        let no_attempt_failed = f.values.iter().all(|&x| x == 0.0);
+        let no_dle_lost = fd.values.iter().all(|&x| x == 0.0);
+        let fixes = match (no_dle_lost, no_attempt_failed) {
+            (true, true) => format!(
+                "no DLE lost and no failed attempt in any of {} nights",
+                c.replications
+            ),
+            (true, false) => format!(
                 "no DLE lost in {} nights, but {:.2} failed attempts a night",
                 c.replications, f.stats.mean
-            )
-        } else {
-            format!("still {:.2} DLEs lost per night", fd.stats.mean)
+            ),
+            (false, _) => format!(
+                "still {:.2} DLEs lost per night (95% CI {:.2} to {:.2})",
+                fd.stats.mean,
+                fd.stats.low.max(0.0),
+                fd.stats.high
+            ),
         };
         let window = if dw.excludes_zero() {
             format!("window {:+.2} h [{:+.2}, {:+.2}]", dw.mean, dw.low, dw.high)
@@ -183,7 +201,7 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
             if spoof { " (acceptance rests on the source port, which the sender chooses)" } else { "" },
             if waited > 0.0 { format!("; {waited:.2} dumps a night waited for a port") } else { String::new() },
         ));
-        if f.values.iter().all(|&x| x == 0.0) {
+        if no_dle_lost && no_attempt_failed {
             let flags = v.price.as_ref().map_or(0, |p| {
                 usize::from(p.rebuild) + usize::from(p.firewall_change) + usize::from(p.code_change)
             });
@@ -200,7 +218,11 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
     ));
     // Two readings of the same numbers: least exposed first, or least to change first.
     let mut by_exposure = clean.clone();
-    by_exposure.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.total_cmp(&b.2)).then(a.3.cmp(&b.3)));
+    by_exposure.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then(a.2.total_cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
     let e = &by_exposure[0];
     out.push(format!(
         "Least exposed of those: {} ({:.0} ports reachable unsolicited, {:.0} pinhole port-hours; price: {}).",
@@ -208,7 +230,11 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
     ));
     let base_ports = find(base, "reachable_ports").stats.mean;
     let mut by_price: Vec<_> = clean.iter().filter(|c| c.1 <= base_ports).collect();
-    by_price.sort_by(|a, b| a.3.cmp(&b.3).then(a.4.total_cmp(&b.4)).then(a.2.total_cmp(&b.2)));
+    by_price.sort_by(|a, b| {
+        a.3.cmp(&b.3)
+            .then(a.4.total_cmp(&b.4))
+            .then(a.2.total_cmp(&b.2))
+    });
     if let Some(p) = by_price.first() {
         out.push(format!(
             "Least to change without opening more than the baseline: {} (price: {}; window {:+.2} h).",
@@ -267,7 +293,10 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
         let _ = writeln!(o);
     }
     let _ = writeln!(o, "\n## Operational price\n");
-    let _ = writeln!(o, "| remedy | parameters | rebuild | firewall change | code change | note |");
+    let _ = writeln!(
+        o,
+        "| remedy | parameters | rebuild | firewall change | code change | note |"
+    );
     let _ = writeln!(o, "|---|---|---|---|---|---|");
     let yn = |b: bool| if b { "yes" } else { "no" };
     for v in &c.variants[1..] {
@@ -297,7 +326,15 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
 pub fn csv(c: &Comparison) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "variant", "measure", "n", "mean", "sd", "ci_low", "ci_high", "diff_mean", "diff_low",
+        "variant",
+        "measure",
+        "n",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "diff_mean",
+        "diff_low",
         "diff_high",
     ])
     .expect("in-memory CSV");

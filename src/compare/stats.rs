@@ -44,7 +44,11 @@ impl Interval {
 
     /// Summarises the paired differences `ys[i] - xs[i]`.
     pub fn paired(xs: &[f64], ys: &[f64], confidence: f64) -> Interval {
-        assert_eq!(xs.len(), ys.len(), "paired samples have one value per replication each");
+        assert_eq!(
+            xs.len(),
+            ys.len(),
+            "paired samples have one value per replication each"
+        );
         let d: Vec<f64> = xs.iter().zip(ys).map(|(x, y)| y - x).collect();
         Interval::of(&d, confidence)
     }

@@ -184,7 +184,11 @@ impl Driver {
     pub fn finish(&mut self, info: DleInfo) {
         let h = usize::from(info.host.0);
         self.host_running[h] -= 1;
-        if let Some(i) = self.spindles.iter().position(|&s| s == (info.host, info.spindle)) {
+        if let Some(i) = self
+            .spindles
+            .iter()
+            .position(|&s| s == (info.host, info.spindle))
+        {
             self.spindles.swap_remove(i);
         }
         self.net_in_use = (self.net_in_use - info.rate_kbs).max(0.0);

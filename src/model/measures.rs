@@ -126,11 +126,7 @@ impl Measures {
                 .count() as f64,
             window_h,
             dumped_gb: dumped_kb / 1024.0 / 1024.0,
-            waited_for_port: r
-                .attempts
-                .iter()
-                .filter(|a| a.port_wait.0 > 0)
-                .count() as f64,
+            waited_for_port: r.attempts.iter().filter(|a| a.port_wait.0 > 0).count() as f64,
             reachable_ports: f64::from(exposure.reachable),
             rests_on_source_port: f64::from(u8::from(exposure.rests_on_source_port)),
             // Static holes are open all night; state entries for their lifetime.

@@ -4,8 +4,8 @@
 //! (60 s for sendbackup, `etimeout` per estimate line for sendsize) and on expiry starts over
 //! with fresh ACK tries, at most 3 REP waits, never past one hour.
 
-use super::ports::Port;
 use super::outcome::Cause;
+use super::ports::Port;
 use super::{DumperId, HostId};
 use crate::sim::{SimDuration, SimTime};
 
@@ -224,7 +224,11 @@ mod tests {
         let mut r = req();
         for i in 0..3 {
             assert_eq!(r.on_ack(), Some(DUMPER_REP_WAIT));
-            let expected = if i < 2 { Expiry::Resend } else { Expiry::NoReply };
+            let expected = if i < 2 {
+                Expiry::Resend
+            } else {
+                Expiry::NoReply
+            };
             assert_eq!(r.on_timer(SimTime::ZERO), expected);
         }
         assert!(!r.finish());

@@ -539,19 +539,16 @@ struct Entry {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Which {
-    Flows,
     Expectations,
     All,
 }
 
 impl Which {
     fn wants(self, w: &What) -> bool {
-        match (self, w) {
-            (Which::All, _) => true,
-            (Which::Flows, What::Flow(_)) => true,
-            (Which::Expectations, What::Expect(_)) => true,
-            _ => false,
-        }
+        matches!(
+            (self, w),
+            (Which::All, _) | (Which::Expectations, What::Expect(_))
+        )
     }
 }
 
@@ -826,7 +823,6 @@ impl StateTable {
         if until >= self.now {
             // Retired entries all ended by `self.now`: their sums are final.
             let done = match which {
-                Which::Flows => self.done_flow_us,
                 Which::Expectations => self.done_expect_us,
                 Which::All => self.done_flow_us + self.done_expect_us,
             };

@@ -77,7 +77,10 @@ fn factor(rng: &mut crate::sim::rng::Stream, sigma: f64) -> f64 {
     (sigma * z - sigma * sigma / 2.0).exp()
 }
 
-fn port_draws(rng: &mut crate::sim::rng::Stream, fallback: &mut crate::sim::rng::Stream) -> PortDraws {
+fn port_draws(
+    rng: &mut crate::sim::rng::Stream,
+    fallback: &mut crate::sim::rng::Stream,
+) -> PortDraws {
     PortDraws {
         range: rng.random_range(0..65536),
         reserved: fallback.random_range(0..65536),

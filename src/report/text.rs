@@ -30,11 +30,19 @@ pub fn render(r: &RunReport) -> String {
             o,
             "planner port {} ({})",
             p.port.map_or("-".into(), |p| p.to_string()),
-            if p.in_range { "in range" } else { "OUTSIDE the range" }
+            if p.in_range {
+                "in range"
+            } else {
+                "OUTSIDE the range"
+            }
         );
     }
     let _ = writeln!(o, "\nDumpers");
-    let _ = writeln!(o, "  {:<9} {:>5}  {:<9} {:>8} {:>7}", "dumper", "port", "in range", "attempts", "failed");
+    let _ = writeln!(
+        o,
+        "  {:<9} {:>5}  {:<9} {:>8} {:>7}",
+        "dumper", "port", "in range", "attempts", "failed"
+    );
     for d in &r.dumpers {
         let _ = writeln!(
             o,
@@ -55,7 +63,12 @@ pub fn render(r: &RunReport) -> String {
     if failed.is_empty() {
         let _ = writeln!(o, "  none");
     } else {
-        let hw = failed.iter().map(|a| a.host.len() + a.disk.len() + 1).max().unwrap_or(4).max(9);
+        let hw = failed
+            .iter()
+            .map(|a| a.host.len() + a.disk.len() + 1)
+            .max()
+            .unwrap_or(4)
+            .max(9);
         let _ = writeln!(
             o,
             "  {:<12} {:<hw$} {:<9} {:>5}  {:<10} {:<14} message",
@@ -92,7 +105,11 @@ pub fn render(r: &RunReport) -> String {
                 "  {}:{} ({}) {}",
                 d.host,
                 d.disk,
-                if d.firewalled { "firewalled" } else { "not firewalled" },
+                if d.firewalled {
+                    "firewalled"
+                } else {
+                    "not firewalled"
+                },
                 d.message
             );
         }

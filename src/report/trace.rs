@@ -48,7 +48,11 @@ pub fn render(sc: &Scenario, records: &[TraceRecord]) -> String {
             rule: r.decider.map(|d: Decider| sc.firewall.describe(d)),
             note: r.note,
         };
-        let _ = writeln!(out, "{}", serde_json::to_string(&line).expect("trace line serialises"));
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&line).expect("trace line serialises")
+        );
     }
     out
 }

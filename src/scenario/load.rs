@@ -5,11 +5,11 @@
 
 use super::schema::{ActionFile, PortsFile, ProtoFile, ScenarioFile};
 use super::{Dle, Host, NetLink, Scenario, Server, Workload, builtin};
-use crate::model::network::{Link, LinkId, find_path};
-use crate::model::stateful::{StateConfig, StateKind};
 use crate::model::driver::Order;
 use crate::model::firewall::{Action, AddrMatch, Firewall, Proto, ProtoMatch, Rule};
+use crate::model::network::{Link, LinkId, find_path};
 use crate::model::ports::{Port, PortRange};
+use crate::model::stateful::{StateConfig, StateKind};
 use crate::model::version::{Exhausted, VERSION_NAMES, Version};
 use crate::model::{HostId, ZoneId};
 use crate::sim::SimDuration;
@@ -161,10 +161,15 @@ fn apply(root: &mut Value, s: &SetArg) -> Result<(), InputError> {
             Value::Array(items) => {
                 let n = items.len();
                 let idx: usize = seg.parse().map_err(|_| {
-                    err(format!("{here} is a list: index it with a number from 0 to {}", n.saturating_sub(1)))
+                    err(format!(
+                        "{here} is a list: index it with a number from 0 to {}",
+                        n.saturating_sub(1)
+                    ))
                 })?;
                 let slot = items.get_mut(idx).ok_or_else(|| {
-                    err(format!("{here} has {n} entries: index {idx} is out of range"))
+                    err(format!(
+                        "{here} has {n} entries: index {idx} is out of range"
+                    ))
                 })?;
                 if last {
                     *slot = s.value.clone();
@@ -172,7 +177,11 @@ fn apply(root: &mut Value, s: &SetArg) -> Result<(), InputError> {
                 }
                 slot
             }
-            _ => return Err(err(format!("{here} is a single value; it has no field {seg:?}"))),
+            _ => {
+                return Err(err(format!(
+                    "{here} is a single value; it has no field {seg:?}"
+                )));
+            }
         };
     }
     Ok(())
@@ -204,7 +213,11 @@ pub fn load(source: &Source, sets: &[String]) -> Result<Scenario, InputError> {
 }
 
 /// Overrides and validates a scenario tree read from `source` (or transformed from it).
-pub fn load_value(source: &Source, mut root: Value, sets: &[String]) -> Result<Scenario, InputError> {
+pub fn load_value(
+    source: &Source,
+    mut root: Value,
+    sets: &[String],
+) -> Result<Scenario, InputError> {
     let label = source.label();
     let sets = sets
         .iter()
@@ -238,7 +251,11 @@ pub fn load_value(source: &Source, mut root: Value, sets: &[String]) -> Result<S
         };
         InputError::Invalid {
             origin,
-            path: if path == "." { "(top level)".into() } else { path },
+            path: if path == "." {
+                "(top level)".into()
+            } else {
+                path
+            },
             msg: inner,
         }
     })?;
@@ -302,7 +319,10 @@ impl Check<'_> {
 
     fn secs(&self, path: &str, s: f64) -> Result<SimDuration, InputError> {
         if !(s.is_finite() && s >= 0.0) {
-            return self.fail(path, format!("{s} is not a duration: give seconds, 0 or more"));
+            return self.fail(
+                path,
+                format!("{s} is not a duration: give seconds, 0 or more"),
+            );
         }
         Ok(SimDuration::from_secs_f64(s))
     }
@@ -328,7 +348,10 @@ fn validate(
     let mut zones: Vec<String> = Vec::new();
     for (i, z) in f.zones.iter().enumerate() {
         if zones.contains(z) {
-            return c.fail(&format!("zones[{i}]"), format!("zone {z:?} is listed twice"));
+            return c.fail(
+                &format!("zones[{i}]"),
+                format!("zone {z:?} is listed twice"),
+            );
         }
         zones.push(z.clone());
     }
@@ -384,11 +407,16 @@ fn validate(
     }
     let mut ports_in_use = Vec::new();
     for (i, p) in s.ports_in_use.iter().enumerate() {
-        ports_in_use.push(Port(c.port(&format!("server.ports_in_use[{i}].port"), p.port)?));
+        ports_in_use.push(Port(
+            c.port(&format!("server.ports_in_use[{i}].port"), p.port)?,
+        ));
     }
     let mut services = Vec::new();
     for (i, sv) in s.services.iter().enumerate() {
-        services.push((Port(c.port(&format!("server.services[{i}].port"), sv.port)?), sv.name.clone()));
+        services.push((
+            Port(c.port(&format!("server.services[{i}].port"), sv.port)?),
+            sv.name.clone(),
+        ));
     }
     let mut profile = profile;
     if let Some(limit) = s.rescan_limit {
@@ -436,7 +464,10 @@ fn validate(
         );
     }
     if !(w.jitter.is_finite() && (0.0..=2.0).contains(&w.jitter)) {
-        return c.fail("workload.jitter", format!("{} must be between 0 and 2", w.jitter));
+        return c.fail(
+            "workload.jitter",
+            format!("{} must be between 0 and 2", w.jitter),
+        );
     }
     let workload = Workload {
         dumpcycle: w.dumpcycle,
@@ -445,12 +476,18 @@ fn validate(
         sendbackup_startup: c.secs("workload.sendbackup_startup_s", w.sendbackup_startup_s)?,
     };
     let ms = |path: &str, x: f64| -> Result<SimDuration, InputError> {
-        Ok(SimDuration::from_secs_f64(c.secs(path, x)?.as_secs_f64() / 1000.0))
+        Ok(SimDuration::from_secs_f64(
+            c.secs(path, x)?.as_secs_f64() / 1000.0,
+        ))
     };
     let latency = ms("network.latency_ms", f.network.latency_ms)?;
     // Network graph: zones are nodes 0..z; "server" is node z when a link names it.
     let server_node = ZoneId(zones.len() as u8);
-    let names_server = f.network.links.iter().any(|l| l.between.iter().any(|e| e == "server"));
+    let names_server = f
+        .network
+        .links
+        .iter()
+        .any(|l| l.between.iter().any(|e| e == "server"));
     let mut links = Vec::new();
     let mut edges = Vec::new();
     for (i, l) in f.network.links.iter().enumerate() {
@@ -467,7 +504,10 @@ fn validate(
             return c.fail(&format!("{at}.between"), "a link joins two different zones");
         }
         if !(l.loss.is_finite() && (0.0..1.0).contains(&l.loss)) {
-            return c.fail(&format!("{at}.loss"), format!("{} must be a chance in [0, 1)", l.loss));
+            return c.fail(
+                &format!("{at}.loss"),
+                format!("{} must be a chance in [0, 1)", l.loss),
+            );
         }
         let link = Link::new(
             c.positive(&format!("{at}.capacity_mb_s"), l.capacity_mb_s, "MB/s")? * 1024.0,
@@ -476,7 +516,10 @@ fn validate(
         .with_loss(l.loss);
         edges.push((ends[0], ends[1], LinkId(i as u16)));
         links.push(NetLink {
-            name: l.name.clone().unwrap_or_else(|| format!("{}-{}", l.between[0], l.between[1])),
+            name: l
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", l.between[0], l.between[1])),
             link,
         });
     }
@@ -494,16 +537,25 @@ fn validate(
         if h.name.is_empty() || h.name == "server" || h.name == "any" || zones.contains(&h.name) {
             return c.fail(
                 &format!("{at}.name"),
-                format!("{:?} cannot name a host: it is empty or names a zone, \"server\" or \"any\"", h.name),
+                format!(
+                    "{:?} cannot name a host: it is empty or names a zone, \"server\" or \"any\"",
+                    h.name
+                ),
             );
         }
         if hosts.iter().any(|o| o.name == h.name) {
-            return c.fail(&format!("{at}.name"), format!("host {:?} is listed twice", h.name));
+            return c.fail(
+                &format!("{at}.name"),
+                format!("host {:?} is listed twice", h.name),
+            );
         }
         if h.disks.is_empty() {
             return c.fail(
                 &format!("{at}.disks"),
-                format!("host {:?} has no disks: add at least one DLE or remove the host", h.name),
+                format!(
+                    "host {:?} has no disks: add at least one DLE or remove the host",
+                    h.name
+                ),
             );
         }
         if h.maxdumps == 0 {
@@ -522,13 +574,24 @@ fn validate(
             });
         }
         let zone = zone_id(&format!("{at}.zone"), &h.zone)?;
-        let from = if names_server { server_node } else { server.zone };
+        let from = if names_server {
+            server_node
+        } else {
+            server.zone
+        };
         // Without links the network is flat: every zone reaches every other directly.
-        let path = if edges.is_empty() { Some(Vec::new()) } else { find_path(&edges, from, zone) };
+        let path = if edges.is_empty() {
+            Some(Vec::new())
+        } else {
+            find_path(&edges, from, zone)
+        };
         let Some(path) = path else {
             return c.fail(
                 &format!("{at}.zone"),
-                format!("no network path joins the server to zone {:?}: add a link in network.links", h.zone),
+                format!(
+                    "no network path joins the server to zone {:?}: add a link in network.links",
+                    h.zone
+                ),
             );
         };
         let latency = path
@@ -598,24 +661,37 @@ fn validate(
                 let names: Vec<&str> = StateKind::ALL.iter().map(|k| k.name()).collect();
                 return c.fail(
                     "firewall.state.kind",
-                    format!("unknown kind {:?}; the kinds are {}", st.kind, names.join(", ")),
+                    format!(
+                        "unknown kind {:?}; the kinds are {}",
+                        st.kind,
+                        names.join(", ")
+                    ),
                 );
             };
             let mut cfg = StateConfig::for_kind(kind);
-            let secs = |name: &str, v: Option<f64>, d: &mut SimDuration| -> Result<(), InputError> {
-                if let Some(v) = v {
-                    *d = c.secs(&format!("firewall.state.{name}"), v)?;
-                }
-                Ok(())
-            };
+            let secs =
+                |name: &str, v: Option<f64>, d: &mut SimDuration| -> Result<(), InputError> {
+                    if let Some(v) = v {
+                        *d = c.secs(&format!("firewall.state.{name}"), v)?;
+                    }
+                    Ok(())
+                };
             secs("first_s", st.first_s, &mut cfg.first)?;
             secs("one_way_s", st.one_way_s, &mut cfg.one_way)?;
             secs("two_way_s", st.two_way_s, &mut cfg.two_way)?;
             secs("tcp_s", st.tcp_s, &mut cfg.tcp)?;
             match &mut cfg.helper {
                 Some(h) => {
-                    secs("master_timeout_s", st.master_timeout_s, &mut h.master_timeout)?;
-                    secs("expect_timeout_s", st.expect_timeout_s, &mut h.expect_timeout)?;
+                    secs(
+                        "master_timeout_s",
+                        st.master_timeout_s,
+                        &mut h.master_timeout,
+                    )?;
+                    secs(
+                        "expect_timeout_s",
+                        st.expect_timeout_s,
+                        &mut h.expect_timeout,
+                    )?;
                 }
                 None if st.master_timeout_s.is_some() || st.expect_timeout_s.is_some() => {
                     return c.fail(

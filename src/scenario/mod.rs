@@ -11,8 +11,8 @@ pub use schema::{PlannerBinding, PortPolicy};
 use crate::model::driver::Order;
 use crate::model::firewall::Firewall;
 use crate::model::network::{Link, LinkId};
-use crate::model::stateful::StateConfig;
 use crate::model::ports::{Port, PortRange};
+use crate::model::stateful::StateConfig;
 use crate::model::version::Profile;
 use crate::model::{HostId, ZoneId};
 use crate::sim::SimDuration;
@@ -90,8 +90,9 @@ impl Server {
 
     /// Ports of the range `dgram_bind` may try.
     pub fn usable_range_ports(&self) -> u32 {
-        self.range
-            .map_or(0, |r| r.iter().filter(|&p| self.port_usable(p)).count() as u32)
+        self.range.map_or(0, |r| {
+            r.iter().filter(|&p| self.port_usable(p)).count() as u32
+        })
     }
 }
 

@@ -37,7 +37,11 @@ mod tests {
     }
 
     // Recorded from rand_chacha 0.10 on x86_64; ChaCha8 output is specified to be portable.
-    const GOLDEN: [u64; 3] = [13222472167927179408, 3078952320862533021, 8898984633443201687];
+    const GOLDEN: [u64; 3] = [
+        13222472167927179408,
+        3078952320862533021,
+        8898984633443201687,
+    ];
 
     #[test]
     fn purposes_and_replications_are_independent() {

@@ -15,13 +15,13 @@ mod schedule;
 use crate::model::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
 use crate::model::driver::{DleInfo, Driver, Order, Pick};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
-use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
 use crate::model::network::{FlowId, Network};
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, EPHEMERAL, Port, PortTable, RESERVED_FALLBACK};
 use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
+use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
 use crate::model::version::Exhausted;
 use crate::model::workload::LOSS;
 use crate::model::workload::{Night, PortDraws};

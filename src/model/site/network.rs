@@ -193,13 +193,18 @@ impl Site<'_> {
 /// The client's DATA, MESG and INDEX ports for attempt `a`, as its CONNECT reply names them.
 pub(super) fn data_ports(a: u32) -> [Port; 3] {
     let base = 40000 + (a * 3) % 24000;
-    [Port(base as u16), Port(base as u16 + 1), Port(base as u16 + 2)]
+    [
+        Port(base as u16),
+        Port(base as u16 + 1),
+        Port(base as u16 + 2),
+    ]
 }
 
 impl Site<'_> {
     /// The dump's TCP connection ends: its state entry, if any, closes with it.
     pub(super) fn close_data_connection(&mut self, a: u32) {
-        if let (Some(e), Some(table)) = (self.attempt_conn[a as usize].take(), self.state.as_mut()) {
+        if let (Some(e), Some(table)) = (self.attempt_conn[a as usize].take(), self.state.as_mut())
+        {
             table.close(e, self.sim.now());
         }
     }
