@@ -24,7 +24,7 @@ pub mod plan;
 pub mod render;
 
 use crate::cli::{CliError, RunArgs, Status};
-use crate::model::measures::{StaticExposure, static_exposure};
+use crate::model::measures::StaticExposure;
 use crate::model::ports::PortRange;
 use crate::model::site;
 use crate::output::write_atomic;
@@ -198,7 +198,7 @@ pub fn load_all(
                     .checks
                     .iter()
                     .any(|e| matches!(e.measure, Measure::Night(_)))
-                    .then(|| static_exposure(&sc));
+                    .then(|| sc.static_exposure());
                 Variant {
                     remedy,
                     sc,

@@ -8,7 +8,7 @@ pub mod remedy;
 pub mod render;
 pub mod stats;
 
-use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure, static_exposure};
+use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure};
 use crate::model::outcome::Outcome;
 use crate::model::site;
 use crate::scenario::load::{SetArg, with_sets};
@@ -79,7 +79,7 @@ pub fn variants_of(
         })?;
         out.push(Variant {
             name: spec.label(),
-            exposure: static_exposure(&sc),
+            exposure: sc.static_exposure(),
             remedy: Some(remedy),
             sc,
         });
@@ -89,7 +89,7 @@ pub fn variants_of(
         Variant {
             name: "baseline".into(),
             remedy: None,
-            exposure: static_exposure(&base),
+            exposure: base.static_exposure(),
             sc: base,
         },
     );

@@ -807,6 +807,21 @@ impl StateTable {
         self.open_us(until, Which::All) as f64 / 1e6
     }
 
+    /// Each flow entry's key and how long it was open up to `until`, in creation order: the
+    /// per-(port, peer) breakdown of [`pinhole_seconds`](Self::pinhole_seconds) without expectations.
+    pub fn flow_open_times(&self, until: SimTime) -> Vec<(FlowKey, SimDuration)> {
+        self.entries
+            .iter()
+            .filter_map(|e| match &e.what {
+                What::Flow(f) => {
+                    let end = e.end.map_or_else(|| self.projected_end(e), |(t, _)| t);
+                    Some((f.key, end.min(until).since(e.created)))
+                }
+                What::Expect(_) => None,
+            })
+            .collect()
+    }
+
     /// The helper expectations' share of [`pinhole_seconds`](Self::pinhole_seconds).
     pub fn expectation_seconds(&self, until: SimTime) -> f64 {
         self.open_us(until, Which::Expectations) as f64 / 1e6

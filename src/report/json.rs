@@ -2,6 +2,7 @@
 //!
 //! Field order is fixed by the structs; lists are in dumper, attempt-start and disklist order.
 
+use crate::model::measures::Measures;
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, Port};
 use crate::model::site::RunResult;
@@ -38,6 +39,49 @@ pub struct RunReport {
     pub attempts: Vec<AttemptRow>,
     /// One row per DLE, in disklist order.
     pub dles: Vec<DleRow>,
+    /// What the firewall exposed, and what it cost legitimate traffic (MODEL.md section 5).
+    pub exposure: Exposure,
+    /// Seconds each (server port, client) pair was open through a state entry, by port.
+    pub pinholes: Vec<PinholeRow>,
+    /// Data each network link carried.
+    pub links: Vec<LinkRow>,
+}
+
+/// Exposure measures of one night.
+#[derive(Debug, Serialize)]
+pub struct Exposure {
+    /// Server UDP ports one unsolicited packet from an untrusted zone can reach.
+    pub reachable_ports: u32,
+    /// Whether some of them need source port 10080, a field the sender chooses.
+    pub rests_on_source_port: bool,
+    /// (port, peer) pairs open to inbound packets, summed over the night, in port-hours.
+    pub pinhole_port_hours: f64,
+    /// Packets clients sent to the server (ACK, NAK, REP, PREP).
+    pub replies_sent: u64,
+    /// Of which the firewall dropped.
+    pub replies_dropped: u64,
+    /// Packets lost on links.
+    pub lost_packets: u64,
+}
+
+/// One state-table pinhole.
+#[derive(Debug, Serialize)]
+pub struct PinholeRow {
+    /// Server port.
+    pub port: Port,
+    /// Client host.
+    pub host: String,
+    /// Seconds open.
+    pub seconds: f64,
+}
+
+/// One link's traffic.
+#[derive(Debug, Serialize)]
+pub struct LinkRow {
+    /// Link name.
+    pub name: String,
+    /// GB carried.
+    pub gb: f64,
 }
 
 /// Totals of a run.
@@ -222,6 +266,34 @@ impl RunReport {
             dropped_packets: r.dropped_packets,
             events: r.events,
         };
+        let exp = sc.static_exposure();
+        let m = Measures::of(r, exp);
+        let exposure = Exposure {
+            reachable_ports: exp.reachable,
+            rests_on_source_port: exp.rests_on_source_port,
+            pinhole_port_hours: (m.pinhole_port_hours * 1000.0).round() / 1000.0,
+            replies_sent: r.replies_sent,
+            replies_dropped: r.replies_dropped,
+            lost_packets: r.lost_packets,
+        };
+        let pinholes = r
+            .pinholes
+            .iter()
+            .map(|&(port, h, s)| PinholeRow {
+                port,
+                host: sc.hosts[usize::from(h.0)].name.clone(),
+                seconds: (s * 1000.0).round() / 1000.0,
+            })
+            .collect();
+        let links = sc
+            .links
+            .iter()
+            .zip(&r.kb_per_link)
+            .map(|(l, kb)| LinkRow {
+                name: l.name.clone(),
+                gb: (kb / 1024.0 / 1024.0 * 1000.0).round() / 1000.0,
+            })
+            .collect();
         RunReport {
             schema: RUN_SCHEMA,
             portsim: env!("CARGO_PKG_VERSION"),
@@ -242,6 +314,9 @@ impl RunReport {
             dumpers,
             attempts,
             dles,
+            exposure,
+            pinholes,
+            links,
         }
     }
 

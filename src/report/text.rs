@@ -128,5 +128,22 @@ pub fn render(r: &RunReport) -> String {
         clock(s.window_s),
         s.dropped_packets
     );
+    let e = &r.exposure;
+    let _ = writeln!(
+        o,
+        "  exposure: {} server UDP ports reachable unsolicited{}, {:.1} pinhole port-hours; {} of {} client replies dropped",
+        e.reachable_ports,
+        if e.rests_on_source_port {
+            " (with source port 10080, which the sender chooses)"
+        } else {
+            ""
+        },
+        e.pinhole_port_hours,
+        e.replies_dropped,
+        e.replies_sent
+    );
+    for l in &r.links {
+        let _ = writeln!(o, "  link {}: {:.2} GB", l.name, l.gb);
+    }
     o
 }

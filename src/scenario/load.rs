@@ -722,6 +722,7 @@ fn validate(
         hosts,
         dles,
         file: f,
+        exposure: std::sync::OnceLock::new(),
     })
 }
 

@@ -10,6 +10,7 @@ pub use schema::{PlannerBinding, PortPolicy};
 
 use crate::model::driver::Order;
 use crate::model::firewall::Firewall;
+use crate::model::measures::StaticExposure;
 use crate::model::network::{Link, LinkId};
 use crate::model::ports::{Port, PortRange};
 use crate::model::stateful::StateConfig;
@@ -17,6 +18,7 @@ use crate::model::version::Profile;
 use crate::model::{HostId, ZoneId};
 use crate::sim::SimDuration;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// A validated scenario, in the model's units.
 #[derive(Clone, Debug)]
@@ -47,6 +49,8 @@ pub struct Scenario {
     pub dles: Vec<Dle>,
     /// The file as loaded (after `--set`), for transforms and echoes.
     pub file: schema::ScenarioFile,
+    /// The firewall's static exposure, computed on first use (it scans every server port).
+    pub exposure: OnceLock<StaticExposure>,
 }
 
 /// The server, validated.
@@ -155,6 +159,13 @@ pub struct Dle {
 }
 
 impl Scenario {
+    /// The firewall's static exposure (MODEL.md section 5), computed once.
+    pub fn static_exposure(&self) -> StaticExposure {
+        *self
+            .exposure
+            .get_or_init(|| crate::model::measures::static_exposure(self))
+    }
+
     /// Whether packets between the server and `h` cross the firewall.
     pub fn firewalled(&self, h: HostId) -> bool {
         self.hosts[usize::from(h.0)].zone != self.server.zone

@@ -289,6 +289,8 @@ pub struct RunResult {
     pub kb_per_link: Vec<f64>,
     /// Seconds state entries were open to inbound packets, summed (stateful firewalls).
     pub state_pinhole_s: f64,
+    /// Seconds each (server port, client host) pair was open through a state entry.
+    pub pinholes: Vec<(Port, HostId, f64)>,
     /// The event trace, when asked for.
     pub trace: Option<Vec<TraceRecord>>,
 }
@@ -423,8 +425,26 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
             .state
             .as_ref()
             .map_or(0.0, |t| t.pinhole_seconds(window)),
+        pinholes: site
+            .state
+            .as_ref()
+            .map_or_else(Vec::new, |t| pinholes(t, window)),
         trace: site.trace,
     }
+}
+
+/// Sums state-entry open time per (server port, client host), in port then host order.
+fn pinholes(table: &StateTable, until: SimTime) -> Vec<(Port, HostId, f64)> {
+    let mut sums: BTreeMap<(Port, HostId), f64> = BTreeMap::new();
+    for (key, open) in table.flow_open_times(until) {
+        let pair = match (key.orig, key.resp) {
+            ((Node::Server, port), (Node::Host(h), _))
+            | ((Node::Host(h), _), (Node::Server, port)) => (port, h),
+            _ => continue,
+        };
+        *sums.entry(pair).or_default() += open.as_secs_f64();
+    }
+    sums.into_iter().map(|((p, h), s)| (p, h, s)).collect()
 }
 
 impl Site<'_> {
