@@ -293,7 +293,8 @@ fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
         progress,
     };
     let cells = compare::run_all(&variants, opt);
-    let c = compare::summarise(&variants, &cells, opt.confidence);
+    let mut c = compare::summarise(&variants, &cells, opt.confidence);
+    c.command = reproduce(args, c.seed);
     if !args.no_out {
         let dir = args
             .out
@@ -312,6 +313,28 @@ fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
         CompareFormat::Csv => print!("{}", render::csv(&c)),
     }
     Ok(Status::Ok)
+}
+
+/// The command line that gives the same numbers (the seed made explicit, output options left out).
+fn reproduce(args: &CompareArgs, seed: u64) -> String {
+    let mut parts = vec!["portsim compare".to_string()];
+    if let Some(p) = &args.scenario.scenario {
+        parts.push(p.display().to_string());
+    }
+    for s in &args.scenario.sets {
+        parts.push(format!("--set '{s}'"));
+    }
+    parts.push(format!(
+        "--seed {seed} --replications {}",
+        args.replications
+    ));
+    if !args.remedies.is_empty() {
+        parts.push(format!("--remedies '{}'", args.remedies.join(",")));
+    }
+    for s in &args.remedy_sets {
+        parts.push(format!("--remedy-set '{s}'"));
+    }
+    parts.join(" ")
 }
 
 fn remedy_names() -> String {

@@ -214,6 +214,10 @@ pub struct Comparison {
     pub paired_confidence: f64,
     /// Baseline first, then the remedies.
     pub variants: Vec<VariantReport>,
+    /// What this scenario does not test, read from its settings.
+    pub notes: Vec<String>,
+    /// The command that reproduces these numbers.
+    pub command: String,
 }
 
 /// Summarises the cells of [`run_all`].
@@ -290,7 +294,29 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
         confidence,
         paired_confidence,
         variants: reports,
+        notes: notes(&variants[0].sc),
+        command: format!(
+            "portsim compare --seed {} --replications {}",
+            variants[0].sc.seed,
+            cells.len()
+        ),
     }
+}
+
+/// Caveats a reader needs to weigh the numbers, drawn from the scenario's own settings.
+fn notes(sc: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    if sc.server.planner == crate::scenario::PlannerBinding::Unmodelled {
+        out.push(
+            "The planner is not modelled here (server.planner = unmodelled): estimate replies never meet the firewall, so a stateful firewall's timeouts against long silent estimates are not tested by this scenario; scenarios/slow-estimates.json tests them.".into(),
+        );
+    }
+    if sc.links.is_empty() {
+        out.push(
+            "No network links: dumps run at their disks' rates, so the window does not feel a shared link.".into(),
+        );
+    }
+    out
 }
 
 impl Comparison {

@@ -3,6 +3,15 @@
 use super::{Comparison, MeasureStats, VariantReport};
 use std::fmt::Write;
 
+/// A non-negative amount: whole above 10, two decimals below, so 1.41 does not read as 1.
+fn count(x: f64) -> String {
+    if x >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
 /// A short column title for the terminal.
 fn short(measure: &str) -> &'static str {
     match measure {
@@ -127,7 +136,7 @@ pub fn text(c: &Comparison) -> String {
         }
     }
     let _ = writeln!(o);
-    for line in verdicts(c) {
+    for line in verdicts(c).iter().chain(&c.notes) {
         let _ = writeln!(o, "{line}");
     }
     o
@@ -196,9 +205,10 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
             parts.join(", ")
         });
         out.push(format!(
-            "{}: {fixes}; {window}; {ports:.0} server UDP ports reachable unsolicited{}; {pin:.0} pinhole port-hours{}; price: {price}.",
+            "{}: {fixes}; {window}; {ports:.0} server UDP ports reachable unsolicited{}; {} pinhole port-hours{}; price: {price}.",
             v.name,
             if spoof { " (acceptance rests on the source port, which the sender chooses)" } else { "" },
+            count(pin),
             if waited > 0.0 { format!("; {waited:.2} dumps a night waited for a port") } else { String::new() },
         ));
         if no_dle_lost && no_attempt_failed {
@@ -225,8 +235,11 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
     });
     let e = &by_exposure[0];
     out.push(format!(
-        "Least exposed of those: {} ({:.0} ports reachable unsolicited, {:.0} pinhole port-hours; price: {}).",
-        e.0, e.1, e.2, e.5
+        "Least exposed of those: {} ({:.0} ports reachable unsolicited, {} pinhole port-hours; price: {}).",
+        e.0,
+        e.1,
+        count(e.2),
+        e.5
     ));
     let base_ports = find(base, "reachable_ports").stats.mean;
     let mut by_price: Vec<_> = clean.iter().filter(|c| c.1 <= base_ports).collect();
@@ -250,19 +263,24 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
     let _ = writeln!(o, "# portsim compare: {}\n", c.scenario);
     let _ = writeln!(
         o,
-        "{} replications per variant on common random numbers, seed {}, portsim {}. Intervals are {:.0}% Student-t; differences against the baseline are paired, at {:.2}% (Bonferroni over {} remedies). Reproduce with `portsim compare --seed {} --replications {}`.\n",
+        "{} replications per variant on common random numbers, seed {}, portsim {}. Intervals are {:.0}% Student-t; differences against the baseline are paired, at {:.2}% (Bonferroni over {} remedies). Reproduce with `{}`.\n",
         c.replications,
         c.seed,
         c.portsim,
         c.confidence * 100.0,
         c.paired_confidence * 100.0,
         c.variants.len() - 1,
-        c.seed,
-        c.replications
+        c.command
     );
     let _ = writeln!(o, "## What each remedy fixes and costs\n");
     for line in verdicts(c) {
         let _ = writeln!(o, "- {line}");
+    }
+    if !c.notes.is_empty() {
+        let _ = writeln!(o, "\n### What this scenario does not test\n");
+        for n in &c.notes {
+            let _ = writeln!(o, "- {n}");
+        }
     }
     let _ = writeln!(o, "\n## Measures (mean ± 95% half-width)\n");
     let _ = write!(o, "| variant |");

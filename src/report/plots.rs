@@ -480,6 +480,10 @@ struct Night {
     /// First dumper without an in-range port, if any lacks one.
     boundary: Option<usize>,
     failed: usize,
+    /// DLEs not dumped (failed, or never scheduled because their estimate failed).
+    lost: usize,
+    /// When the driver got the schedule.
+    estimates_h: f64,
     window_h: f64,
 }
 
@@ -508,6 +512,12 @@ impl Night {
                 .iter()
                 .filter(|a| a.outcome != Some(Outcome::Done))
                 .count(),
+            lost: r
+                .dles
+                .iter()
+                .filter(|d| d.fate != Some(crate::model::outcome::DleFate::Dumped))
+                .count(),
+            estimates_h: r.estimates_end.as_secs_f64() / 3600.0,
             window_h: r.window.as_secs_f64() / 3600.0,
         }
     }
@@ -1273,10 +1283,13 @@ where
     let rows = nights.iter().map(|n| n.dumpers).max().unwrap_or(1).max(1);
     for (night, panel) in nights.iter().zip(&panels) {
         let caption = format!(
-            "{}: {} failed attempt{}, window {:.2} h",
+            "{}: {} failed attempt{}, {} DLE{} not dumped, estimates until {:.2} h, window {:.2} h",
             night.name,
             night.failed,
             if night.failed == 1 { "" } else { "s" },
+            night.lost,
+            if night.lost == 1 { "" } else { "s" },
+            night.estimates_h,
             night.window_h
         );
         let (_, ph) = panel.dim_in_pixel();
