@@ -154,17 +154,26 @@ pub enum Status {
 }
 
 impl ScenarioArgs {
-    /// Loads the scenario with its overrides (`--seed` is one of them).
-    pub fn load(&self) -> Result<crate::scenario::Scenario, InputError> {
-        let source = match &self.scenario {
+    /// Where the scenario comes from: the file, or the built-in incident.
+    pub fn source(&self) -> Source {
+        match &self.scenario {
             Some(p) => Source::File(p.clone()),
             None => Source::Builtin,
-        };
+        }
+    }
+
+    /// The overrides, `--seed` last as `seed=N`.
+    pub fn sets(&self) -> Vec<String> {
         let mut sets = self.sets.clone();
         if let Some(seed) = self.seed {
             sets.push(format!("seed={seed}"));
         }
-        load(&source, &sets)
+        sets
+    }
+
+    /// Loads the scenario with its overrides.
+    pub fn load(&self) -> Result<crate::scenario::Scenario, InputError> {
+        load(&self.source(), &self.sets())
     }
 }
 
@@ -207,15 +216,7 @@ fn run_cmd(args: &RunArgs) -> Result<Status, CliError> {
 }
 
 fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
-    let sa = &args.scenario;
-    let source = match &sa.scenario {
-        Some(p) => Source::File(p.clone()),
-        None => Source::Builtin,
-    };
-    let mut sets = sa.sets.clone();
-    if let Some(seed) = sa.seed {
-        sets.push(format!("seed={seed}"));
-    }
+    let (source, sets) = (args.scenario.source(), args.scenario.sets());
     let tree = crate::scenario::read(&source)?;
     let base = crate::scenario::load_value(&source, tree.clone(), &sets)?;
     if args.replications < 2 {

@@ -14,6 +14,7 @@
 //!
 //! [`super::plan`] validates it against the scenario into typed [`super::plan::Expectation`]s.
 
+use crate::model::outcome::{Cause, Outcome};
 use serde::{Deserialize, Serialize};
 
 /// A scenario's `expect` block.
@@ -139,10 +140,10 @@ pub struct FilterFile {
     pub dumpers: Option<DumpersFile>,
     /// An attempt's cause, as `run` reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<CauseFile>,
+    pub cause: Option<Cause>,
     /// An attempt's outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<OutcomeFile>,
+    pub outcome: Option<Outcome>,
     /// Where an attempt's request left from, relative to `udpportrange`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<PortClassFile>,
@@ -152,40 +153,6 @@ pub struct FilterFile {
     /// Amanda's text, exactly; `{host}` stands for the item's host name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-}
-
-/// An attempt's cause (the names of `run --format json`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CauseFile {
-    /// It worked.
-    Ok,
-    /// The filter dropped the client's ACK, REP or NAK.
-    ReplyDropped,
-    /// The filter dropped the server's REQ.
-    RequestDropped,
-    /// The client's amandad NAKed or swallowed the REQ.
-    ClientBusy,
-    /// No answer, and nothing dropped by the filter.
-    NoAnswer,
-    /// The client refused a request from an unreserved port.
-    NotSecure,
-    /// A TCP data connection could not be opened.
-    DataConnect,
-    /// No range port came free in time (2.5.2+).
-    NoPort,
-}
-
-/// An attempt's outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OutcomeFile {
-    /// DONE.
-    Done,
-    /// TRY-AGAIN.
-    TryAgain,
-    /// FAILED.
-    Failed,
 }
 
 /// A lost DLE's fate.

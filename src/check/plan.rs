@@ -4,8 +4,8 @@
 //! accepted, as [`InputError::Invalid`] (exit 2), before anything runs.
 
 use super::expect::{
-    CauseFile, CheckFile, DumpersFile, ExpectFile, FateFile, FilterFile, JudgeFile, OutcomeFile,
-    PortClassFile, SourceFile, SourceName,
+    CheckFile, DumpersFile, ExpectFile, FateFile, FilterFile, JudgeFile, PortClassFile, SourceFile,
+    SourceName,
 };
 use crate::compare::remedy::RemedySpec;
 use crate::model::measures::MEASURE_NAMES;
@@ -753,12 +753,8 @@ fn parse_filter(
     Ok(Filter {
         hosts,
         dumpers,
-        cause: f.cause.map(cause),
-        outcome: f.outcome.map(|o| match o {
-            OutcomeFile::Done => Outcome::Done,
-            OutcomeFile::TryAgain => Outcome::TryAgain,
-            OutcomeFile::Failed => Outcome::Failed,
-        }),
+        cause: f.cause,
+        outcome: f.outcome,
         port: f.port.map(|p| match p {
             PortClassFile::InRange => PortClass::InRange,
             PortClassFile::OutsideRange => PortClass::OutsideRange,
@@ -772,43 +768,9 @@ fn parse_filter(
     })
 }
 
-/// The model's cause a file's cause names.
-fn cause(c: CauseFile) -> Cause {
-    match c {
-        CauseFile::Ok => Cause::Ok,
-        CauseFile::ReplyDropped => Cause::ReplyDropped,
-        CauseFile::RequestDropped => Cause::RequestDropped,
-        CauseFile::ClientBusy => Cause::ClientBusy,
-        CauseFile::NoAnswer => Cause::NoAnswer,
-        CauseFile::NotSecure => Cause::NotSecure,
-        CauseFile::DataConnect => Cause::DataConnect,
-        CauseFile::NoPort => Cause::NoPort,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cause_names_are_the_run_reports() {
-        use CauseFile::*;
-        for c in [
-            Ok,
-            ReplyDropped,
-            RequestDropped,
-            ClientBusy,
-            NoAnswer,
-            NotSecure,
-            DataConnect,
-            NoPort,
-        ] {
-            assert_eq!(
-                serde_json::to_value(c).unwrap(),
-                serde_json::to_value(cause(c)).unwrap()
-            );
-        }
-    }
 
     #[test]
     fn measure_names_round_trip() {

@@ -1,9 +1,9 @@
 //! What became of a dump attempt and of a DLE, and why, with Amanda's own texts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The dumper's result line to the driver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// `DONE`: the dump completed.
@@ -16,7 +16,7 @@ pub enum Outcome {
 
 /// Why an attempt or an estimate ended as it did: the model's ground truth, which Amanda's own
 /// text (`[request timeout]` for most of these) cannot tell apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
     /// It worked.
