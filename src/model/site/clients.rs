@@ -119,6 +119,4 @@ impl Site<'_> {
             self.client_reply(h, peer, reply);
         }
     }
-
-    // ---- the server's requests ----------------------------------------------------------
 }

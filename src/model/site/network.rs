@@ -161,8 +161,6 @@ impl Site<'_> {
         }
     }
 
-    // ---- clients ------------------------------------------------------------------------
-
     /// Schedules the completion of every flow whose rate the last change moved.
     pub(super) fn schedule_flow_changes(&mut self) {
         for i in 0..self.net.changed().len() {

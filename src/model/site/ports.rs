@@ -69,8 +69,6 @@ impl Site<'_> {
         self.record(r);
     }
 
-    // ---- the start of the night ---------------------------------------------------------
-
     pub(super) fn planner_bind_kind(&self, p: Port) -> BindKind {
         match self.sc.server.range {
             Some(r) if r.contains(p) => BindKind::InRange,

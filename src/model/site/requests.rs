@@ -40,8 +40,6 @@ impl Site<'_> {
             .schedule_in(ACK_WAIT, Event::ReqTimer { req: id, epoch });
     }
 
-    // ---- the network --------------------------------------------------------------------
-
     pub(super) fn server_receives(&mut self, p: Packet) {
         let id = p.req;
         let r = &mut self.requests[id.0 as usize];
@@ -194,8 +192,6 @@ impl Site<'_> {
             self.estimates_done();
         }
     }
-
-    // ---- the driver ---------------------------------------------------------------------
 
     /// The dumper holds a port: its REQ for sendbackup goes out.
     pub(super) fn send_dump_request(&mut self, a: u32) {
