@@ -191,6 +191,34 @@ fn server() -> impl Strategy<Value = ServerFile> {
         )
 }
 
+/// A flat network, or links from the server's interface to the LAN and from the LAN to each
+/// other zone: `(capacity MB/s, loss, whether the server has its own interface link)`.
+fn network(zones: usize, links: Option<(f64, f64, bool)>) -> NetworkFile {
+    let Some((capacity, loss, nic)) = links else {
+        return NetworkFile::default();
+    };
+    let link = |a: &str, b: &str| {
+        serde_json::from_value(json!({
+            "between": [a, b],
+            "capacity_mb_s": capacity,
+            "latency_ms": 1.0,
+            "loss": loss,
+        }))
+        .expect("a valid link")
+    };
+    let mut all = Vec::new();
+    if nic {
+        all.push(link("server", "LAN"));
+    }
+    for z in &ZONES[1..zones] {
+        all.push(link("LAN", z));
+    }
+    NetworkFile {
+        latency_ms: 0.5,
+        links: all,
+    }
+}
+
 /// One generated scenario and the replication to run.
 #[derive(Clone)]
 struct Case {
@@ -214,6 +242,7 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(rule(), 0..=4),
         any::<u64>(),
         0u64..4,
+        prop::option::of((1.0f64..50.0, 0.0f64..0.2, any::<bool>())),
         prop::option::of(prop::sample::select(vec![
             "conntrack",
             "conntrack-pre5.0",
@@ -223,7 +252,7 @@ fn case() -> impl Strategy<Value = Case> {
         ])),
     )
         .prop_map(
-            |(nz, raw_hosts, server, accept, raw_rules, seed, rep, state)| {
+            |(nz, raw_hosts, server, accept, raw_rules, seed, rep, links, state)| {
                 let nh = raw_hosts.len();
                 let hosts = raw_hosts
                     .into_iter()
@@ -258,7 +287,7 @@ fn case() -> impl Strategy<Value = Case> {
                     seed,
                     server,
                     workload: WorkloadFile::default(),
-                    network: NetworkFile::default(),
+                    network: network(nz, links),
                     zones: ZONES[..nz].iter().map(|z| z.to_string()).collect(),
                     firewall: FirewallFile {
                         default: if accept {
