@@ -236,3 +236,70 @@ fn a_shared_link_stops_the_window_shrinking_as_inparallel_grows() {
         "close to the link's limit: {w10} vs {floor}"
     );
 }
+
+fn attempts(r: &Value) -> Vec<(u64, String, f64, f64, bool)> {
+    r["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["dumper"].as_u64().unwrap(),
+                format!("{}:{}", a["host"], a["disk"]),
+                a["start_s"].as_f64().unwrap(),
+                a["end_s"].as_f64().unwrap(),
+                a["outcome"] != "done",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_2_4_failure_stops_all_dispatch_for_15_s() {
+    // handle_dumper_result calls sleep(15): no dumper starts anything meanwhile.
+    for rep in ["0", "4"] {
+        let a = attempts(&run_json(&["--replication", rep]));
+        let failures: Vec<f64> = a.iter().filter(|x| x.4).map(|x| x.3).collect();
+        assert!(!failures.is_empty());
+        for end in failures {
+            for x in &a {
+                assert!(
+                    !(x.2 > end + 1e-3 && x.2 < end + 15.0 - 1e-3),
+                    "night {rep}: {} started {:.3} s after a failure",
+                    x.1,
+                    x.2 - end
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_2_5_failure_rests_only_the_dumper_and_the_retried_dle() {
+    let a = attempts(&run_json(&["--set", "server.version=2.5.0"]));
+    let mut others_started_meanwhile = false;
+    for (i, f) in a.iter().enumerate().filter(|(_, x)| x.4) {
+        let end = f.3;
+        for x in &a[i + 1..] {
+            let during = x.2 > end + 1e-3 && x.2 < end + 15.0 - 1e-3;
+            // The failed dumper takes nothing new, and the DLE is not retried, for 15 s.
+            assert!(
+                !(during && x.0 == f.0),
+                "dumper{} restarted after {:.3} s",
+                f.0,
+                x.2 - end
+            );
+            assert!(
+                !(during && x.1 == f.1),
+                "{} retried after {:.3} s",
+                f.1,
+                x.2 - end
+            );
+            others_started_meanwhile |= during;
+        }
+    }
+    assert!(
+        others_started_meanwhile,
+        "other dumpers keep working while one rests"
+    );
+}

@@ -65,6 +65,8 @@ pub struct DleInfo {
     pub size_kb: f64,
     /// Estimated rate, KB/s.
     pub rate_kbs: f64,
+    /// It may not start before this (a retried DLE's `start_t`).
+    pub not_before: SimTime,
 }
 
 impl DleInfo {
@@ -143,6 +145,10 @@ impl Driver {
             if self.net_in_use > 0.0 && i.rate_kbs > self.netusage - self.net_in_use {
                 continue;
             }
+            if i.not_before > now {
+                wake = Some(wake.map_or(i.not_before, |w| w.min(i.not_before)));
+                continue;
+            }
             if let Some(last) = self.host_last_start[h] {
                 let free_at = last + self.host_gap;
                 if free_at > now {
@@ -210,6 +216,7 @@ mod tests {
             spindle: -1,
             size_kb: 100.0 * f64::from(d.0 + 1),
             rate_kbs: 10.0,
+            not_before: SimTime::ZERO,
         }
     }
 

@@ -47,6 +47,17 @@ pub enum BusyPolicy {
     AckWithoutReply,
 }
 
+/// The driver's 15 s "in case the dumper failed because of a temporary network problem".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailurePause {
+    /// The 2.4.x driver calls `sleep(15)` in `handle_dumper_result`: all dispatch stops, and
+    /// results that arrive meanwhile queue up.
+    Driver(SimDuration),
+    /// The event-driven driver (trunk since 1999, 2.5 on): only the failed dumper idles, and
+    /// the retried DLE gets a start time that far ahead (`dp->start_t = now + 15`).
+    DumperAndDle(SimDuration),
+}
+
 /// Everything the model needs to know about a version.
 #[derive(Clone, Copy, Debug)]
 pub struct Profile {
@@ -62,8 +73,8 @@ pub struct Profile {
     pub max_inparallel: u32,
     /// A host gets no new dump within this long of its last one.
     pub host_gap: SimDuration,
-    /// The driver sleeps this long after every failure result.
-    pub failure_sleep: SimDuration,
+    /// What pauses after every failure result.
+    pub failure_pause: FailurePause,
     /// Times the driver retries a DLE after its first failure.
     pub retries: u32,
     /// sendsize sends a partial reply (PREP) as each disk's estimate is done (2.5.1+).
@@ -99,16 +110,17 @@ impl Version {
             exhausted: Exhausted::Fallback,
             max_inparallel: 63,
             host_gap: SimDuration::from_secs(15),
-            failure_sleep: SimDuration::from_secs(15),
+            failure_pause: FailurePause::Driver(SimDuration::from_secs(15)),
             retries: 1,
             partial_estimates: false,
             busy: BusyPolicy::Nak,
         };
-        // MODEL.md states the 15 s failure sleep for 2.4 only; later drivers do not sleep.
+        // MODEL.md states the blocking 15 s sleep for 2.4; the event-driven driver of the trunk
+        // that became 2.5 pauses only the failed dumper and the retried DLE.
         let v2_5_0 = Profile {
             eager_bind: false,
             skip_services: true,
-            failure_sleep: SimDuration::ZERO,
+            failure_pause: FailurePause::DumperAndDle(SimDuration::from_secs(15)),
             ..v2_4
         };
         match self {
@@ -203,8 +215,14 @@ mod tests {
     fn only_2_4_binds_eagerly_and_sleeps() {
         let p = Version::V2_4.profile();
         assert!(p.eager_bind && !p.skip_services);
-        assert_eq!(p.failure_sleep, SimDuration::from_secs(15));
-        assert_eq!(Version::V2_5_0.profile().failure_sleep, SimDuration::ZERO);
+        assert_eq!(
+            p.failure_pause,
+            FailurePause::Driver(SimDuration::from_secs(15))
+        );
+        assert_eq!(
+            Version::V2_5_0.profile().failure_pause,
+            FailurePause::DumperAndDle(SimDuration::from_secs(15))
+        );
         assert!(!Version::V2_5_0.profile().partial_estimates);
         assert!(Version::V2_5_1.profile().partial_estimates);
     }

@@ -22,7 +22,7 @@ use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
-use crate::model::version::Exhausted;
+use crate::model::version::{Exhausted, FailurePause};
 use crate::model::workload::LOSS;
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
@@ -170,8 +170,10 @@ pub enum TraceKind {
     AttemptStart,
     /// A dump attempt ended.
     AttemptEnd,
-    /// The driver fell asleep after a failure.
+    /// The driver fell asleep after a failure (2.4).
     DriverSleep,
+    /// A failed dumper rests before it takes new work (2.5+).
+    DumperRest,
     /// A dumper found no free range port and will scan again.
     PortWait,
     /// A packet was lost on a link.
@@ -239,6 +241,8 @@ pub struct DumperState {
     pub busy: Option<u32>,
     /// A range port bound for the current request only (per-request port policy).
     pub lease: Option<Port>,
+    /// It takes no new work before this (the 2.5+ pause after a failure).
+    pub rest_until: SimTime,
     /// Attempts it ran.
     pub attempts: u32,
     /// Of which ended in failure.
@@ -315,6 +319,7 @@ struct Site<'a> {
     asleep_until: Option<SimTime>,
     gap_wake: Option<SimTime>,
     retries_used: Vec<u32>,
+    not_before: Vec<SimTime>,
     attempts: Vec<Attempt>,
     dles: Vec<DleState>,
     estimates_end: SimTime,
@@ -344,6 +349,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
                 bind: None,
                 busy: None,
                 lease: None,
+                rest_until: SimTime::ZERO,
                 attempts: 0,
                 failed_attempts: 0,
             };
@@ -366,6 +372,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         asleep_until: None,
         gap_wake: None,
         retries_used: vec![0; sc.dles.len()],
+        not_before: vec![SimTime::ZERO; sc.dles.len()],
         attempts: Vec::with_capacity(sc.dles.len() * 2),
         dles: vec![
             DleState {

@@ -89,6 +89,7 @@ impl Site<'_> {
             spindle: sd.spindle,
             size_kb: nd.size_kb,
             rate_kbs: nd.rate_kbs,
+            not_before: self.not_before[d.0 as usize],
         }
     }
 
@@ -100,6 +101,11 @@ impl Site<'_> {
         let now = self.sim.now();
         for i in 0..self.dumpers.len() {
             if self.dumpers[i].busy.is_some() {
+                continue;
+            }
+            let rest = self.dumpers[i].rest_until;
+            if rest > now {
+                self.wake_at(rest);
                 continue;
             }
             let order = Order::for_dumper(&self.orders, i);
@@ -120,14 +126,20 @@ impl Site<'_> {
                     }
                 }
                 Pick::WaitUntil(t) => {
-                    if self.gap_wake.is_none_or(|w| t < w || w <= now) {
-                        self.gap_wake = Some(t);
-                        self.sim.schedule_at(t, Event::DriverWake);
-                    }
+                    self.wake_at(t);
                     return;
                 }
                 Pick::Blocked => return,
             }
+        }
+    }
+
+    /// Makes sure the driver looks again at `t` (one pending wake-up, the earliest, suffices).
+    fn wake_at(&mut self, t: SimTime) {
+        let now = self.sim.now();
+        if self.gap_wake.is_none_or(|w| t < w || w <= now) {
+            self.gap_wake = Some(t);
+            self.sim.schedule_at(t, Event::DriverWake);
         }
     }
 
@@ -226,14 +238,25 @@ impl Site<'_> {
                     self.attempts[a as usize].message.clone()
                 };
             }
-            let sleep = self.sc.server.profile.failure_sleep;
-            if sleep > SimDuration::ZERO {
-                let until = now + sleep;
-                self.asleep_until = Some(until);
-                self.sim.schedule_at(until, Event::DriverWake);
-                let mut r = self.blank(TraceKind::DriverSleep);
-                r.dumper = Some(dumper);
-                self.record(r);
+            match self.sc.server.profile.failure_pause {
+                FailurePause::Driver(pause) => {
+                    let until = now + pause;
+                    self.asleep_until = Some(until);
+                    self.sim.schedule_at(until, Event::DriverWake);
+                    let mut r = self.blank(TraceKind::DriverSleep);
+                    r.dumper = Some(dumper);
+                    self.record(r);
+                }
+                FailurePause::DumperAndDle(pause) => {
+                    let until = now + pause;
+                    self.dumpers[usize::from(dumper.0)].rest_until = until;
+                    if retry {
+                        self.not_before[di] = until;
+                    }
+                    let mut r = self.blank(TraceKind::DumperRest);
+                    r.dumper = Some(dumper);
+                    self.record(r);
+                }
             }
         }
         self.dispatch();
