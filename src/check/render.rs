@@ -227,6 +227,13 @@ impl CheckReport {
             "\n{} expectations: {} pass, {} fail, {} inconclusive",
             t.expectations, t.pass, t.fail, t.inconclusive
         );
+        // The closing line CI systems read: an inconclusive check counts as failed (exit 1).
+        let _ = writeln!(
+            o,
+            "check: {} passed, {} failed",
+            t.pass,
+            t.fail + t.inconclusive
+        );
         o
     }
 
