@@ -305,6 +305,7 @@ fn case() -> impl Strategy<Value = Case> {
                             master_timeout_s: None,
                             expect_timeout_s: None,
                             max_entries: None,
+                            pf_multiple: None,
                         }),
                     },
                     hosts,

@@ -9,7 +9,7 @@ use crate::model::driver::Order;
 use crate::model::firewall::{Action, AddrMatch, Firewall, Proto, ProtoMatch, Rule};
 use crate::model::network::{Link, LinkId, find_path};
 use crate::model::ports::{Port, PortRange};
-use crate::model::stateful::{StateConfig, StateKind};
+use crate::model::stateful::{PfMultiple, StateConfig, StateKind};
 use crate::model::version::{Exhausted, VERSION_NAMES, Version};
 use crate::model::{HostId, ZoneId};
 use crate::sim::SimDuration;
@@ -702,6 +702,18 @@ fn validate(
                 None => {}
             }
             cfg.max_entries = st.max_entries;
+            if let Some(m) = st.pf_multiple {
+                if kind != StateKind::Pf {
+                    return c.fail(
+                        "firewall.state.pf_multiple",
+                        "pf_multiple is a pf setting: remove it or use kind pf",
+                    );
+                }
+                cfg.pf_multiple = match m {
+                    super::schema::PfMultipleFile::BothSent => PfMultiple::BothSent,
+                    super::schema::PfMultipleFile::RoundTrip => PfMultiple::RoundTrip,
+                };
+            }
             if let Err(e) = cfg.validate() {
                 return c.fail(&format!("firewall.state.{}", e.field), e.problem);
             }

@@ -289,6 +289,20 @@ pub struct StateFile {
     /// Most live entries (`nf_conntrack_max`); absent: no limit.
     #[serde(default)]
     pub max_entries: Option<usize>,
+    /// pf only: when a UDP state becomes `udp.multiple`: `both-sent` (pf.conf(5), the default)
+    /// or `round-trip` (pf's `pf_test_state_udp`).
+    #[serde(default)]
+    pub pf_multiple: Option<PfMultipleFile>,
+}
+
+/// When pf moves a UDP state to `udp.multiple`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PfMultipleFile {
+    /// Once both hosts have sent a packet.
+    BothSent,
+    /// Once each peer has sent and been answered.
+    RoundTrip,
 }
 
 fn default_policy() -> ActionFile {
