@@ -303,3 +303,27 @@ fn a_2_5_failure_rests_only_the_dumper_and_the_retried_dle() {
         "other dumpers keep working while one rests"
     );
 }
+
+#[test]
+fn an_overlapping_amcheck_holds_a_range_port_all_night() {
+    let r = run_json(&["--set", "server.amcheck=true"]);
+    assert_eq!(r["amcheck"]["in_range"], true, "{}", r["amcheck"]);
+    let in_range = r["dumpers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["in_range"] == true)
+        .count();
+    assert_eq!(
+        in_range, 9,
+        "amcheck binds first: dumpers 0-8 get the other 9 ports"
+    );
+    let amcheck = r["amcheck"]["port"].clone();
+    assert!(
+        r["dumpers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["port"] != amcheck)
+    );
+}

@@ -166,7 +166,8 @@ impl RemedyKind {
 }
 
 /// Ports of the range a dumper can actually get: usable per the services rule, not held by
-/// another process, and not taken by a planner that binds first (2.4 eager binding).
+/// another process, and not taken by a planner that binds first (2.4 eager binding) or by an
+/// amcheck that holds one all night.
 pub fn usable_ports(sc: &Scenario) -> u32 {
     let Some(range) = sc.server.range else {
         return 0;
@@ -177,7 +178,7 @@ pub fn usable_ports(sc: &Scenario) -> u32 {
         .count() as u32;
     let planner_first =
         sc.server.planner == PlannerBinding::BeforeDumpers && sc.server.profile.eager_bind;
-    free.saturating_sub(u32::from(planner_first))
+    free.saturating_sub(u32::from(planner_first) + u32::from(sc.server.amcheck))
 }
 
 /// Indices of the rules that open the Amanda hole: accept UDP (or any) from source port 10080

@@ -24,6 +24,8 @@ pub const PLANNER_PORTS: Purpose = Purpose(5);
 pub const FALLBACK_PORTS: Purpose = Purpose(6);
 /// Stream of packet-loss draws on links (drawn in event order).
 pub const LOSS: Purpose = Purpose(7);
+/// Stream of amcheck's port offsets.
+pub const AMCHECK_PORTS: Purpose = Purpose(8);
 
 /// One DLE's work tonight.
 #[derive(Clone, Debug)]
@@ -69,6 +71,8 @@ pub struct Night {
     pub dumper_ports: Vec<PortDraws>,
     /// The planner's.
     pub planner_ports: PortDraws,
+    /// amcheck's, when one overlaps the night.
+    pub amcheck_ports: PortDraws,
 }
 
 /// A mean-one log-normal factor with spread `sigma`.
@@ -143,12 +147,17 @@ impl Night {
         let mut pfb = pp.clone();
         pfb.set_word_pos(1 << 40);
         let planner_ports = port_draws(&mut pp, &mut pfb);
+        let mut ap = stream(seed, rep, AMCHECK_PORTS);
+        let mut afb = ap.clone();
+        afb.set_word_pos(1 << 40);
+        let amcheck_ports = port_draws(&mut ap, &mut afb);
         Night {
             dles,
             host_estimate,
             host_partials,
             dumper_ports,
             planner_ports,
+            amcheck_ports,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct RunReport {
     pub summary: Summary,
     /// The planner's port, when modelled.
     pub planner: Option<DumperRow>,
+    /// amcheck's port, when one overlaps the night.
+    pub amcheck: Option<DumperRow>,
     /// One row per dumper.
     pub dumpers: Vec<DumperRow>,
     /// One row per attempt, in start order.
@@ -294,6 +296,15 @@ impl RunReport {
                 gb: (kb / 1024.0 / 1024.0 * 1000.0).round() / 1000.0,
             })
             .collect();
+        // A server process other than a dumper: its port and whether it is in the range.
+        let process_row = |p: Port, kind: BindKind| DumperRow {
+            id: 0,
+            port: Some(p),
+            in_range: in_range(Some(p)),
+            bind: Some(kind),
+            attempts: 0,
+            failed_attempts: 0,
+        };
         RunReport {
             schema: RUN_SCHEMA,
             portsim: env!("CARGO_PKG_VERSION"),
@@ -303,14 +314,8 @@ impl RunReport {
             amanda: sc.file.server.version.clone(),
             udpportrange: sc.server.range.map(|r| r.to_string()),
             summary,
-            planner: r.planner_port.map(|(p, kind)| DumperRow {
-                id: 0,
-                port: Some(p),
-                in_range: in_range(Some(p)),
-                bind: Some(kind),
-                attempts: 0,
-                failed_attempts: 0,
-            }),
+            planner: r.planner_port.map(|(p, kind)| process_row(p, kind)),
+            amcheck: r.amcheck_port.map(|(p, kind)| process_row(p, kind)),
             dumpers,
             attempts,
             dles,

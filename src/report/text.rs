@@ -25,6 +25,18 @@ pub fn render(r: &RunReport) -> String {
         range,
         r.dumpers.len()
     );
+    if let Some(p) = &r.amcheck {
+        let _ = writeln!(
+            o,
+            "amcheck port {} ({}), held all night",
+            p.port.map_or("-".into(), |p| p.to_string()),
+            if p.in_range {
+                "in range"
+            } else {
+                "OUTSIDE the range"
+            }
+        );
+    }
     if let Some(p) = &r.planner {
         let _ = writeln!(
             o,

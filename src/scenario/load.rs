@@ -437,6 +437,7 @@ fn validate(
         );
     }
     let server = Server {
+        amcheck: s.amcheck,
         port_policy: s.reserved_ports,
         profile,
         services,

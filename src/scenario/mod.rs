@@ -82,6 +82,8 @@ pub struct Server {
     pub services: Vec<(Port, String)>,
     /// Who binds range ports.
     pub port_policy: PortPolicy,
+    /// Whether an amcheck holds a range port all night.
+    pub amcheck: bool,
 }
 
 impl Server {

@@ -83,6 +83,9 @@ pub struct ServerFile {
     /// Rescans before a dumper with no range port gives up (2.5.2+; default 120).
     #[serde(default)]
     pub rescan_limit: Option<u32>,
+    /// An amcheck run overlaps the night: it binds a range port first and holds it all night.
+    #[serde(default)]
+    pub amcheck: bool,
     /// Who binds range ports: every dumper for life (Amanda as shipped), or a request to a
     /// firewalled client for its duration (the `reserve-for-firewalled` code change).
     #[serde(default)]

@@ -271,6 +271,8 @@ pub struct RunResult {
     pub dumpers: Vec<DumperState>,
     /// The planner's port, if it bound one.
     pub planner_port: Option<(Port, BindKind)>,
+    /// amcheck's port, held all night, if one ran.
+    pub amcheck_port: Option<(Port, BindKind)>,
     /// Attempts in start order.
     pub attempts: Vec<Attempt>,
     /// DLEs in disklist order.
@@ -308,6 +310,7 @@ struct Site<'a> {
     dumpers: Vec<DumperState>,
     orders: Vec<Order>,
     planner_port: Option<(Port, BindKind)>,
+    amcheck_port: Option<(Port, BindKind)>,
     planner_holds: bool,
     planner_pending: u32,
     host_estimate_ok: Vec<bool>,
@@ -357,6 +360,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         ],
         orders: sc.server.dumporder.clone(),
         planner_port: None,
+        amcheck_port: None,
         planner_holds: false,
         planner_pending: 0,
         host_estimate_ok: vec![true; sc.hosts.len()],
@@ -413,6 +417,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         night: site.night,
         dumpers: site.dumpers,
         planner_port: site.planner_port,
+        amcheck_port: site.amcheck_port,
         attempts: site.attempts,
         dles: site.dles,
         estimates_end: site.estimates_end,

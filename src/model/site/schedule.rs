@@ -7,6 +7,15 @@ impl Site<'_> {
         for &p in &self.sc.server.ports_in_use {
             self.ports.bind(p);
         }
+        if self.sc.server.amcheck {
+            self.amcheck_port = self.dgram_bind(self.night.amcheck_ports, true);
+            if let Some((p, _)) = self.amcheck_port {
+                let mut r = self.blank(TraceKind::Bind);
+                r.src_port = Some(p);
+                r.note = Some("amcheck");
+                self.record(r);
+            }
+        }
         let planner = self.sc.server.planner;
         if planner == PlannerBinding::BeforeDumpers {
             self.bind_planner();
