@@ -1,0 +1,240 @@
+//! Exposure (pinhole port-hours, log scale) against the backup window, one point per variant.
+
+use super::*;
+
+pub(super) fn tradeoff<DB: DrawingBackend>(root: &Area<DB>, s: S, d: &Data, title: &str) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let legend = [
+        (
+            "acceptance rests on source port 10080 (chosen by the sender)".to_string(),
+            Swatch::Triangle(VERMILION),
+        ),
+        (
+            "does not rest on the source port".to_string(),
+            Swatch::Circle(OKABE_BLUE),
+        ),
+        ("95% CI".to_string(), Swatch::Whisker),
+    ];
+    let top = header(root, s, title, &legend)?;
+    let (_, body) = root.split_vertically(top);
+    // y: log10 of port-hours, a third of a decade beyond the data; zeros sit on a floor below it.
+    let positive = d
+        .pinhole
+        .iter()
+        .flat_map(|e| [e.low, e.mean, e.high])
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let has_zero = d.pinhole.iter().any(|e| e.mean <= 0.0);
+    let (lmin, lmax) = if positive.is_finite() {
+        let top_v = d.pinhole.iter().map(|e| e.high).fold(positive, f64::max);
+        (positive.log10(), top_v.log10())
+    } else {
+        (0.0, 1.0)
+    };
+    let widen = (1.4 - (lmax - lmin)).max(0.0) / 2.0;
+    let (ylo, yhi) = (lmin - 0.3 - widen, lmax + 0.3 + widen);
+    let floor = has_zero.then_some(ylo - 0.5);
+    let mut ticks: Vec<f64> = floor.into_iter().collect();
+    let few = yhi - ylo < 3.0;
+    for k in (ylo.floor() as i32)..=(yhi.floor() as i32) {
+        let k = f64::from(k);
+        let sub: &[f64] = if few { &[1.0, 2.0, 5.0] } else { &[1.0] };
+        ticks.extend(
+            sub.iter()
+                .map(|m| k + m.log10())
+                .filter(|t| *t >= ylo && *t <= yhi),
+        );
+    }
+    let ly = |v: f64| {
+        if v > 0.0 {
+            v.log10()
+        } else {
+            floor.unwrap_or(ylo)
+        }
+    };
+    let axis_lo = floor.map_or(ylo, |f| f - 0.3);
+    // x: window, with room for the intervals.
+    let xlo = d.window.iter().map(|e| e.low).fold(f64::INFINITY, f64::min);
+    let xhi = d
+        .window
+        .iter()
+        .map(|e| e.high)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let xspan = if xhi - xlo > 1e-9 {
+        xhi - xlo
+    } else {
+        (0.05 * xhi.abs()).max(0.05)
+    };
+    let (x0, x1) = ((xlo - 0.2 * xspan).max(0.0), xhi + 0.2 * xspan);
+    let fmt = move |v: &f64| -> String {
+        if floor.is_some_and(|f| (v - f).abs() < 1e-9) {
+            "0".into()
+        } else {
+            short_num(round_sig(10f64.powf(*v)))
+        }
+    };
+    let mut chart = ChartBuilder::on(&body)
+        .margin_left(s.px(10))
+        .margin_right(s.px(30))
+        .margin_top(s.px(6))
+        .margin_bottom(s.px(4))
+        .x_label_area_size(s.px(64))
+        .y_label_area_size(s.px(76))
+        .build_cartesian_2d(x0..x1, Axis::new(axis_lo..yhi, ticks))?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(s.line(GRID, 1))
+        .axis_style(s.line(INK, 1))
+        .set_all_tick_mark_size(s.px(5))
+        .x_desc("backup window (h)")
+        .y_desc(if has_zero {
+            "pinhole (port x peer) hours, log scale; 0 at the bottom"
+        } else {
+            "pinhole (port x peer) hours, log scale"
+        })
+        .axis_desc_style(s.text(DESC_PX))
+        .label_style(s.text(TICK_PX))
+        .x_label_formatter(&|x| trim(format!("{x:.2}")))
+        .y_label_formatter(&fmt)
+        .draw()?;
+    let plot = {
+        let (a, b) = (
+            chart.backend_coord(&(x0, yhi)),
+            chart.backend_coord(&(x1, axis_lo)),
+        );
+        BoxPx(a.0 + s.px(2), a.1 + s.px(2), b.0 - s.px(2), b.1 - s.px(2))
+    };
+    if let Some(f) = floor {
+        // The axis break between the zero floor and the log scale.
+        let a = chart.backend_coord(&(x0, f + 0.25));
+        let b = chart.backend_coord(&(x1, f + 0.25));
+        dashed(root, s, a, b, s.line(GREY, 1))?;
+        root.draw_text(
+            "axis break: 0 has no place on a log scale",
+            &at(
+                &s.text(NOTE_PX - 1).color(&MUTED),
+                HPos::Right,
+                VPos::Bottom,
+            ),
+            (b.0 - s.px(6), b.1 - s.px(3)),
+        )?;
+    }
+    // Whiskers first, markers over them, labels last.
+    let st = s.line(GREY, 1);
+    for (w, p) in d.window.iter().zip(&d.pinhole) {
+        let y = ly(p.mean);
+        chart.draw_series([
+            PathElement::new(vec![(w.low, y), (w.high, y)], st),
+            PathElement::new(vec![(w.mean, ly(p.low.max(0.0))), (w.mean, ly(p.high))], st),
+        ])?;
+        let cap = (yhi - axis_lo) * 0.012;
+        chart.draw_series([
+            PathElement::new(vec![(w.low, y - cap), (w.low, y + cap)], st),
+            PathElement::new(vec![(w.high, y - cap), (w.high, y + cap)], st),
+        ])?;
+    }
+    let points: Vec<(i32, i32)> = d
+        .window
+        .iter()
+        .zip(&d.pinhole)
+        .map(|(w, p)| chart.backend_coord(&(w.mean, ly(p.mean))))
+        .collect();
+    // The markers that do not rest on the source port first, so a spoofable one stays on top.
+    for spoof in [false, true] {
+        for (i, p) in points.iter().enumerate() {
+            match (d.spoofable[i], spoof) {
+                (true, true) => draw_triangle(root, s, *p, VERMILION)?,
+                (false, false) => draw_circle(root, s, *p, OKABE_BLUE)?,
+                _ => {}
+            }
+        }
+    }
+    // One label per spot: variants that coincide share it.
+    let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let near =
+            |j: usize| (points[j].0 - p.0).abs() <= s.px(2) && (points[j].1 - p.1).abs() <= s.px(2);
+        match groups.iter_mut().find(|(j, _)| near(*j)) {
+            Some((_, names)) => names.push(&d.names[i]),
+            None => groups.push((i, vec![&d.names[i]])),
+        }
+    }
+    let mut taken: Vec<BoxPx> = points
+        .iter()
+        .map(|p| {
+            BoxPx(
+                p.0 - s.px(10),
+                p.1 - s.px(10),
+                p.0 + s.px(10),
+                p.1 + s.px(10),
+            )
+        })
+        .collect();
+    let style = s.text(NOTE_PX + 1);
+    for (i, names) in groups {
+        let p = points[i];
+        let label = format!(
+            "{} ({})",
+            names.join(", "),
+            short_num(round_sig(d.pinhole[i].mean))
+        );
+        let (tw, th) = text_size(root, &label, &style);
+        let (bx, near) = place_label(s, p, tw, th, &taken, &plot);
+        if !near {
+            let lx = if bx.0 > p.0 {
+                bx.0 - s.px(3)
+            } else {
+                bx.2 + s.px(3)
+            };
+            root.draw(&PathElement::new(
+                vec![p, (lx, (bx.1 + bx.3) / 2)],
+                s.line(MUTED, 1),
+            ))?;
+        }
+        let pad = s.px(3);
+        root.draw(&Rectangle::new(
+            [(bx.0 - pad, bx.1 - pad), (bx.2 + pad, bx.3 + pad)],
+            WHITE.mix(0.85).filled(),
+        ))?;
+        root.draw_text(&label, &at(&style, HPos::Left, VPos::Top), (bx.0, bx.1))?;
+        taken.push(bx);
+    }
+    Ok(())
+}
+
+/// Places a `w` x `h` label near `p` without touching `taken`, inside `plot`. Returns the box
+/// and whether it sits next to the point (else a leader line is wanted).
+pub(super) fn place_label(
+    s: S,
+    p: (i32, i32),
+    w: i32,
+    h: i32,
+    taken: &[BoxPx],
+    plot: &BoxPx,
+) -> (BoxPx, bool) {
+    let o = s.px(14);
+    let right = |dy: i32| BoxPx(p.0 + o, p.1 - h / 2 + dy, p.0 + o + w, p.1 - h / 2 + dy + h);
+    let left = |dy: i32| BoxPx(p.0 - o - w, p.1 - h / 2 + dy, p.0 - o, p.1 - h / 2 + dy + h);
+    let above = BoxPx(p.0 - w / 2, p.1 - o - h, p.0 + w / 2, p.1 - o);
+    let below = BoxPx(p.0 - w / 2, p.1 + o, p.0 + w / 2, p.1 + o + h);
+    let free = |b: &BoxPx| b.inside(plot) && !taken.iter().any(|t| t.overlaps(b));
+    for b in [right(0), left(0), above, below] {
+        if free(&b) {
+            return (b, true);
+        }
+    }
+    let step = h + s.px(8);
+    for k in 1..=12 {
+        for dy in [-k * step, k * step] {
+            for b in [right(dy), left(dy)] {
+                if free(&b) {
+                    return (b, false);
+                }
+            }
+        }
+    }
+    (right(0), true)
+}
