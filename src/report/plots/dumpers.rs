@@ -36,17 +36,10 @@ where
         .x_label_area_size(s.px(64))
         .y_label_area_size(s.px(76))
         .build_cartesian_2d(Axis::new(-0.5..n as f64 - 0.5, ticks), 0.0..ymax)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, s)
         .disable_x_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(s.line(GRID, 1))
-        .axis_style(s.line(INK, 1))
-        .set_all_tick_mark_size(s.px(5))
         .x_desc("dumper index (fork order)")
         .y_desc("share of failed attempts (%)")
-        .axis_desc_style(s.text(DESC_PX))
-        .label_style(s.text(TICK_PX))
         .x_label_formatter(&|x| format!("{}", x.round() as i64))
         .y_label_formatter(&|y| trim(format!("{y:.1}")))
         .draw()?;

@@ -1,6 +1,8 @@
 //! The charts' look: palette, fonts, sizes, and the small drawing helpers they share.
 
 use super::*;
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::ValueFormatter;
 
 pub(super) const FONT: &str = "sans-serif";
 pub(super) const INK: RGBColor = RGBColor(34, 34, 34);
@@ -373,4 +375,25 @@ pub(super) fn nice_step(span: f64) -> f64 {
         .map(|m| m * p)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * p)
+}
+
+/// The mesh every chart shares: white minor lines, light grid, dark axes, readable labels. The
+/// caller adds its axis descriptions, formatters and which grid lines to drop.
+pub(super) fn mesh<'a, 'b, DB, XT, YT, X, Y>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    s: S,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+{
+    let mut m = chart.configure_mesh();
+    m.light_line_style(WHITE)
+        .bold_line_style(s.line(GRID, 1))
+        .axis_style(s.line(INK, 1))
+        .set_all_tick_mark_size(s.px(5))
+        .axis_desc_style(s.text(DESC_PX))
+        .label_style(s.text(TICK_PX));
+    m
 }

@@ -64,16 +64,10 @@ where
             .x_label_area_size(s.px(56))
             .y_label_area_size(s.px(76))
             .build_cartesian_2d(0.0..xmax, Axis::new(-0.6..rows as f64 - 0.4, ticks))?;
-        chart
-            .configure_mesh()
+        mesh(&mut chart, s)
             .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(s.line(GRID, 1))
-            .axis_style(s.line(INK, 1))
-            .set_all_tick_mark_size(s.px(5))
             .x_desc("time since amdump started (h)")
             .y_desc("dumper")
-            .axis_desc_style(s.text(DESC_PX))
             .label_style(s.text(TICK_PX - 1))
             .x_label_formatter(&|x| trim(format!("{x:.2}")))
             .y_label_formatter(&|y| format!("{}", y.round() as i64))

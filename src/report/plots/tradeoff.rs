@@ -83,20 +83,13 @@ where
         .x_label_area_size(s.px(64))
         .y_label_area_size(s.px(76))
         .build_cartesian_2d(x0..x1, Axis::new(axis_lo..yhi, ticks))?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(s.line(GRID, 1))
-        .axis_style(s.line(INK, 1))
-        .set_all_tick_mark_size(s.px(5))
+    mesh(&mut chart, s)
         .x_desc("backup window (h)")
         .y_desc(if has_zero {
             "pinhole (port x peer) hours, log scale; 0 at the bottom"
         } else {
             "pinhole (port x peer) hours, log scale"
         })
-        .axis_desc_style(s.text(DESC_PX))
-        .label_style(s.text(TICK_PX))
         .x_label_formatter(&|x| trim(format!("{x:.2}")))
         .y_label_formatter(&fmt)
         .draw()?;

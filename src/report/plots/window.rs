@@ -48,17 +48,10 @@ where
         .x_label_area_size(category_area(root, s, &d.names))
         .y_label_area_size(s.px(76))
         .build_cartesian_2d(slots(n), y0..y1)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, s)
         .disable_x_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(s.line(GRID, 1))
-        .axis_style(s.line(INK, 1))
-        .set_all_tick_mark_size(s.px(5))
         .y_desc(desc)
         .x_desc("variant (baseline first, then the remedies)")
-        .axis_desc_style(s.text(DESC_PX))
-        .label_style(s.text(TICK_PX))
         .y_label_formatter(&|y| trim(format!("{y:.2}")))
         .draw()?;
     if let Some(b) = d.window.first() {
