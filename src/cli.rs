@@ -3,7 +3,7 @@
 use crate::compare::remedy::{RemedyKind, RemedySpec};
 use crate::compare::{self, render};
 use crate::model::site;
-use crate::output::write_atomic;
+use crate::output::write_output;
 use crate::report::{RunReport, text, trace};
 use crate::scenario::{InputError, Source, load};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -200,7 +200,7 @@ fn run_cmd(args: &RunArgs) -> Result<Status, CliError> {
     let sc = args.scenario.load()?;
     let result = site::run(&sc, args.replication, args.trace.is_some());
     if let (Some(path), Some(records)) = (&args.trace, &result.trace) {
-        write_atomic(path, trace::render(&sc, records).as_bytes()).map_err(|e| {
+        write_output(path, trace::render(&sc, records).as_bytes()).map_err(|e| {
             CliError::Write {
                 path: path.display().to_string(),
                 source: e,
@@ -302,7 +302,7 @@ fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
             .clone()
             .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
         let files = compare::report_files(&variants, &c, timeline.as_deref());
-        crate::output::write_dir_atomic(&dir, &files).map_err(|e| CliError::Write {
+        crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::Write {
             path: dir.display().to_string(),
             source: e,
         })?;

@@ -27,7 +27,7 @@ use crate::cli::{CliError, RunArgs, Status};
 use crate::model::measures::StaticExposure;
 use crate::model::ports::PortRange;
 use crate::model::site;
-use crate::output::write_atomic;
+use crate::output::write_output;
 use crate::report::trace;
 use crate::scenario::{InputError, Scenario, Source, load_value, read};
 use clap::{Args, ValueEnum};
@@ -455,7 +455,7 @@ pub fn cmd(args: &CheckArgs) -> Result<Status, CliError> {
         args.inject_fault.map(Fault::name),
     );
     if let Some(path) = &args.junit {
-        write_atomic(path, report.to_junit().as_bytes()).map_err(|e| write_err(path, e))?;
+        write_output(path, report.to_junit().as_bytes()).map_err(|e| write_err(path, e))?;
     }
     match args.format {
         CheckFormat::Text => print!("{}", report.to_text()),
@@ -476,7 +476,7 @@ pub fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
     let records = result.trace.as_ref().expect("run with its trace");
     let text = trace::render(&sc, records);
     if let Some(path) = &args.trace {
-        write_atomic(path, text.as_bytes()).map_err(|e| write_err(path, e))?;
+        write_output(path, text.as_bytes()).map_err(|e| write_err(path, e))?;
     }
     println!("{}", fingerprint::sha256_hex(text.as_bytes()));
     Ok(Status::Ok)
