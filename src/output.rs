@@ -472,7 +472,10 @@ mod tests {
         fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
         write_atomic(&f, b"new").unwrap();
         assert_eq!(fs::read_to_string(&f).unwrap(), "new");
-        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
@@ -529,10 +532,7 @@ mod tests {
         fs::write(d.join(".a.txt.tmpx1"), "not ours").unwrap();
         fs::write(d.join(".b.txt.tmp999999999"), "another target's").unwrap();
         write_atomic(&d.join("a.txt"), b"whole").unwrap();
-        assert_eq!(
-            names(&d),
-            [".a.txt.tmpx1", ".b.txt.tmp999999999", "a.txt"]
-        );
+        assert_eq!(names(&d), [".a.txt.tmpx1", ".b.txt.tmp999999999", "a.txt"]);
     }
 
     #[test]

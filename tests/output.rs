@@ -141,7 +141,13 @@ fn compare_into_a_read_only_report_dir_fails_before_anything_is_replaced() {
     let root = fs::metadata(&base).unwrap().uid() == 0;
     let mut c = if root {
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", BIN]);
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            BIN,
+        ]);
         c.env("CI", "true");
         c
     } else {
@@ -213,9 +219,18 @@ fn trace_writes_through_a_symlink_and_keeps_the_mode() {
         .arg(&link)
         .assert()
         .success();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let text = fs::read_to_string(&real).unwrap();
-    assert!(text.starts_with("{\"t_us\":"), "{}", &text[..40.min(text.len())]);
+    assert!(
+        text.starts_with("{\"t_us\":"),
+        "{}",
+        &text[..40.min(text.len())]
+    );
     assert_eq!(mode(&real), 0o600);
     assert_eq!(names(&d), ["link.jsonl", "real.jsonl"]);
 }
@@ -266,14 +281,13 @@ fn trace_writes_into_a_fifo_instead_of_replacing_it() {
         }
     };
     assert!(status.success());
-    assert!(
-        fs::symlink_metadata(&fifo)
-            .unwrap()
-            .file_type()
-            .is_fifo()
-    );
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     let text = String::from_utf8(got).unwrap();
-    assert!(text.starts_with("{\"t_us\":"), "{}", &text[..40.min(text.len())]);
+    assert!(
+        text.starts_with("{\"t_us\":"),
+        "{}",
+        &text[..40.min(text.len())]
+    );
     assert!(text.lines().count() > 100);
     assert_eq!(names(&d), ["pipe"]);
 }
@@ -288,7 +302,11 @@ fn trace_dash_is_standard_output() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("{\"t_us\":"), "{}", &text[..40.min(text.len())]);
+    assert!(
+        text.starts_with("{\"t_us\":"),
+        "{}",
+        &text[..40.min(text.len())]
+    );
     assert!(text.contains("\"schema\": \"portsim.run/1\""));
     assert!(names(&d).is_empty(), "{:?}", names(&d));
 }
@@ -350,7 +368,12 @@ fn bless_writes_through_a_symlink() {
         .arg(&link)
         .assert()
         .success();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert!(fs::read_to_string(&file).unwrap().contains(&pin));
     assert_eq!(names(&d), ["busy.json", "link.json"]);
 }
