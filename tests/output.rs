@@ -128,43 +128,63 @@ fn compare_refuses_a_file_as_out_and_writes_nothing() {
 
 #[test]
 fn compare_into_a_read_only_report_dir_fails_before_anything_is_replaced() {
-    let base = tmp("readonly");
+    // Root ignores permissions, so as root the run drops to `nobody`, from a copy of the binary
+    // in the system's temporary directory (the build directory may be out of its reach).
+    let probe = tmp("readonly");
+    // `probe` was created by this process, so its owner is this process's user.
+    let root = fs::metadata(&probe).unwrap().uid() == 0;
+    let (base, bin) = if root {
+        let top = std::env::temp_dir().join(format!("portsim-output-ro-{}", std::process::id()));
+        if top.exists() {
+            make_writable(&top);
+            fs::remove_dir_all(&top).unwrap();
+        }
+        fs::create_dir(&top).unwrap();
+        fs::set_permissions(&top, fs::Permissions::from_mode(0o755)).unwrap();
+        let bin = top.join("portsim");
+        fs::copy(BIN, &bin).unwrap();
+        fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+        let base = top.join("work");
+        fs::create_dir(&base).unwrap();
+        (base, bin)
+    } else {
+        (probe, PathBuf::from(BIN))
+    };
     let d = base.join("rep");
     compare(&d).assert().success();
     fs::write(d.join("report.md"), "the previous report").unwrap();
     let before = names(&d);
     // Write access to the parent, none to the report dir itself: only a rename of the directory
-    // could replace it. Root ignores permissions, so the run drops to `nobody` there.
+    // could replace it.
     fs::set_permissions(&base, fs::Permissions::from_mode(0o777)).unwrap();
     fs::set_permissions(&d, fs::Permissions::from_mode(0o555)).unwrap();
-    // `base` was created by this process, so its owner is this process's user.
-    let root = fs::metadata(&base).unwrap().uid() == 0;
     let mut c = if root {
         let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-            BIN,
-        ]);
-        c.env("CI", "true");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&bin);
         c
     } else {
-        portsim()
+        Command::new(&bin)
     };
-    c.args(["compare", "--replications", "2", "--out"])
+    let assert = c
+        .env("CI", "true")
+        .args(["compare", "--replications", "2", "--out"])
         .arg(&d)
-        .assert()
-        .code(2)
-        .stderr(contains(d.display().to_string()));
+        .assert();
     fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+    assert
+        .code(2)
+        .stderr(contains(d.display().to_string()))
+        .stderr(contains("Permission denied"));
     assert_eq!(
         fs::read_to_string(d.join("report.md")).unwrap(),
         "the previous report"
     );
     assert_eq!(names(&d), before);
     assert_eq!(names(&base), ["rep"]);
+    if root {
+        fs::remove_dir_all(base.parent().unwrap()).unwrap();
+    }
 }
 
 #[test]
