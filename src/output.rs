@@ -434,11 +434,27 @@ fn recover_old_swap(dir: &Path, new: &BTreeSet<String>) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn tmp(name: &str) -> PathBuf {
+    /// A fresh directory, removed when the test ends.
+    struct Tmp(PathBuf);
+
+    impl std::ops::Deref for Tmp {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tmp(name: &str) -> Tmp {
         let d = std::env::temp_dir().join(format!("portsim-output-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
-        d
+        Tmp(d)
     }
 
     fn names(d: &Path) -> Vec<String> {
@@ -546,7 +562,8 @@ mod tests {
 
     #[test]
     fn a_report_dir_keeps_foreign_files_and_drops_its_obsolete_ones() {
-        let d = tmp("report").join("rep");
+        let t = tmp("report");
+        let d = t.join("rep");
         write_report_dir(&d, &files(&[("r.md", "1"), ("old.png", "x")])).unwrap();
         fs::write(d.join("notes.txt"), "mine").unwrap();
         write_report_dir(&d, &files(&[("r.md", "2")])).unwrap();
@@ -587,7 +604,8 @@ mod tests {
 
     #[test]
     fn a_failure_while_staging_replaces_nothing() {
-        let d = tmp("stage").join("rep");
+        let t = tmp("stage");
+        let d = t.join("rep");
         write_report_dir(&d, &files(&[("a", "old a"), ("b", "old b")])).unwrap();
         // This process's temporary name for `b` is taken by a directory: staging `b` fails
         // after `a` was staged.
