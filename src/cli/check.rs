@@ -2,7 +2,7 @@
 
 use super::args::{CheckArgs, CheckFormat};
 use super::error::{CliError, Status};
-use crate::output::write_atomic;
+use crate::output::write_output;
 use crate::scenario::InputError;
 use crate::study::check::bless::BlessError;
 use crate::study::check::fault::Fault;
@@ -51,7 +51,7 @@ pub fn cmd(args: &CheckArgs) -> Result<Status, CliError> {
         args.inject_fault.map(Fault::name),
     );
     if let Some(path) = &args.junit {
-        write_atomic(path, report.to_junit().as_bytes()).map_err(|e| CliError::write(path, e))?;
+        write_output(path, report.to_junit().as_bytes()).map_err(|e| CliError::write(path, e))?;
     }
     match args.format {
         CheckFormat::Text => print!("{}", report.to_text()),

@@ -96,7 +96,7 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
             .clone()
             .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
         let files = render::files(&variants, &c, timeline.as_deref());
-        crate::output::write_dir_atomic(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
+        crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
     }
     match args.format {
         CompareFormat::Text => print!("{}", render::text(&c)),

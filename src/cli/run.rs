@@ -3,7 +3,7 @@
 use super::args::{Format, RunArgs};
 use super::error::{CliError, Status};
 use crate::model::{site, trace};
-use crate::output::write_atomic;
+use crate::output::write_output;
 use crate::report::{RunReport, text};
 use crate::study::check::fingerprint;
 
@@ -15,7 +15,7 @@ pub fn cmd(args: &RunArgs) -> Result<Status, CliError> {
     let sc = args.scenario.load()?;
     let result = site::run(&sc, args.replication, args.trace.is_some());
     if let (Some(path), Some(records)) = (&args.trace, &result.trace) {
-        write_atomic(path, trace::render(&sc, records).as_bytes())
+        write_output(path, trace::render(&sc, records).as_bytes())
             .map_err(|e| CliError::write(path, e))?;
     }
     let report = RunReport::new(&sc, &result, args.replication);
@@ -34,7 +34,7 @@ fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
     let records = result.trace.as_ref().expect("run with its trace");
     let text = trace::render(&sc, records);
     if let Some(path) = &args.trace {
-        write_atomic(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
+        write_output(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
     }
     println!("{}", fingerprint::sha256_hex(text.as_bytes()));
     Ok(Status::Ok)
