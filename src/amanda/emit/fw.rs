@@ -322,7 +322,8 @@ pub fn header(sc: &Scenario, low: &Lowered, addr: &Addressing, dialect: FwDialec
     }
     h.extend(addr.placeholders.iter().cloned());
     h.extend(low.skipped.iter().map(|s| format!("left out: {s}")));
-    h
+    // Names come from the scenario: no line break may end a comment early.
+    h.iter().map(|l| clean_comment(l, 1000)).collect()
 }
 
 /// A rule comment without characters the dialects would choke on, at most `max` bytes.

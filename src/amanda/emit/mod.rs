@@ -110,3 +110,6 @@ pub fn is_3x(sc: &Scenario) -> bool {
     let v = sc.file.server.version.trim();
     v == "3" || v.starts_with("3.")
 }
+
+#[cfg(test)]
+mod tests;
