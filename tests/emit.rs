@@ -40,7 +40,10 @@ fn scenario(sets: &[&str], spec: Option<&str>) -> Scenario {
 
 /// Why the real checks cannot run here, if they cannot.
 fn unavailable(tool: &str) -> Option<String> {
-    let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         let why = format!("{tool} is not installed (apt-get install nftables iptables)");
         assert!(
@@ -110,7 +113,10 @@ fn variants() -> Vec<(String, Scenario)> {
     }
     for kind in ["conntrack-pre5.0", "conntrack+helper"] {
         let spec = format!("stateful-firewall:kind={kind}");
-        v.push((spec.replace([':', '=', '+', '.'], "_"), scenario(&[], Some(&spec))));
+        v.push((
+            spec.replace([':', '=', '+', '.'], "_"),
+            scenario(&[], Some(&spec)),
+        ));
     }
     v
 }
@@ -131,9 +137,15 @@ fn nft_accepts_every_rendered_ruleset() {
             assert!(listed.contains("table inet portsim"), "{listed}");
             // The rule that names the Amanda hole made it into the kernel with its comment.
             let first = &sc.firewall.rules[0].name;
-            assert!(listed.contains(first.as_str()), "{name}: {first} missing from\n{listed}");
+            assert!(
+                listed.contains(first.as_str()),
+                "{name}: {first} missing from\n{listed}"
+            );
             if sc.state.is_some() {
-                assert!(listed.contains("ct state established,related accept"), "{listed}");
+                assert!(
+                    listed.contains("ct state established,related accept"),
+                    "{listed}"
+                );
             }
             if name.contains("helper") {
                 assert!(listed.contains("ct helper set \"amanda\""), "{listed}");
@@ -159,7 +171,8 @@ fn iptables_restore_accepts_every_rendered_ruleset() {
             let addr = Addressing::new(&sc, &AddrArgs::default()).unwrap();
             let fw = firewall(&sc, FwDialect::Iptables, &addr, pl).unwrap();
             for (restore, save) in &tools {
-                let listed = iptables_accepts(restore, save, &format!("{name}-{pl:?}"), &fw.ruleset);
+                let listed =
+                    iptables_accepts(restore, save, &format!("{name}-{pl:?}"), &fw.ruleset);
                 assert!(listed.contains("lan-to-dmz (firewall.rules["), "{listed}");
                 if sc.state.is_some() {
                     assert!(listed.contains("--ctstate RELATED,ESTABLISHED"), "{listed}");
@@ -173,7 +186,10 @@ fn iptables_restore_accepts_every_rendered_ruleset() {
 }
 
 fn unavailable_quiet(tool: &str) -> bool {
-    !Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+    !Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -183,7 +199,9 @@ fn kinds_without_a_linux_equivalent_are_refused_naming_the_field() {
         let addr = Addressing::new(&sc, &AddrArgs::default()).unwrap();
         for d in [FwDialect::Nft, FwDialect::Iptables] {
             match firewall(&sc, d, &addr, Placement::Router) {
-                Err(EmitError::Unsupported { field, .. }) => assert_eq!(field, "firewall.state.kind"),
+                Err(EmitError::Unsupported { field, .. }) => {
+                    assert_eq!(field, "firewall.state.kind")
+                }
                 other => panic!("{kind} in {d:?}: expected a refusal, got {other:?}"),
             }
         }
@@ -237,7 +255,11 @@ fn portsim(args: &[&str]) -> Output {
 #[test]
 fn apply_prints_the_diffs_as_text() {
     let out = portsim(&["apply", "widen-range", "--dialect", "iptables"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for want in [
         "portsim apply widen-range to scenario \"tokyo\" (Amanda 2.4), dialect iptables, router placement\n",
@@ -269,10 +291,17 @@ fn apply_json_carries_each_file_before_and_after() {
         "--server-addr",
         "10.0.0.5",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "portsim.apply/1");
-    assert_eq!(v["remedy"]["label"], "stateful-firewall[kind=conntrack+helper]");
+    assert_eq!(
+        v["remedy"]["label"],
+        "stateful-firewall[kind=conntrack+helper]"
+    );
     assert_eq!(v["dialect"], "nft");
     let nft = v["sections"]
         .as_array()
@@ -281,22 +310,54 @@ fn apply_json_carries_each_file_before_and_after() {
         .find(|s| s["name"] == "nft")
         .unwrap();
     let after = nft["after"].as_str().unwrap();
-    assert!(after.contains("ip saddr 10.0.0.5 udp dport 10080 ct helper set \"amanda\""), "{after}");
+    assert!(
+        after.contains("ip saddr 10.0.0.5 udp dport 10080 ct helper set \"amanda\""),
+        "{after}"
+    );
     assert!(after.contains("elements = { 192.0.2.0/24 }"), "{after}");
-    assert!(nft["diff"].as_str().unwrap().contains("-        ip saddr @zone_DMZ ip daddr 10.0.0.5 udp sport 10080 udp dport 850-859 accept"));
+    assert!(nft["diff"].as_str().unwrap().contains(
+        "-        ip saddr @zone_DMZ ip daddr 10.0.0.5 udp sport 10080 udp dport 850-859 accept"
+    ));
     let conf = &v["sections"][0];
     assert_eq!(conf["name"], "amanda.conf");
-    assert!(conf["after"].as_str().unwrap().contains("reserved-udp-port 850,859\n"));
+    assert!(
+        conf["after"]
+            .as_str()
+            .unwrap()
+            .contains("reserved-udp-port 850,859\n")
+    );
     assert_eq!(conf["diff"], "");
 }
 
 #[test]
 fn apply_refuses_with_exit_2_naming_the_field() {
     for (args, field) in [
-        (vec!["apply", "stateful-firewall:kind=reflexive", "--dialect", "nft"], "firewall.state.kind"),
-        (vec!["apply", "reserve-for-firewalled"], "server.reserved_ports"),
-        (vec!["apply", "stateful-firewall:kind=pf", "--dialect", "iptables"], "firewall.state.kind"),
-        (vec!["apply", "widen-range", "--zone", "WAN=10.0.0.0/8"], "--zone WAN=10.0.0.0/8"),
+        (
+            vec![
+                "apply",
+                "stateful-firewall:kind=reflexive",
+                "--dialect",
+                "nft",
+            ],
+            "firewall.state.kind",
+        ),
+        (
+            vec!["apply", "reserve-for-firewalled"],
+            "server.reserved_ports",
+        ),
+        (
+            vec![
+                "apply",
+                "stateful-firewall:kind=pf",
+                "--dialect",
+                "iptables",
+            ],
+            "firewall.state.kind",
+        ),
+        (
+            vec!["apply", "widen-range", "--zone", "WAN=10.0.0.0/8"],
+            "--zone WAN=10.0.0.0/8",
+        ),
         (vec!["apply", "widen"], "unknown remedy"),
     ] {
         let out = portsim(&args);
@@ -324,7 +385,11 @@ fn lab_config_writes_the_contract_files_or_nothing() {
         "--out",
         d,
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -332,15 +397,39 @@ fn lab_config_writes_the_contract_files_or_nothing() {
     names.sort();
     assert_eq!(
         names,
-        ["amanda-site.conf", "disklist", "dles.tsv", "hosts", "lab.env", "nft.conf", "scenario.json", "services.add", "sysctl.conf"]
+        [
+            "amanda-site.conf",
+            "disklist",
+            "dles.tsv",
+            "hosts",
+            "lab.env",
+            "nft.conf",
+            "scenario.json",
+            "services.add",
+            "sysctl.conf"
+        ]
     );
     let env = std::fs::read_to_string(dir.join("lab.env")).unwrap();
-    assert!(env.contains("LAB_INPARALLEL='20'\nLAB_RANGE='840,860'\n"), "{env}");
-    assert!(env.contains("LAB_HOST_1_NAME='www1'\nLAB_HOST_1_IP='10.251.0.2'\n"), "{env}");
+    assert!(
+        env.contains("LAB_INPARALLEL='20'\nLAB_RANGE='840,860'\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("LAB_HOST_1_NAME='www1'\nLAB_HOST_1_IP='10.251.0.2'\n"),
+        "{env}"
+    );
     let dles = std::fs::read_to_string(dir.join("dles.tsv")).unwrap();
     assert_eq!(dles.lines().count(), 1 + 78, "a header and tokyo's 78 DLEs");
     // A second refusal leaves the first directory as it was.
-    let out = portsim(&["lab-config", "--set", "firewall.state.kind=reflexive", "--set", "server.version=\"3.5.1\"", "--out", d]);
+    let out = portsim(&[
+        "lab-config",
+        "--set",
+        "firewall.state.kind=reflexive",
+        "--set",
+        "server.version=\"3.5.1\"",
+        "--out",
+        d,
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("firewall.state.kind"));
     assert_eq!(std::fs::read_to_string(dir.join("lab.env")).unwrap(), env);

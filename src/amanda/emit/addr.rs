@@ -94,12 +94,14 @@ impl Addressing {
                 arg: arg.clone(),
                 msg: "write NAME=CIDR[,CIDR...], e.g. --zone DMZ=192.0.2.0/24".into(),
             })?;
-            let i = sc.zones.iter().position(|n| n == name).ok_or_else(|| {
-                EmitError::Address {
+            let i = sc
+                .zones
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| EmitError::Address {
                     arg: arg.clone(),
                     msg: format!("no zone {name:?}; the zones are {}", sc.zones.join(", ")),
-                }
-            })?;
+                })?;
             let nets = nets
                 .split(',')
                 .map(Cidr::parse)

@@ -57,7 +57,10 @@ impl Section {
             similar::TextDiff::from_lines(&before, &after)
                 .unified_diff()
                 .context_radius(3)
-                .header(&format!("a/{}", file.trim_start_matches('/')), &format!("b/{}", file.trim_start_matches('/')))
+                .header(
+                    &format!("a/{}", file.trim_start_matches('/')),
+                    &format!("b/{}", file.trim_start_matches('/')),
+                )
                 .to_string()
         };
         Section {

@@ -178,8 +178,14 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
                 spec.label(),
                 before.name,
                 before.file.server.version,
-                serde_json::to_value(dialect).expect("a dialect serialises").as_str().unwrap_or(""),
-                serde_json::to_value(placement).expect("a placement serialises").as_str().unwrap_or(""),
+                serde_json::to_value(dialect)
+                    .expect("a dialect serialises")
+                    .as_str()
+                    .unwrap_or(""),
+                serde_json::to_value(placement)
+                    .expect("a placement serialises")
+                    .as_str()
+                    .unwrap_or(""),
                 price.note,
                 change.text()
             );
@@ -196,7 +202,10 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
                 "sections": change.sections,
                 "placeholders": change.placeholders,
             });
-            println!("{}", serde_json::to_string_pretty(&out).expect("JSON serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).expect("JSON serialises")
+            );
         }
     }
     Ok(Status::Ok)

@@ -252,7 +252,10 @@ pub fn conntrack_extras(st: &StateConfig, target: &str) -> Result<(String, Strin
     }
     let mut line = |key: &str, v: u64| sysctl.push_str(&format!("net.netfilter.{key} = {v}\n"));
     if st.one_way != defaults.one_way {
-        line("nf_conntrack_udp_timeout", secs(st.one_way.as_secs_f64(), "firewall.state.one_way_s", target)?);
+        line(
+            "nf_conntrack_udp_timeout",
+            secs(st.one_way.as_secs_f64(), "firewall.state.one_way_s", target)?,
+        );
     }
     if st.two_way != defaults.two_way {
         line(
@@ -280,7 +283,11 @@ pub fn conntrack_extras(st: &StateConfig, target: &str) -> Result<(String, Strin
         if h.master_timeout != d.master_timeout {
             modprobe.push_str(&format!(
                 "options nf_conntrack_amanda master_timeout={}\n",
-                secs(h.master_timeout.as_secs_f64(), "firewall.state.master_timeout_s", target)?
+                secs(
+                    h.master_timeout.as_secs_f64(),
+                    "firewall.state.master_timeout_s",
+                    target
+                )?
             ));
         }
     }
@@ -317,7 +324,10 @@ pub fn header(sc: &Scenario, low: &Lowered, addr: &Addressing, dialect: FwDialec
         )),
         None => h.push("stateless: every packet meets the rules, first match wins".into()),
     }
-    if low.state.is_some_and(|s| s.kind == StateKind::ConntrackPre50) {
+    if low
+        .state
+        .is_some_and(|s| s.kind == StateKind::ConntrackPre50)
+    {
         h.push("conntrack-pre5.0 is the kernel's behaviour (180 s stream timeout, no 2 s rule), not a ruleset setting".into());
     }
     h.extend(addr.placeholders.iter().cloned());
@@ -330,7 +340,13 @@ pub fn header(sc: &Scenario, low: &Lowered, addr: &Addressing, dialect: FwDialec
 pub fn clean_comment(s: &str, max: usize) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c == '"' || c == '\\' || c.is_control() { '\'' } else { c })
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '\''
+            } else {
+                c
+            }
+        })
         .collect();
     while out.len() > max {
         out.pop();

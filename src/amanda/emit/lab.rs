@@ -185,7 +185,9 @@ fn q(s: &str) -> String {
 }
 
 fn env(sc: &Scenario, addr: &Addressing, opt: &LabOptions) -> String {
-    let mut o = String::from("# portsim lab-config: source this file (the contract: lab-config-contract.md)\n");
+    let mut o = String::from(
+        "# portsim lab-config: source this file (the contract: lab-config-contract.md)\n",
+    );
     let mut kv = |k: &str, v: &str| {
         let _ = writeln!(o, "{k}={}", q(v));
     };
@@ -206,9 +208,15 @@ fn env(sc: &Scenario, addr: &Addressing, opt: &LabOptions) -> String {
         let n = i + 1;
         kv(&format!("LAB_HOST_{n}_NAME"), &h.name);
         kv(&format!("LAB_HOST_{n}_IP"), &addr.hosts[i].to_string());
-        kv(&format!("LAB_HOST_{n}_ZONE"), &sc.zones[usize::from(h.zone.0)]);
+        kv(
+            &format!("LAB_HOST_{n}_ZONE"),
+            &sc.zones[usize::from(h.zone.0)],
+        );
         let fwd = sc.firewalled(crate::model::HostId(i as u16));
-        kv(&format!("LAB_HOST_{n}_FIREWALLED"), if fwd { "1" } else { "0" });
+        kv(
+            &format!("LAB_HOST_{n}_FIREWALLED"),
+            if fwd { "1" } else { "0" },
+        );
         kv(&format!("LAB_HOST_{n}_MAXDUMPS"), &h.maxdumps.to_string());
         kv(&format!("LAB_HOST_{n}_NDLE"), &h.dles.len().to_string());
         kv(

@@ -94,12 +94,14 @@ fn ports(r: PortRange) -> String {
 }
 
 fn rule(r: &LRule, placement: Placement, stateful: bool) -> String {
-    let mut m = vec![match r.action {
-        Action::Accept => "pass",
-        Action::Drop => "block drop",
-        Action::Reject => "block return",
-    }
-    .to_string()];
+    let mut m = vec![
+        match r.action {
+            Action::Accept => "pass",
+            Action::Drop => "block drop",
+            Action::Reject => "block return",
+        }
+        .to_string(),
+    ];
     if placement == Placement::Server {
         m.push(if r.hook == Hook::Output { "out" } else { "in" }.into());
     }
@@ -124,7 +126,14 @@ fn rule(r: &LRule, placement: Placement, stateful: bool) -> String {
     }
     if r.action == Action::Accept {
         // The state table is the inside's: only what the server's zone sends opens a state.
-        m.push(if stateful && r.from_inside { "keep state" } else { "no state" }.into());
+        m.push(
+            if stateful && r.from_inside {
+                "keep state"
+            } else {
+                "no state"
+            }
+            .into(),
+        );
     }
     m.push(format!("label \"{}\"", fw::clean_comment(&r.comment, 63)));
     m.join(" ")
