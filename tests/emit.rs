@@ -118,7 +118,37 @@ fn variants() -> Vec<(String, Scenario)> {
             scenario(&[], Some(&spec)),
         ));
     }
+    // A default that rejects, a rule to one host, both protocols on a port range, non-default
+    // conntrack timeouts.
+    v.push((
+        "reject-host-ports".into(),
+        scenario(
+            &[
+                "firewall.default=reject",
+                "firewall.rules.1.to=www1",
+                "firewall.rules.1.dst_ports=[22,23]",
+                "firewall.state={\"kind\":\"conntrack\",\"two_way_s\":600}",
+            ],
+            None,
+        ),
+    ));
     v
+}
+
+/// Zones with two networks each, as a site with split subnets gives them.
+fn split_zones(sc: &Scenario) -> Addressing {
+    Addressing::new(
+        sc,
+        &AddrArgs {
+            zones: vec![
+                "LAN=10.0.0.0/16,172.16.0.0/12".into(),
+                "DMZ=192.0.2.0/25,203.0.113.128/25".into(),
+            ],
+            hosts: vec!["www1=192.0.2.10".into()],
+            server: Some("10.0.0.5".into()),
+        },
+    )
+    .unwrap()
 }
 
 const PLACEMENTS: [Placement; 2] = [Placement::Router, Placement::Server];
@@ -130,10 +160,14 @@ fn nft_accepts_every_rendered_ruleset() {
         return;
     }
     for (name, sc) in variants() {
-        for pl in PLACEMENTS {
-            let addr = Addressing::new(&sc, &AddrArgs::default()).unwrap();
+        for (pl, split) in PLACEMENTS.into_iter().flat_map(|p| [(p, false), (p, true)]) {
+            let addr = if split {
+                split_zones(&sc)
+            } else {
+                Addressing::new(&sc, &AddrArgs::default()).unwrap()
+            };
             let fw = firewall(&sc, FwDialect::Nft, &addr, pl).unwrap();
-            let listed = nft_accepts(&format!("{name}-{pl:?}"), &fw.ruleset);
+            let listed = nft_accepts(&format!("{name}-{pl:?}-{split}"), &fw.ruleset);
             assert!(listed.contains("table inet portsim"), "{listed}");
             // The rule that names the Amanda hole made it into the kernel with its comment.
             let first = &sc.firewall.rules[0].name;
@@ -433,4 +467,107 @@ fn lab_config_writes_the_contract_files_or_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("firewall.state.kind"));
     assert_eq!(std::fs::read_to_string(dir.join("lab.env")).unwrap(), env);
+}
+
+/// Runs `cmd` as user backup with `etc` bind-mounted over /etc/amanda in a private mount
+/// namespace (the host's /etc is never touched).
+fn as_backup_with_etc(etc: &std::path::Path, cmd: &str) -> Output {
+    Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg("mount --bind \"$1\" /etc/amanda && exec su backup -s /bin/sh -c \"$2\"")
+        .args(["sh"])
+        .arg(etc)
+        .arg(cmd)
+        .output()
+        .expect("unshare runs")
+}
+
+#[test]
+fn real_amanda_parses_the_rendered_conf_and_disklist() {
+    // Amanda is the lab's, not CI's: skip without it.
+    let missing = ["amgetconf", "amadmin"].into_iter().find(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .map_or(true, |o| !o.status.success())
+    });
+    if let Some(t) = missing {
+        eprintln!("skipped: {t} not installed (apt-get install amanda-server: the lab's packages)");
+        return;
+    }
+    if !std::path::Path::new("/etc/amanda").is_dir()
+        || !Command::new("id")
+            .arg("backup")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipped: no /etc/amanda or no user backup to bind-mount and run as");
+        return;
+    }
+    let sc = lab_tokyo(&["hosts.0.maxdumps=3"]);
+    let files = lab::files(
+        &sc,
+        &LabOptions {
+            net: Cidr::parse("10.251.0.0/24").unwrap(),
+            data_root: "/srv/lab".into(),
+        },
+    )
+    .unwrap();
+    let etc = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("emit-amanda-etc");
+    let conf = etc.join("site");
+    let _ = std::fs::remove_dir_all(&etc);
+    std::fs::create_dir_all(&conf).unwrap();
+    let get = |n: &str| &files.iter().find(|(f, _)| f == n).unwrap().1;
+    std::fs::write(conf.join("amanda-site.conf"), get("amanda-site.conf")).unwrap();
+    std::fs::write(conf.join("disklist"), get("disklist")).unwrap();
+    // What the harness adds: its base dumptype before the site's lines.
+    std::fs::write(
+        conf.join("amanda.conf"),
+        format!(
+            "org \"portsim\"\ndefine dumptype lab-base {{\n    program \"GNUTAR\"\n    compress none\n}}\nincludefile \"{}\"\n",
+            conf.join("amanda-site.conf").display()
+        ),
+    )
+    .unwrap();
+    // amgetconf runs as backup: every directory on the way must be traversable.
+    let mut p = etc.clone();
+    while p.pop() && p != PathBuf::from("/") {
+        let _ = Command::new("chmod").arg("o+x").arg(&p).status();
+    }
+    let _ = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&etc)
+        .status();
+    let probe = as_backup_with_etc(&etc, "true");
+    if !probe.status.success() {
+        eprintln!(
+            "skipped: cannot bind-mount over /etc/amanda in a private mount namespace: {}",
+            String::from_utf8_lossy(&probe.stderr)
+        );
+        return;
+    }
+    for (param, want) in [
+        ("inparallel", "20"),
+        ("netusage", "80000"),
+        ("dumporder", "ttt"),
+        ("etimeout", "300"),
+        ("reserved-udp-port", "840,860"),
+        ("dumptype:portsim-maxdumps-3:maxdumps", "3"),
+        ("dumptype:portsim-maxdumps-3:auth", "bsdudp"),
+        ("dumptype:portsim-maxdumps-1:program", "GNUTAR"),
+    ] {
+        let out = as_backup_with_etc(&etc, &format!("amgetconf site {param}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "amgetconf site {param}: {err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{param}");
+    }
+    let out = as_backup_with_etc(&etc, "amadmin site disklist www1");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("device /srv/lab/www1/d02"), "{text}");
+    assert!(text.contains("MAXDUMPS            3"), "{text}");
 }
