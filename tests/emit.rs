@@ -184,6 +184,22 @@ fn nft_accepts_every_rendered_ruleset() {
             if name.contains("helper") {
                 assert!(listed.contains("ct helper set \"amanda\""), "{listed}");
             }
+            if !fw.sysctl.is_empty() {
+                // The timeouts are per network namespace: sysctl sets them in the fresh one.
+                let rules = write(&format!("{name}-{pl:?}-{split}.nft"), &fw.ruleset);
+                let sysctl = write(&format!("{name}.sysctl"), &fw.sysctl);
+                let out = Command::new("unshare")
+                    .args(["-n", "sh", "-c", "nft -f \"$1\" && sysctl -p \"$2\"", "sh"])
+                    .args([&rules, &sysctl])
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert_eq!(String::from_utf8_lossy(&out.stdout), fw.sysctl);
+            }
         }
     }
 }
@@ -201,12 +217,16 @@ fn iptables_restore_accepts_every_rendered_ruleset() {
         tools.push(("iptables-legacy-restore", "iptables-legacy-save"));
     }
     for (name, sc) in variants() {
-        for pl in PLACEMENTS {
-            let addr = Addressing::new(&sc, &AddrArgs::default()).unwrap();
+        for (pl, split) in PLACEMENTS.into_iter().flat_map(|p| [(p, false), (p, true)]) {
+            let addr = if split {
+                split_zones(&sc)
+            } else {
+                Addressing::new(&sc, &AddrArgs::default()).unwrap()
+            };
             let fw = firewall(&sc, FwDialect::Iptables, &addr, pl).unwrap();
             for (restore, save) in &tools {
-                let listed =
-                    iptables_accepts(restore, save, &format!("{name}-{pl:?}"), &fw.ruleset);
+                let file = format!("{name}-{pl:?}-{split}");
+                let listed = iptables_accepts(restore, save, &file, &fw.ruleset);
                 assert!(listed.contains("lan-to-dmz (firewall.rules["), "{listed}");
                 if sc.state.is_some() {
                     assert!(listed.contains("--ctstate RELATED,ESTABLISHED"), "{listed}");
@@ -531,7 +551,7 @@ fn real_amanda_parses_the_rendered_conf_and_disklist() {
     .unwrap();
     // amgetconf runs as backup: every directory on the way must be traversable.
     let mut p = etc.clone();
-    while p.pop() && p != PathBuf::from("/") {
+    while p.pop() && p != std::path::Path::new("/") {
         let _ = Command::new("chmod").arg("o+x").arg(&p).status();
     }
     let _ = Command::new("chmod")
