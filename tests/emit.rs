@@ -177,7 +177,7 @@ fn nft_accepts_every_rendered_ruleset() {
             );
             if sc.state.is_some() {
                 assert!(
-                    listed.contains("ct state established,related accept"),
+                    listed.contains("ct state established,related counter packets"),
                     "{listed}"
                 );
             }
@@ -293,7 +293,10 @@ fn nft_accepts_the_lab_rulesets() {
         let files = lab::files(&sc, &opt).unwrap();
         let nft = files.iter().find(|(f, _)| f == "nft.conf").unwrap();
         let listed = nft_accepts(&format!("lab-{name}"), std::str::from_utf8(&nft.1).unwrap());
-        assert!(listed.contains("udp dport 840-849 accept"), "{listed}");
+        assert!(
+            listed.contains("udp dport 840-849 counter packets 0 bytes 0 accept"),
+            "{listed}"
+        );
     }
 }
 
@@ -365,12 +368,12 @@ fn apply_json_carries_each_file_before_and_after() {
         .unwrap();
     let after = nft["after"].as_str().unwrap();
     assert!(
-        after.contains("ip saddr 10.0.0.5 udp dport 10080 ct helper set \"amanda\""),
+        after.contains("ip saddr 10.0.0.5 udp dport 10080 counter ct helper set \"amanda\""),
         "{after}"
     );
     assert!(after.contains("elements = { 192.0.2.0/24 }"), "{after}");
     assert!(nft["diff"].as_str().unwrap().contains(
-        "-        ip saddr @zone_DMZ ip daddr 10.0.0.5 udp sport 10080 udp dport 850-859 accept"
+        "-        ip saddr @zone_DMZ ip daddr 10.0.0.5 udp sport 10080 udp dport 850-859 counter accept"
     ));
     let conf = &v["sections"][0];
     assert_eq!(conf["name"], "amanda.conf");

@@ -74,12 +74,18 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         for r in low.rules.iter().filter(|r| r.hook == hook) {
             rule(&mut o, chain, r);
         }
-        if low.policy == Action::Reject {
-            let _ = writeln!(
-                o,
-                "-A {chain} -m comment --comment \"default (firewall.default reject; a chain policy cannot reject)\" -j REJECT"
-            );
-        }
+        // The policy, once more as a rule: its counters show what fell through (and a policy
+        // cannot reject).
+        let _ = writeln!(
+            o,
+            "-A {chain} -m comment --comment \"default (firewall.default {})\" -j {}",
+            match low.policy {
+                Action::Accept => "accept",
+                Action::Drop => "drop",
+                Action::Reject => "reject",
+            },
+            target(low.policy)
+        );
     }
     o.push_str("COMMIT\n");
     Ok(FwText {
@@ -100,6 +106,14 @@ fn nets(p: &Peer) -> Option<String> {
                 .join(","),
         ),
         Peer::Addr(a) => Some(format!("{a}/32")),
+    }
+}
+
+fn target(a: Action) -> &'static str {
+    match a {
+        Action::Accept => "ACCEPT",
+        Action::Drop => "DROP",
+        Action::Reject => "REJECT",
     }
 }
 
@@ -131,11 +145,7 @@ fn rule(o: &mut String, chain: &str, r: &LRule) {
         ProtoMatch::Any if has_ports => vec![Some("udp"), Some("tcp")],
         ProtoMatch::Any => vec![None],
     };
-    let target = match r.action {
-        Action::Accept => "ACCEPT",
-        Action::Drop => "DROP",
-        Action::Reject => "REJECT",
-    };
+    let target = target(r.action);
     for p in protos {
         let mut line = format!("-A {chain}{addrs}");
         if let Some(p) = p {

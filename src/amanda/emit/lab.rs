@@ -69,6 +69,12 @@ pub fn check(sc: &Scenario) -> Result<(), EmitError> {
             "per-request-firewalled is a code change Amanda 3.5.1 does not have",
         ));
     }
+    if sc.server.amcheck {
+        return Err(refuse(
+            "server.amcheck",
+            "a real amcheck does not stay up all night holding its port; the lab cannot run what the scenario says: remove it",
+        ));
+    }
     if f.rescan_limit.is_some() {
         return Err(refuse(
             "server.rescan_limit",
@@ -219,9 +225,11 @@ fn env(sc: &Scenario, addr: &Addressing, opt: &LabOptions) -> String {
         );
         kv(&format!("LAB_HOST_{n}_MAXDUMPS"), &h.maxdumps.to_string());
         kv(&format!("LAB_HOST_{n}_NDLE"), &h.dles.len().to_string());
+        // What the links add: the zone's own latency (network.latency_ms) is the veth's part.
+        let links_ms = (h.latency.as_secs_f64() - sc.latency.as_secs_f64()) * 1000.0;
         kv(
             &format!("LAB_HOST_{n}_LATENCY_MS"),
-            &format!("{}", h.latency.as_secs_f64() * 1000.0),
+            &format!("{}", (links_ms * 1000.0).round() / 1000.0),
         );
     }
     kv("LAB_NDLE", &sc.dles.len().to_string());

@@ -109,15 +109,15 @@ fn nft_router_rules_name_the_scenario_rules() {
         r.contains("type filter hook forward priority 0; policy drop;"),
         "{r}"
     );
-    assert!(r.contains("ip saddr @zone_DMZ ip daddr 198.18.0.1 udp sport 10080 udp dport 840-849 accept comment \"replies (firewall.rules[0])\""), "{r}");
+    assert!(r.contains("ip saddr @zone_DMZ ip daddr 198.18.0.1 udp sport 10080 udp dport 840-849 counter accept comment \"replies (firewall.rules[0])\""), "{r}");
     assert!(
         r.contains(
-            "ip saddr @zone_LAN ip daddr @zone_DMZ accept comment \"out (firewall.rules[1])\""
+            "ip saddr @zone_LAN ip daddr @zone_DMZ counter accept comment \"out (firewall.rules[1])\""
         ),
         "{r}"
     );
     // "any" with a port: both protocols; the host's placeholder address; quotes cleaned.
-    assert!(r.contains("meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 reject comment \"no 'web' (firewall.rules[2])\""), "{r}");
+    assert!(r.contains("meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 counter reject comment \"no 'web' (firewall.rules[2])\""), "{r}");
     assert!(!r.contains("ct state"), "stateless:\n{r}");
     assert!(t.sysctl.is_empty() && t.modprobe.is_empty());
 }
@@ -127,23 +127,26 @@ fn nft_server_placement_accepts_its_zone_and_splits_hooks() {
     let sc = load(&["firewall.state={\"kind\":\"conntrack+helper\"}"]);
     let t = firewall(&sc, FwDialect::Nft, &addr(&sc), Placement::Server).unwrap();
     let r = &t.ruleset;
-    assert!(r.contains("chain input {\n        type filter hook input priority 0; policy drop;\n        iif \"lo\" accept\n        ip saddr @zone_LAN accept"), "{r}");
-    assert!(r.contains("ct state established,related accept"), "{r}");
+    assert!(r.contains("chain input {\n        type filter hook input priority 0; policy drop;\n        iif \"lo\" counter accept\n        ip saddr @zone_LAN counter accept"), "{r}");
     assert!(
-        r.contains("ip saddr @zone_DMZ udp sport 10080 udp dport 840-849 accept"),
+        r.contains("ct state established,related counter accept"),
         "{r}"
     );
     assert!(
-        r.contains("ip daddr @zone_DMZ accept comment \"out (firewall.rules[1])\""),
+        r.contains("ip saddr @zone_DMZ udp sport 10080 udp dport 840-849 counter accept"),
+        "{r}"
+    );
+    assert!(
+        r.contains("ip daddr @zone_DMZ counter accept comment \"out (firewall.rules[1])\""),
         "{r}"
     );
     assert!(
         r.contains("ct helper amanda {\n        type \"amanda\" protocol udp"),
         "{r}"
     );
-    assert!(r.contains("type filter hook output priority 0; policy accept;\n        ip saddr 198.18.0.1 udp dport 10080 ct helper set \"amanda\""), "{r}");
+    assert!(r.contains("type filter hook output priority 0; policy accept;\n        ip saddr 198.18.0.1 udp dport 10080 counter ct helper set \"amanda\""), "{r}");
     // From "any": the server's own packets to web1 meet it on the way out.
-    assert!(r.contains("ip daddr @zone_DMZ accept comment \"out (firewall.rules[1])\"\n        meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 reject"), "{r}");
+    assert!(r.contains("ip daddr @zone_DMZ counter accept comment \"out (firewall.rules[1])\"\n        meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 counter reject"), "{r}");
     // From DMZ to web1: never the server's packets.
     let sc = load(&["firewall.rules.2.from=DMZ"]);
     let r = firewall(&sc, FwDialect::Nft, &addr(&sc), Placement::Server)
@@ -330,6 +333,7 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
         ("server.version=\"2.4\"", "server.version"),
         ("server.udpportrange=[40000,40010]", "server.udpportrange"),
         ("server.rescan_limit=50", "server.rescan_limit"),
+        ("server.amcheck=true", "server.amcheck"),
         ("firewall.state.kind=pf", "firewall.state.kind"),
         (
             "firewall.state={\"kind\":\"conntrack\",\"max_entries\":10}",
