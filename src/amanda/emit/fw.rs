@@ -123,6 +123,19 @@ pub fn lower(
     dialect: FwDialect,
 ) -> Result<Lowered, EmitError> {
     check_state(sc, dialect)?;
+    // Zone names become set and table names: two that clean to one name would merge.
+    for (i, a) in sc.zones.iter().enumerate() {
+        if let Some(b) = sc.zones[..i].iter().find(|b| set_name(b) == set_name(a)) {
+            return Err(EmitError::unsupported(
+                &format!("zones[{i}]"),
+                dialect.name(),
+                format!(
+                    "zones {b:?} and {a:?} both become the set name {}: rename one (letters, digits)",
+                    set_name(a)
+                ),
+            ));
+        }
+    }
     let zone = |z: usize| Peer::Zone(sc.zones[z].clone(), addr.zones[z].clone());
     let server_zone = usize::from(sc.server.zone.0);
     let peer = |m: AddrMatch| -> Option<Peer> {

@@ -246,7 +246,7 @@ fn pf_is_first_match_with_quick_and_says_no_state_unless_stateful() {
         r.contains("block drop all label \"default (firewall.default)\"\n"),
         "{r}"
     );
-    assert!(r.contains("pass quick proto udp from <zone_DMZ> port 10080 to 198.18.0.1 port 840:849 no state label \"replies (firewall.rules[0])\""), "{r}");
+    assert!(r.contains("pass quick proto udp from <zone_DMZ> port 10080 to $server port 840:849 no state label \"replies (firewall.rules[0])\""), "{r}");
     assert!(
         r.contains("block return quick proto { tcp udp } from any to 198.18.1.2 port 80 label"),
         "{r}"
@@ -345,4 +345,16 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
             other => panic!("{set}: expected a refusal, got {:?}", other.map(|_| ())),
         }
     }
+}
+
+#[test]
+fn zone_names_that_clean_to_one_set_name_are_refused() {
+    let mut t = small_tree();
+    t["zones"] = json!(["LAN", "DMZ", "D_MZ", "D-MZ"]);
+    let sc = load_value(&Source::Builtin, t, &[]).unwrap();
+    let e = firewall(&sc, FwDialect::Nft, &addr(&sc), Placement::Router).unwrap_err();
+    assert!(
+        e.to_string().starts_with("zones[3]: nft cannot express it"),
+        "{e}"
+    );
 }
