@@ -169,6 +169,12 @@ fn nft_accepts_every_rendered_ruleset() {
             let fw = firewall(&sc, FwDialect::Nft, &addr, pl).unwrap();
             let listed = nft_accepts(&format!("{name}-{pl:?}-{split}"), &fw.ruleset);
             assert!(listed.contains("table inet portsim"), "{listed}");
+            assert!(
+                listed.contains(
+                    "tcp flags & (fin | syn | rst | ack) != syn counter packets 0 bytes 0 accept"
+                ),
+                "{listed}"
+            );
             // The rule that names the Amanda hole made it into the kernel with its comment.
             let first = &sc.firewall.rules[0].name;
             assert!(
@@ -228,6 +234,10 @@ fn iptables_restore_accepts_every_rendered_ruleset() {
                 let file = format!("{name}-{pl:?}-{split}");
                 let listed = iptables_accepts(restore, save, &file, &fw.ruleset);
                 assert!(listed.contains("lan-to-dmz (firewall.rules["), "{listed}");
+                assert!(
+                    listed.contains("-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN"),
+                    "{listed}"
+                );
                 if sc.state.is_some() {
                     assert!(listed.contains("--ctstate RELATED,ESTABLISHED"), "{listed}");
                 }

@@ -32,10 +32,13 @@ impl Cidr {
             ),
             None => (s, 32),
         };
-        let addr: Ipv4Addr = a
-            .trim()
-            .parse()
-            .map_err(|_| format!("{a:?} is not an IPv4 address (IPv6 is not rendered yet)"))?;
+        let addr: Ipv4Addr = a.trim().parse().map_err(|_| {
+            if a.contains(':') {
+                format!("{a:?}: IPv6 is not rendered yet; give an IPv4 network")
+            } else {
+                format!("{a:?} is not an IPv4 address")
+            }
+        })?;
         let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
         Ok(Cidr {
             addr: Ipv4Addr::from(u32::from(addr) & mask),

@@ -108,7 +108,12 @@ fn input(source: &Source, e: EmitError) -> CliError {
             msg: format!("{target} cannot express it: {why}"),
         }
         .into(),
-        EmitError::Address { arg, msg } => InputError::Set { arg, msg }.into(),
+        EmitError::Address { arg, msg } => InputError::Invalid {
+            origin: arg,
+            path: "value".into(),
+            msg,
+        }
+        .into(),
     }
 }
 
@@ -215,8 +220,9 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
 pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
     let source = args.scenario.source();
     let sc = args.scenario.load()?;
-    let net = Cidr::parse(&args.net).map_err(|msg| InputError::Set {
-        arg: format!("--net {}", args.net),
+    let net = Cidr::parse(&args.net).map_err(|msg| InputError::Invalid {
+        origin: format!("--net {}", args.net),
+        path: "value".into(),
         msg,
     })?;
     let files = lab::files(

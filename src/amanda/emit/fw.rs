@@ -17,6 +17,10 @@ use crate::scenario::Scenario;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 
+/// Why every dialect passes TCP segments other than a bare SYN: the model filters a TCP
+/// connection by its SYN only (a dump's data connections), so its other packets must pass.
+pub const TCP_NOTE: &str = "TCP after the SYN: the model filters a connection by its SYN only";
+
 /// Where the real filter runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -62,6 +62,11 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
                 );
             }
         }
+        let _ = writeln!(
+            o,
+            "-A {chain} -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"{}\" -j ACCEPT",
+            fw::TCP_NOTE
+        );
         if let Some(st) = low.state
             && hook != Hook::Output
         {

@@ -74,6 +74,11 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
                 peer(&low.inside)
             );
         }
+        let _ = writeln!(
+            o,
+            "        tcp flags & (fin | syn | rst | ack) != syn counter accept comment \"{}\"",
+            fw::TCP_NOTE
+        );
         if let Some(st) = low.state
             && hook != Hook::Output
         {

@@ -70,6 +70,11 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
             "pass out quick from any to {t} no state label \"same zone: the model never filters it\""
         );
     }
+    let _ = writeln!(
+        o,
+        "pass quick proto tcp all flags A/A no state label \"{}\"",
+        fw::TCP_NOTE
+    );
     for r in &low.rules {
         let _ = writeln!(o, "{}", rule(r, low, stateful));
     }

@@ -119,6 +119,13 @@ fn nft_router_rules_name_the_scenario_rules() {
     // "any" with a port: both protocols; the host's placeholder address; quotes cleaned.
     assert!(r.contains("meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 counter reject comment \"no 'web' (firewall.rules[2])\""), "{r}");
     assert!(!r.contains("ct state"), "stateless:\n{r}");
+    // The model filters TCP by its SYN: the rest of a connection passes, before any rule.
+    assert!(
+        r.contains(
+            "policy drop;\n        tcp flags & (fin | syn | rst | ack) != syn counter accept"
+        ),
+        "{r}"
+    );
     assert!(t.sysctl.is_empty() && t.modprobe.is_empty());
 }
 
@@ -166,6 +173,7 @@ fn iptables_writes_ports_per_protocol_and_the_helper_in_raw() {
     let r = &t.ruleset;
     assert!(r.contains("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -s 198.18.0.1/32 -p udp -m udp --dport 10080"), "{r}");
     assert!(r.contains("-j CT --helper amanda\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"), "{r}");
+    assert!(r.contains(":OUTPUT ACCEPT [0:0]\n-A FORWARD -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"TCP after the SYN"), "{r}");
     assert!(
         r.contains("-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED"),
         "{r}"
