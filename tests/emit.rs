@@ -171,7 +171,7 @@ fn nft_accepts_every_rendered_ruleset() {
             assert!(listed.contains("table inet portsim"), "{listed}");
             assert!(
                 listed.contains(
-                    "tcp flags & (fin | syn | rst | ack) != syn counter packets 0 bytes 0 accept"
+                    "tcp flags != syn / fin,syn,rst,ack counter packets 0 bytes 0 accept"
                 ),
                 "{listed}"
             );
