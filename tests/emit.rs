@@ -233,7 +233,7 @@ fn iptables_restore_accepts_every_rendered_ruleset() {
             for (restore, save) in &tools {
                 let file = format!("{name}-{pl:?}-{split}");
                 let listed = iptables_accepts(restore, save, &file, &fw.ruleset);
-                assert!(listed.contains("lan-to-dmz (firewall.rules["), "{listed}");
+                assert!(listed.contains("lan-to-dmz"), "{listed}");
                 assert!(
                     listed.contains("-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN"),
                     "{listed}"
@@ -333,7 +333,7 @@ fn apply_prints_the_diffs_as_text() {
         "== configure (configure) ==\n--- a/configure\n+++ b/configure\n@@ -1 +1 @@\n-./configure --with-udpportrange=850,859\n+./configure --with-udpportrange=850,875\n",
         "== amanda.conf (amanda.conf): unchanged ==\n",
         "+amanda          860/udp\n",
-        "-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:859 -m comment --comment \"amanda-replies (firewall.rules[0])\" -j ACCEPT\n+-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:875 ",
+        "-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:859 -m comment --comment \"amanda-replies\" -j ACCEPT\n+-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:875 ",
         "  server = 198.18.0.1 (placeholder: --server-addr ADDR)\n",
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");

@@ -164,8 +164,10 @@ pub fn lower(
     let ports = |r: PortRange| (r != PortRange::ANY).then_some(r);
     let mut rules = Vec::new();
     let mut skipped = Vec::new();
-    for (i, r) in sc.firewall.rules.iter().enumerate() {
-        let comment = format!("{} (firewall.rules[{i}])", r.name);
+    for r in &sc.firewall.rules {
+        // The rule's name (an unnamed rule is "rule N"): the same rule keeps its comment when a
+        // remedy removes another before it, so diffs show only what changed.
+        let comment = r.name.clone();
         let base = |hook, src, dst| LRule {
             hook,
             comment: comment.clone(),
