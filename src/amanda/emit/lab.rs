@@ -169,7 +169,10 @@ pub fn files(sc: &Scenario, opt: &LabOptions) -> Result<Vec<(String, Vec<u8>)>, 
     for (h, a) in sc.hosts.iter().zip(&addr.hosts) {
         let _ = writeln!(hosts, "{a} {}", h.name);
     }
-    let mut services = String::from("amanda          10080/udp\n");
+    // A leading line break: the copy of /etc/services it is appended to may lack a final one.
+    let mut services = String::from(
+        "\n# portsim lab-config: bsdudp needs amanda/udp\namanda          10080/udp\n",
+    );
     services.push_str(&conf::services(sc));
     let scenario = serde_json::to_string_pretty(&sc.file).expect("a scenario serialises") + "\n";
     Ok(vec![

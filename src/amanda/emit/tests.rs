@@ -332,7 +332,10 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
     assert!(get("disklist").starts_with("web1 / /srv/lab/web1/d01 portsim-maxdumps-2\nweb1 \"/my data\" /srv/lab/web1/d02 portsim-maxdumps-2 1\ndb / /srv/lab/db/d01 "));
     assert!(get("amanda-site.conf").contains("    lab-base\n    auth \"bsdudp\"\n"));
     assert!(get("nft.conf").contains("set zone_LAN {\n        type ipv4_addr\n        flags interval\n        elements = { 10.251.0.1, 10.251.0.3 }"));
-    assert!(get("services.add").starts_with("amanda          10080/udp\n"));
+    assert!(get("services.add").starts_with(
+        "\n# portsim lab-config: bsdudp needs amanda/udp\namanda          10080/udp\n"
+    ));
+    assert!(get("services.add").ends_with("domain-s        843/udp\n"));
     for (set, field) in [
         ("server.version=\"2.4\"", "server.version"),
         ("server.udpportrange=[40000,40010]", "server.udpportrange"),
