@@ -117,8 +117,17 @@ fn input(source: &Source, e: EmitError) -> CliError {
     }
 }
 
-/// `portsim apply`.
-pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
+/// The scenario before and after the remedy of `args`, with the remedy as applied.
+struct Remedied {
+    source: Source,
+    before: Scenario,
+    after: Scenario,
+    spec: RemedySpec,
+    remedy: Remedy,
+}
+
+/// Loads the scenario and applies the remedy as `compare` does (overrides first, then the transform).
+fn remedied(args: &ApplyArgs) -> Result<Remedied, CliError> {
     let (source, sets) = (args.scenario.source(), args.scenario.sets());
     let tree = read(&source)?;
     let before = load_value(&source, tree.clone(), &sets)?;
@@ -151,6 +160,24 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
         arg: format!("apply {}", spec.label()),
         msg: e.to_string(),
     })?;
+    Ok(Remedied {
+        source,
+        before,
+        after,
+        spec,
+        remedy,
+    })
+}
+
+/// `portsim apply`.
+pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
+    let Remedied {
+        source,
+        before,
+        after,
+        spec,
+        remedy,
+    } = remedied(args)?;
     let addr_args = AddrArgs {
         zones: args.zones.clone(),
         hosts: args.hosts.clone(),
