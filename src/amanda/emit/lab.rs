@@ -84,6 +84,28 @@ pub fn check(sc: &Scenario) -> Result<(), EmitError> {
     if let Some(st) = sc.state {
         check_state(&st)?;
     }
+    // Host names go into /etc/hosts, the disklist and namespace names.
+    let hostname = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 63
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            && !n.starts_with(['-', '.'])
+    };
+    if let Some((i, h)) = sc
+        .hosts
+        .iter()
+        .enumerate()
+        .find(|(_, h)| !hostname(&h.name))
+    {
+        return Err(refuse(
+            &format!("hosts[{i}].name"),
+            format!(
+                "{:?} is not a host name (letters, digits, '-' and '.'): rename it",
+                h.name
+            ),
+        ));
+    }
     if let Some((i, _)) = sc
         .file
         .network

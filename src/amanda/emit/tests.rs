@@ -341,6 +341,7 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
         ("server.udpportrange=[40000,40010]", "server.udpportrange"),
         ("server.rescan_limit=50", "server.rescan_limit"),
         ("server.amcheck=true", "server.amcheck"),
+        ("hosts.1.name=\"db server\"", "hosts[1].name"),
         ("firewall.state.kind=pf", "firewall.state.kind"),
         (
             "firewall.state={\"kind\":\"conntrack\",\"max_entries\":10}",
