@@ -34,6 +34,10 @@ pub enum Command {
     Remedies,
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(CheckArgs),
+    /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
+    Apply(super::apply::ApplyArgs),
+    /// Write the files the real-Amanda lab needs to run a scenario.
+    LabConfig(super::apply::LabConfigArgs),
 }
 
 /// Output formats of `compare`.

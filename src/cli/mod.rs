@@ -1,6 +1,7 @@
 //! The command line: arguments ([`args`]), one module per command body, and how a command
 //! ends ([`error`]). Nothing below this layer knows clap or exit codes.
 
+pub mod apply;
 pub mod args;
 pub mod check;
 pub mod compare;
@@ -17,6 +18,8 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Check(args)) => check::cmd(&args),
         Some(Command::Compare(args)) => compare::cmd(&args),
         Some(Command::Remedies) => compare::remedies(),
+        Some(Command::Apply(args)) => apply::apply_cmd(&args),
+        Some(Command::LabConfig(args)) => apply::lab_config_cmd(&args),
         None => run::cmd(&cli.run),
     }
 }
