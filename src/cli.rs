@@ -37,6 +37,8 @@ pub enum Command {
     Remedies,
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(crate::check::CheckArgs),
+    /// Write a scenario from a site's amanda.conf, disklist, build and firewall ruleset.
+    Import(crate::amanda::import::command::ImportArgs),
 }
 
 /// Output formats of `compare`.
@@ -135,6 +137,9 @@ pub enum CliError {
     /// The scenario or an override is wrong.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// An import's input is wrong.
+    #[error(transparent)]
+    Import(#[from] crate::amanda::import::ImportError),
     /// An output file could not be written.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -183,6 +188,10 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Run(args)) => run_cmd(&args),
         Some(Command::Check(args)) => crate::check::cmd(&args),
         Some(Command::Compare(args)) => compare_cmd(&args),
+        Some(Command::Import(args)) => {
+            crate::amanda::import::command::cmd(&args)?;
+            Ok(Status::Ok)
+        }
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
                 println!("{:<24} {}", r.name(), r.summary());

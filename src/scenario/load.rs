@@ -219,6 +219,10 @@ pub fn load_value(
     sets: &[String],
 ) -> Result<Scenario, InputError> {
     let label = source.label();
+    // `provenance` (written by `portsim import`) is for people; the model reads none of it.
+    if let Value::Object(m) = &mut root {
+        m.remove("provenance");
+    }
     let sets = sets
         .iter()
         .map(|s| SetArg::parse(s))
