@@ -380,6 +380,10 @@ fn shipped_style_config_maps_as_amanda_reads_it() {
     assert_eq!(srv["inparallel"], 4);
     assert_eq!(srv["dumporder"], "sssS");
     assert_eq!(srv["netusage"], 8000.0, "8000 Kbps is 8000 KB/s");
+    assert_eq!(
+        srv["etimeout"], -900.0,
+        "negative: per host, kept as Amanda means it"
+    );
     // 3.x: reserved-udp-port overrides the configure range (840,860 in the version output).
     assert_eq!(srv["udpportrange"], serde_json::json!([850, 869]));
     assert_eq!(
@@ -414,7 +418,6 @@ fn shipped_style_config_maps_as_amanda_reads_it() {
         "disk name, not device"
     );
     for w in [
-        "shipped/amanda.conf:32: etimeout -900 is a total per host",
         "shipped/disklist:17: files.example.com:/export/scratch has strategy skip",
         "shipped/disklist:24: interface le0 (use 400 KB/s)",
         "shipped/amanda.conf:111: auth ssh",
@@ -632,4 +635,35 @@ fn output_is_atomic_and_set_is_validated() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// `etimeout` below zero is the planner's whole wait for a host (amanda.conf(5)), not a wait per
+/// estimate line: with the planner's packets modelled, -20 loses far more estimates than 20.
+#[test]
+fn negative_etimeout_is_a_total_per_host() {
+    let not_scheduled = |e: &str| -> u64 {
+        let set = format!("server.etimeout={e}");
+        let out = portsim(&[
+            "run",
+            "--format",
+            "json",
+            "--set",
+            "server.planner=before-dumpers",
+            "--set",
+            &set,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["summary"]["not_scheduled"].as_u64().unwrap()
+    };
+    let (per_line, per_host) = (not_scheduled("20"), not_scheduled("-20"));
+    assert!(
+        per_host > per_line,
+        "per host {per_host}, per line {per_line}"
+    );
+    assert_eq!(not_scheduled("-1000"), 0, "a long total wait loses nothing");
 }

@@ -346,19 +346,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
     }
     let (ctimeout, _) = conf_int(&conf, "ctimeout", "server.ctimeout", 30, &mut prov)?;
     let (dtimeout, _) = conf_int(&conf, "dtimeout", "server.dtimeout", 1800, &mut prov)?;
-    let (mut etimeout, et_param) = conf_int(&conf, "etimeout", "server.etimeout", 300, &mut prov)?;
-    if etimeout < 0
-        && let Some(p) = et_param
-    {
-        let per_line = etimeout.unsigned_abs() as f64;
-        prov.warn(
-            p.loc.clone(),
-            format!(
-                "etimeout {etimeout} is a total per host; the scenario's etimeout is per estimate line, so {per_line} s per line is used (the planner waits longer on hosts with several disks)"
-            ),
-        );
-        etimeout = per_line as i64;
-    }
+    // Negative: a total per host, in the scenario as in amanda.conf.
+    let (etimeout, _) = conf_int(&conf, "etimeout", "server.etimeout", 300, &mut prov)?;
     for (key, p) in [
         ("ctimeout", "server.ctimeout"),
         ("dtimeout", "server.dtimeout"),
