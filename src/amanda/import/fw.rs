@@ -690,3 +690,129 @@ fn state_file(kind: &str) -> StateFile {
         pf_multiple: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::source::SourceText;
+    use super::super::zones::{Zones, parse_zone_flag};
+    use super::super::{iptables, pf};
+    use super::*;
+
+    fn map(rs: &Ruleset) -> Mapped {
+        let zones = Zones {
+            flags: [
+                "DMZ=192.0.2.0/24",
+                "LAN=10.1.0.0/24",
+                "LAB=10.2.0.0/24",
+                "DMZ=if:eth1",
+            ]
+            .iter()
+            .map(|z| parse_zone_flag(z).unwrap())
+            .collect(),
+            hosts: Vec::new(),
+        };
+        let clients = vec![(
+            "www1".to_string(),
+            Some(u32::from(Ipv4Addr::new(192, 0, 2, 10))),
+        )];
+        let names: Vec<String> = ["LAN", "DMZ", "LAB"].map(String::from).to_vec();
+        rs.map(&Site {
+            zones: &zones,
+            server_zone: "LAN",
+            server_addr: Some(u32::from(Ipv4Addr::new(10, 1, 0, 5))),
+            clients: &clients,
+            zone_names: &names,
+        })
+    }
+
+    fn ipt(body: &str) -> Mapped {
+        let text = format!("*filter\n:FORWARD DROP [0:0]\n:DMZIN - [0:0]\n{body}COMMIT\n");
+        map(&iptables::parse(&SourceText::inline("fw", &text)).unwrap())
+    }
+
+    #[test]
+    fn jumps_are_inlined_with_the_jumps_conditions() {
+        let m = ipt(
+            "-A FORWARD -i eth1 -j DMZIN\n-A DMZIN -p udp --dport 850:859 -j ACCEPT\n-A DMZIN -j RETURN\n-A DMZIN -p tcp -j ACCEPT\n",
+        );
+        assert_eq!(m.firewall.rules.len(), 1, "{:?}", m.firewall.rules);
+        let r = &m.firewall.rules[0];
+        assert_eq!(
+            (r.from.as_str(), r.to.as_str(), r.proto),
+            ("DMZ", "any", ProtoFile::Udp)
+        );
+        let m = ipt("-A FORWARD -p tcp -j DMZIN\n-A DMZIN -p udp -j ACCEPT\n");
+        assert!(m.firewall.rules.is_empty());
+        assert!(m.warnings[0].msg.contains("conflict"), "{:?}", m.warnings);
+    }
+
+    #[test]
+    fn networks_become_server_hosts_zones_or_any() {
+        let m = ipt(
+            "-A FORWARD -s 10.0.0.0/8 -d 10.1.0.5/32 -j ACCEPT\n-A FORWARD -s 192.0.2.10 -j ACCEPT\n-A FORWARD -s 0.0.0.0/0 -d 192.0.2.128/25 -j DROP\n-A FORWARD -s 172.16.0.0/12 -j ACCEPT\n",
+        );
+        let pairs: Vec<(&str, &str)> = m
+            .firewall
+            .rules
+            .iter()
+            .map(|r| (r.from.as_str(), r.to.as_str()))
+            .collect();
+        // 10/8 holds LAN and LAB but not DMZ: one rule each.
+        assert_eq!(
+            pairs,
+            [
+                ("LAN", "server"),
+                ("LAB", "server"),
+                ("www1", "any"),
+                ("any", "DMZ")
+            ]
+        );
+        assert!(
+            m.notes
+                .iter()
+                .any(|n| n.why.contains("192.0.2.128/25 is part of zone DMZ"))
+        );
+        assert!(
+            m.warnings
+                .iter()
+                .any(|w| w.msg.contains("172.16.0.0/12 lies in no zone"))
+        );
+    }
+
+    #[test]
+    fn state_rules_by_protocol_and_helper() {
+        let m = ipt("-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n");
+        assert_eq!(m.firewall.state.as_ref().unwrap().kind, "conntrack");
+        let m = ipt("-A FORWARD -p tcp -m state --state ESTABLISHED -j ACCEPT\n");
+        assert!(m.firewall.state.is_none());
+        let text = "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp --dport 10080 -j CT --helper amanda\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -m state --state ESTABLISHED -j ACCEPT\nCOMMIT\n";
+        let m = map(&iptables::parse(&SourceText::inline("fw", text)).unwrap());
+        assert_eq!(m.firewall.state.as_ref().unwrap().kind, "conntrack+helper");
+        let m = ipt("-A FORWARD -m state --state NEW -s 10.1.0.0/24 -j ACCEPT\n");
+        assert_eq!(m.firewall.rules.len(), 1);
+        assert!(m.warnings[0].msg.contains("state new cannot be expressed"));
+    }
+
+    #[test]
+    fn pf_keep_state_from_the_server_side_is_a_pf_state_table() {
+        let text = "set timeout { udp.first 60, udp.single 30, udp.multiple 60 }\nblock all\npass from 10.1.0.0/24 to 192.0.2.0/24\n";
+        let m = map(&pf::parse(&SourceText::inline("pf.conf", text)).unwrap());
+        let s = m.firewall.state.as_ref().unwrap();
+        assert_eq!(
+            (s.kind.as_str(), s.first_s, s.one_way_s, s.two_way_s),
+            ("pf", Some(60.0), Some(30.0), Some(60.0))
+        );
+        assert_eq!(
+            m.firewall.default,
+            ActionFile::Drop,
+            "the trailing block all is the policy"
+        );
+        assert_eq!(m.firewall.rules.len(), 1);
+        let text = "block all\npass from 192.0.2.0/24 to 10.1.0.0/24\n";
+        let m = map(&pf::parse(&SourceText::inline("pf.conf", text)).unwrap());
+        assert!(
+            m.firewall.state.is_none(),
+            "state of flows the DMZ opens is not the server's"
+        );
+    }
+}

@@ -338,6 +338,9 @@ fn rule(
                         }
                         return Ok(None);
                     }
+                    chain if rs.chains.iter().any(|c| c.name == chain) => {
+                        Verdict::Jump(chain.to_string())
+                    }
                     t if t.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
                         // LOG, NFLOG, MARK, ...: no effect on the verdict.
                         rs.warnings.push(Warning {
