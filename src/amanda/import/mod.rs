@@ -219,15 +219,23 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
         Some(p) => {
             let src = SourceText::read(p, "amadmin version output (--version-output)")?;
             inputs.push(src.path.display().to_string());
-            Some(version::parse(&src)?)
+            Some((version::parse(&src)?, src))
         }
         None => None,
+    };
+    let (build, version_src) = match build {
+        Some((b, s)) => (Some(b), Some(s)),
+        None => (None, None),
     };
     let version = match build.as_ref().and_then(|b| b.release.clone()) {
         Some((release, loc)) => {
             let Some((profile, note)) = version::profile_for(&release) else {
+                let text = version_src
+                    .as_ref()
+                    .map(|s| s.line_text(loc.line).to_string())
+                    .unwrap_or_default();
                 return Err(ImportError::Syntax {
-                    text: String::new(),
+                    text,
                     msg: format!("Amanda {release}: portsim models 2.4 to 3.x"),
                     loc,
                 });
