@@ -421,6 +421,7 @@ fn shipped_style_config_maps_as_amanda_reads_it() {
         "shipped/disklist:17: files.example.com:/export/scratch has strategy skip",
         "shipped/disklist:24: interface le0 (use 400 KB/s)",
         "shipped/amanda.conf:111: auth ssh",
+        "shipped/disklist:41: www.dmz.example.com:/: its dumptype sets no auth, and Amanda 3.x then uses bsdtcp",
     ] {
         assert!(stderr.contains(w), "missing {w:?} in {stderr}");
     }

@@ -7,7 +7,7 @@ use portsim::amanda::import::conf::Conf;
 use portsim::amanda::import::fw::{Ruleset, Site};
 use portsim::amanda::import::source::SourceText;
 use portsim::amanda::import::zones::{Zones, parse_hosts, parse_zone_flag};
-use portsim::amanda::import::{disklist, iptables, nft, pf, version};
+use portsim::amanda::import::{Options, disklist, import, iptables, nft, pf, version};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -159,6 +159,32 @@ proptest! {
             let dl = mangle(&read("shipped/disklist"), &e1);
             let _ = disklist::parse(&SourceText::inline("disklist", &dl), &mut c);
         }
+    }
+
+    #[test]
+    fn whole_import(e1 in edits(), e2 in edits(), e3 in edits()) {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-fuzz");
+        std::fs::create_dir_all(&dir).unwrap();
+        let put = |name: &str, text: String| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let conf = put("amanda.conf", mangle(&read("incident/amanda.conf"), &e1));
+        put("dumptypes.conf", mangle(&read("incident/dumptypes.conf"), &e2));
+        let disklist = put("disklist", mangle(&read("incident/disklist"), &e3));
+        let firewall = put("fw", mangle(&read("incident/iptables-save.txt"), &e2));
+        let version = put("version", mangle(&read("amadmin-version-3.5.1.txt"), &e3));
+        let opts = Options {
+            conf,
+            disklist,
+            version_output: Some(version),
+            firewall: Some(firewall),
+            zones: vec!["DMZ=192.0.2.0/24".into(), "LAN=*".into()],
+            server_zone: Some("LAN".into()),
+            ..Options::default()
+        };
+        let _ = import(&opts);
     }
 
     #[test]

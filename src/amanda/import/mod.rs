@@ -430,6 +430,15 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
                     ),
                 );
             }
+        } else if three {
+            // conffile.c of 3.x initialises a dumptype's auth to BSDTCP; 2.x to BSD.
+            prov.warn(
+                e.loc.clone(),
+                format!(
+                    "{}:{}: its dumptype sets no auth, and Amanda 3.x then uses bsdtcp (TCP, which the model does not simulate); modelled as bsd (UDP)",
+                    e.host, e.disk
+                ),
+            );
         }
         if let Some(p) = dt.params.get("dumpcycle")
             && p.int("dumpcycle")? != dumpcycle_days
