@@ -668,3 +668,34 @@ fn negative_etimeout_is_a_total_per_host() {
     );
     assert_eq!(not_scheduled("-1000"), 0, "a long total wait loses nothing");
 }
+
+/// The stateful router (`ct state established,related accept` and the amanda helper, dumped
+/// by the real nft) imports as `firewall.state` conntrack+helper, and then no reply is dropped:
+/// the stateful-firewall remedy of MODEL.md section 5, read from the admin's own ruleset.
+#[test]
+fn stateful_nft_ruleset_with_the_amanda_helper() {
+    let (site, stderr) = import_incident("../stateful/nft-ruleset.json", &TOKYO_SETS[2..4]);
+    assert_eq!(site["firewall"]["state"]["kind"], "conntrack+helper");
+    assert_eq!(site["firewall"]["default"], "drop");
+    let rules = site["firewall"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        (rules[0]["from"].as_str(), rules[0]["to"].as_str()),
+        (Some("LAN"), Some("DMZ"))
+    );
+    assert!(
+        !stderr.contains("no verdict"),
+        "setting the helper is not a rule without a verdict: {stderr}"
+    );
+    let p = write("stateful.json", &site);
+    for replication in 0..4 {
+        let r = run(&p, replication);
+        let dropped: Vec<&Value> = r["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["cause"] == "reply-dropped")
+            .collect();
+        assert!(dropped.is_empty(), "night {replication}: {dropped:?}");
+    }
+}

@@ -83,6 +83,7 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
     };
     let mut sets = Vec::new();
     let mut helper_object: Option<Loc> = None;
+    let mut amanda_helpers: Vec<String> = Vec::new();
     let mut helper_set = false;
     for (k, item) in items.iter().enumerate() {
         if let Some(s) = item.get("set") {
@@ -107,6 +108,9 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
             && h.get("type").and_then(Value::as_str) == Some("amanda")
         {
             helper_object = Some(loc_of(k));
+            if let Some(n) = h.get("name").and_then(Value::as_str) {
+                amanda_helpers.push(n.to_string());
+            }
         }
     }
     for (k, item) in items.iter().enumerate() {
@@ -160,15 +164,21 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
                 .or_else(|| Some(format!("{chain}#{handle}")));
             let label = format!("rule handle {handle} in chain {chain}");
             let mut decided = false;
+            let mut sets_helper = false;
             for e in exprs {
-                if e.get("mangle")
+                // `ct helper set "NAME"`: nft 1.0 prints {"ct helper": "NAME"}; older releases
+                // a mangle of the ct helper key.
+                let named = e.get("ct helper").and_then(Value::as_str);
+                let mangled = e
+                    .get("mangle")
                     .and_then(|m| m.get("key"))
                     .and_then(|k| k.get("ct"))
                     .and_then(|c| c.get("key"))
                     .and_then(Value::as_str)
-                    == Some("helper")
-                {
+                    == Some("helper");
+                if mangled || named.is_some_and(|n| amanda_helpers.iter().any(|h| h == n)) {
                     helper_set = true;
+                    sets_helper = true;
                     continue;
                 }
                 if let Some(v) = verdict(e) {
@@ -179,6 +189,9 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
                 expr(src, &l, e, table, &sets, &mut rule)?;
             }
             if !family.is_empty() && family != "ip" && family != "inet" {
+                continue;
+            }
+            if !decided && sets_helper {
                 continue;
             }
             if !decided {
