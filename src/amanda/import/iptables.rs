@@ -356,10 +356,11 @@ fn rule(
             }
             f if f.starts_with('-') => {
                 // An option of some match module: it narrows the rule in a way the model
-                // cannot say; its value, if any, is the next word.
+                // cannot say; its values (`--tcp-flags SYN,ACK SYN` has two) follow it.
                 r.unmappable.push(format!("option {f}"));
                 i += 1;
-                if w.get(i)
+                while w
+                    .get(i)
                     .is_some_and(|x| !x.text.starts_with('-') && x.text != "!")
                 {
                     i += 1;
@@ -398,6 +399,20 @@ mod tests {
         .unwrap();
         let fwd = rs.chains.iter().find(|c| c.name == "FORWARD").unwrap();
         assert_eq!(fwd.policy, Some(Verdict::Drop));
+        let tcp = parse(&SourceText::inline(
+            "fw",
+            "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST,ACK SYN -m set --match-set lan src -j DROP\nCOMMIT\n",
+        ))
+        .unwrap();
+        let r = &tcp.chains[0].rules[0];
+        assert_eq!(
+            r.unmappable,
+            [
+                "option --tcp-flags",
+                "match module set",
+                "option --match-set"
+            ]
+        );
         let r = &fwd.rules[0];
         assert_eq!(r.name.as_deref(), Some("amanda replies"));
         assert_eq!(
