@@ -34,6 +34,8 @@ pub enum Command {
     Remedies,
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(CheckArgs),
+    /// Write a scenario from a site's amanda.conf, disklist, build and firewall ruleset.
+    Import(super::import::ImportArgs),
     /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
     Apply(super::apply::ApplyArgs),
     /// Write the files the real-Amanda lab needs to run a scenario.

@@ -9,6 +9,9 @@ pub enum CliError {
     /// The scenario or an override is wrong.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// An import's input is wrong.
+    #[error(transparent)]
+    Import(#[from] crate::amanda::import::ImportError),
     /// An output file could not be written.
     #[error("{path}: cannot write: {source}")]
     Write {

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod import;
 pub mod check;
 pub mod compare;
 pub mod error;
@@ -18,6 +19,10 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Check(args)) => check::cmd(&args),
         Some(Command::Compare(args)) => compare::cmd(&args),
         Some(Command::Remedies) => compare::remedies(),
+        Some(Command::Import(args)) => {
+            import::cmd(&args)?;
+            Ok(Status::Ok)
+        }
         Some(Command::Apply(args)) => apply::apply_cmd(&args),
         Some(Command::LabConfig(args)) => apply::lab_config_cmd(&args),
         None => run::cmd(&cli.run),

@@ -224,6 +224,10 @@ pub fn load_value(
     sets: &[String],
 ) -> Result<Scenario, InputError> {
     let label = source.label();
+    // `provenance` (written by `portsim import`) is for people; the model reads none of it.
+    if let Value::Object(m) = &mut root {
+        m.remove("provenance");
+    }
     let sets = sets
         .iter()
         .map(|s| SetArg::parse(s))
@@ -452,7 +456,8 @@ fn validate(
         dumporder,
         netusage_kbs: c.positive("server.netusage", s.netusage, "KB/s")?,
         ctimeout: c.secs("server.ctimeout", s.ctimeout)?,
-        etimeout: c.secs("server.etimeout", s.etimeout)?,
+        etimeout: c.secs("server.etimeout", s.etimeout.abs())?,
+        etimeout_per_host: s.etimeout < 0.0,
         dtimeout: c.secs("server.dtimeout", s.dtimeout)?,
         ports_in_use,
         planner: planner(s.planner),
