@@ -4,11 +4,11 @@
 # test fixture. The only change to the logs is the host path of the lab directory, replaced by
 # /amanda-lab, so fixtures do not depend on where the lab ran. Conntrack samples that repeat the
 # previous sample are collapsed (the first and the changes are kept). Any file still over
-# MAX_KB (default 200) is refused rather than silently cut. driver.*.debug is left out: the
+# MAX_KB (default 256) is refused rather than silently cut. driver.*.debug is left out: the
 # amdump log holds every line the driver writes there (and more).
 set -euo pipefail
 src=$(realpath "$1"); dst=$2
-MAX_KB=${MAX_KB:-200}
+MAX_KB=${MAX_KB:-256}
 [ -d "$src/srvlog" ] || { echo "make-fixture: $src is not a lab run directory (no srvlog/)" >&2; exit 2; }
 # the lab root: the directory whose data/ the disklist names
 labroot=$(grep -o '/[^ ]*/data/' "$src/disklist" 2>/dev/null | head -1 | sed 's#/data/$##' || true)
