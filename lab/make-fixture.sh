@@ -58,5 +58,5 @@ if [ -n "$big" ]; then
     echo "$big" | sed "s#$tmp/#  #" >&2
     exit 1
 fi
-rm -rf "$dst"; mv "$tmp" "$dst"; trap - EXIT
+chmod 755 "$tmp"; rm -rf "$dst"; mv "$tmp" "$dst"; trap - EXIT
 echo "fixture $dst: $(find "$dst" -type f | wc -l) files, $(du -sk "$dst" | cut -f1) KB"
