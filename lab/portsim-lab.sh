@@ -257,8 +257,10 @@ EOF
         echo 'server.sim backup amdump' > "$d/home/.amandahosts"
         chmod 700 "$d/home"; chmod 600 "$d/home/.amandahosts"
         echo "10080 dgram udp wait backup /usr/lib/amanda/amandad amandad -auth=bsdudp amdump" > "$d/inetd.conf"
+        mkdir -p "$d/varlib/gnutar-lists"; : > "$d/varlib/amandates"
         chown -R backup:backup "$d/home" "$d/varlib"
     done
+    mkdir -p "$WORK/varlib-srv/gnutar-lists"; : > "$WORK/varlib-srv/amandates"
     chown -R backup:backup "$WORK/etc-srv" "$WORK/varlib-srv" "$WORK/config"
 }
 
@@ -537,6 +539,7 @@ cmd_run() { # SCENARIO OUTDIR [--set P=V]...
     rmdir "$cfg"    # lab-config creates its --out itself (atomically)
     render_config "$scenario" "$cfg" "$@"
     cmd_run_config "$cfg" "$out"
+    rm -rf "$cfg"     # setup copied it to the work dir, collect to OUTDIR/config
 }
 
 cmd_config() { # SCENARIO CONFIGDIR [--set P=V]...
