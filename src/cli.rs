@@ -37,6 +37,10 @@ pub enum Command {
     Remedies,
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(crate::check::CheckArgs),
+    /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
+    Apply(crate::amanda::emit::cmd::ApplyArgs),
+    /// Write the files the real-Amanda lab needs to run a scenario.
+    LabConfig(crate::amanda::emit::cmd::LabConfigArgs),
 }
 
 /// Output formats of `compare`.
@@ -183,6 +187,8 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Run(args)) => run_cmd(&args),
         Some(Command::Check(args)) => crate::check::cmd(&args),
         Some(Command::Compare(args)) => compare_cmd(&args),
+        Some(Command::Apply(args)) => crate::amanda::emit::cmd::apply_cmd(&args),
+        Some(Command::LabConfig(args)) => crate::amanda::emit::cmd::lab_config_cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
                 println!("{:<24} {}", r.name(), r.summary());

@@ -1,0 +1,6 @@
+//! Real Amanda, outside the simulator: the configuration text a scenario stands for.
+//!
+//! This layer sits between `scenario` and the studies: it reads validated scenarios and the
+//! model's types, and never the reverse.
+
+pub mod emit;
