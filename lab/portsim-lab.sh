@@ -453,7 +453,7 @@ run_amdump() {
     for ((i = 1; i <= NHOSTS; i++)); do
         for p in $(ip netns pids "$(host_ns "$i")" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
     done
-    [ -d "$RUN/amlog" ] && ls "$RUN"/amlog/log.* "$RUN"/amlog/oldlog/log.* >/dev/null 2>&1 \
+    compgen -G "$RUN/amlog/log.*" >/dev/null || compgen -G "$RUN/amlog/oldlog/log.*" >/dev/null \
         || die 1 "amdump left no trace log (exit $rc): see $RUN/srvlog"
     AMDUMP_RC=$rc; AMDUMP_T0=$t0; AMDUMP_T1=$t1
 }
