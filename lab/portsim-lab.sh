@@ -527,7 +527,8 @@ cmd_run_config() { # CONFIGDIR OUTDIR
     local dir=$1 out=$2
     [ ! -e "$out" ] || die 2 "$out exists: give a new directory (the lab never overwrites a run)"
     mkdir -p "$(dirname "$(realpath -m "$out")")"
-    trap 'cmd_teardown' EXIT
+    # shellcheck disable=SC2154 # RENDER_TMP is set by cmd_run
+    trap 'cmd_teardown; [ -z "${RENDER_TMP:-}" ] || rm -rf "$RENDER_TMP"' EXIT
     cmd_setup "$dir"
     run_amdump
     cmd_collect "$out"
@@ -540,9 +541,10 @@ cmd_run() { # SCENARIO OUTDIR [--set P=V]...
     [ ! -e "$out" ] || die 2 "$out exists: give a new directory (the lab never overwrites a run)"
     local cfg; mkdir -p "$WORK"; cfg=$(mktemp -d "$WORK/render.XXXXXX")
     rmdir "$cfg"    # lab-config creates its --out itself (atomically)
+    RENDER_TMP=$cfg  # removed at exit: setup copies it to the work dir, collect to OUTDIR/config
+    trap 'rm -rf "$RENDER_TMP"' EXIT
     render_config "$scenario" "$cfg" "$@"
     cmd_run_config "$cfg" "$out"
-    rm -rf "$cfg"     # setup copied it to the work dir, collect to OUTDIR/config
 }
 
 cmd_config() { # SCENARIO CONFIGDIR [--set P=V]...
