@@ -29,7 +29,7 @@ keep() { # relative paths (globs) to keep
     done
 }
 keep meta.json amanda.conf disklist lab.env scenario.json nft-ruleset.conf nftables.conf \
-     nft-counters.txt amdump-rc.txt report.txt \
+     nft-counters.txt amdump-rc.txt report.txt tc-link.txt \
      'amlog/log.*' 'amlog/amdump.*' 'amlog/oldlog/log.*' 'amlog/oldlog/amdump.*' \
      'srvlog/server/*/amdump.*.debug' \
      'srvlog/server/*/planner.*.debug' 'srvlog/server/*/dumper.*.debug' \

@@ -442,6 +442,7 @@ run_amdump() {
         local name="LAB_HOST_${i}_NAME"
         ip netns exec "$(host_ns "$i")" tc -s class show dev "${P}h$i" > "$RUN/clients/${!name}/tc.txt" 2>&1 || true
     done
+    [ -z "${LAB_RATE_KBIT:-}" ] || ip netns exec "$SW" tc -s class show dev "${P}sb" > "$RUN/tc-link.txt" 2>&1 || true
     ln -f "$WORK"/state/log/amdump.2* "$WORK"/state/log/log.2* "$RUN/amlog/" 2>/dev/null || true
     cp -a "$WORK/state/log/oldlog" "$RUN/amlog/" 2>/dev/null || true
     timeout 60 bash -c "$(declare -f in_srv); WORK='$WORK' SRV='$SRV' in_srv '$RUN/srvlog' su backup -s /bin/sh -c 'amreport $CONF -f $RUN/report.txt'" \
