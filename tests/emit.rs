@@ -169,6 +169,12 @@ fn nft_accepts_every_rendered_ruleset() {
             let fw = firewall(&sc, FwDialect::Nft, &addr, pl).unwrap();
             let listed = nft_accepts(&format!("{name}-{pl:?}-{split}"), &fw.ruleset);
             assert!(listed.contains("table inet portsim"), "{listed}");
+            assert!(
+                listed.contains(
+                    "tcp flags != syn / fin,syn,rst,ack counter packets 0 bytes 0 accept"
+                ),
+                "{listed}"
+            );
             // The rule that names the Amanda hole made it into the kernel with its comment.
             let first = &sc.firewall.rules[0].name;
             assert!(
@@ -177,7 +183,7 @@ fn nft_accepts_every_rendered_ruleset() {
             );
             if sc.state.is_some() {
                 assert!(
-                    listed.contains("ct state established,related accept"),
+                    listed.contains("ct state established,related counter packets"),
                     "{listed}"
                 );
             }
@@ -227,7 +233,11 @@ fn iptables_restore_accepts_every_rendered_ruleset() {
             for (restore, save) in &tools {
                 let file = format!("{name}-{pl:?}-{split}");
                 let listed = iptables_accepts(restore, save, &file, &fw.ruleset);
-                assert!(listed.contains("lan-to-dmz (firewall.rules["), "{listed}");
+                assert!(listed.contains("lan-to-dmz"), "{listed}");
+                assert!(
+                    listed.contains("-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN"),
+                    "{listed}"
+                );
                 if sc.state.is_some() {
                     assert!(listed.contains("--ctstate RELATED,ESTABLISHED"), "{listed}");
                 }
@@ -293,7 +303,10 @@ fn nft_accepts_the_lab_rulesets() {
         let files = lab::files(&sc, &opt).unwrap();
         let nft = files.iter().find(|(f, _)| f == "nft.conf").unwrap();
         let listed = nft_accepts(&format!("lab-{name}"), std::str::from_utf8(&nft.1).unwrap());
-        assert!(listed.contains("udp dport 840-849 accept"), "{listed}");
+        assert!(
+            listed.contains("udp dport 840-849 counter packets 0 bytes 0 accept"),
+            "{listed}"
+        );
     }
 }
 
@@ -320,7 +333,7 @@ fn apply_prints_the_diffs_as_text() {
         "== configure (configure) ==\n--- a/configure\n+++ b/configure\n@@ -1 +1 @@\n-./configure --with-udpportrange=850,859\n+./configure --with-udpportrange=850,875\n",
         "== amanda.conf (amanda.conf): unchanged ==\n",
         "+amanda          860/udp\n",
-        "-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:859 -m comment --comment \"amanda-replies (firewall.rules[0])\" -j ACCEPT\n+-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:875 ",
+        "-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:859 -m comment --comment \"amanda-replies\" -j ACCEPT\n+-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 850:875 ",
         "  server = 198.18.0.1 (placeholder: --server-addr ADDR)\n",
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
@@ -365,12 +378,12 @@ fn apply_json_carries_each_file_before_and_after() {
         .unwrap();
     let after = nft["after"].as_str().unwrap();
     assert!(
-        after.contains("ip saddr 10.0.0.5 udp dport 10080 ct helper set \"amanda\""),
+        after.contains("ip saddr 10.0.0.5 udp dport 10080 counter ct helper set \"amanda\""),
         "{after}"
     );
     assert!(after.contains("elements = { 192.0.2.0/24 }"), "{after}");
     assert!(nft["diff"].as_str().unwrap().contains(
-        "-        ip saddr @zone_DMZ ip daddr 10.0.0.5 udp sport 10080 udp dport 850-859 accept"
+        "-        ip saddr @zone_DMZ ip daddr 10.0.0.5 udp sport 10080 udp dport 850-859 counter accept"
     ));
     let conf = &v["sections"][0];
     assert_eq!(conf["name"], "amanda.conf");

@@ -32,10 +32,13 @@ impl Cidr {
             ),
             None => (s, 32),
         };
-        let addr: Ipv4Addr = a
-            .trim()
-            .parse()
-            .map_err(|_| format!("{a:?} is not an IPv4 address (IPv6 is not rendered yet)"))?;
+        let addr: Ipv4Addr = a.trim().parse().map_err(|_| {
+            if a.contains(':') {
+                format!("{a:?}: IPv6 is not rendered yet; give an IPv4 network")
+            } else {
+                format!("{a:?} is not an IPv4 address")
+            }
+        })?;
         let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
         Ok(Cidr {
             addr: Ipv4Addr::from(u32::from(addr) & mask),
@@ -87,91 +90,32 @@ pub struct AddrArgs {
 impl Addressing {
     /// Placeholders for `sc`, then the overrides in `args`.
     pub fn new(sc: &Scenario, args: &AddrArgs) -> Result<Addressing, EmitError> {
-        let mut zones: Vec<Option<Vec<Cidr>>> = vec![None; sc.zones.len()];
-        for z in &args.zones {
-            let arg = format!("--zone {z}");
-            let (name, nets) = z.split_once('=').ok_or_else(|| EmitError::Address {
-                arg: arg.clone(),
-                msg: "write NAME=CIDR[,CIDR...], e.g. --zone DMZ=192.0.2.0/24".into(),
-            })?;
-            let i = sc
-                .zones
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| EmitError::Address {
-                    arg: arg.clone(),
-                    msg: format!("no zone {name:?}; the zones are {}", sc.zones.join(", ")),
-                })?;
-            let nets = nets
-                .split(',')
-                .map(Cidr::parse)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|msg| EmitError::Address {
-                    arg: arg.clone(),
-                    msg,
-                })?;
-            zones[i] = Some(nets);
-        }
         let mut placeholders = Vec::new();
-        let zones: Vec<Vec<Cidr>> = zones
-            .into_iter()
-            .enumerate()
-            .map(|(i, z)| {
-                z.unwrap_or_else(|| {
-                    let c = Cidr {
-                        addr: Ipv4Addr::new(198, 18, i as u8, 0),
-                        len: 24,
-                    };
-                    placeholders.push(format!(
-                        "zone {} = {c} (placeholder: --zone {}=CIDR)",
-                        sc.zones[i], sc.zones[i]
-                    ));
-                    c_vec(c)
-                })
-            })
-            .collect();
-        let server_zone = usize::from(sc.server.zone.0);
+        let zones = zones(sc, &args.zones, &mut placeholders)?;
         let server = match &args.server {
             Some(s) => s.parse().map_err(|_| EmitError::Address {
                 arg: format!("--server-addr {s}"),
                 msg: "not an IPv4 address".into(),
             })?,
             None => {
-                let a = nth_in(&zones[server_zone], 1).ok_or_else(|| EmitError::Address {
-                    arg: "--server-addr".into(),
-                    msg: "the server's zone is too small for a placeholder: give --server-addr"
-                        .into(),
+                let a = nth_in(&zones[usize::from(sc.server.zone.0)], 1).ok_or_else(|| {
+                    EmitError::Address {
+                        arg: "--server-addr".into(),
+                        msg: "the server's zone is too small for a placeholder: give --server-addr"
+                            .into(),
+                    }
                 })?;
                 placeholders.push(format!("server = {a} (placeholder: --server-addr ADDR)"));
                 a
             }
         };
-        let mut given: Vec<Option<Ipv4Addr>> = vec![None; sc.hosts.len()];
-        for h in &args.hosts {
-            let arg = format!("--host {h}");
-            let (name, a) = h.split_once('=').ok_or_else(|| EmitError::Address {
-                arg: arg.clone(),
-                msg: "write NAME=ADDR, e.g. --host www1=192.0.2.10".into(),
-            })?;
-            let i = sc
-                .hosts
-                .iter()
-                .position(|x| x.name == name)
-                .ok_or_else(|| EmitError::Address {
-                    arg: arg.clone(),
-                    msg: format!("no host {name:?} in the scenario"),
-                })?;
-            given[i] = Some(a.parse().map_err(|_| EmitError::Address {
-                arg,
-                msg: format!("{a:?} is not an IPv4 address"),
-            })?);
-        }
+        let given = given_hosts(sc, &args.hosts)?;
         let mut next = vec![2u32; zones.len()];
         let mut hosts = Vec::with_capacity(sc.hosts.len());
-        for (i, h) in sc.hosts.iter().enumerate() {
+        for (h, given) in sc.hosts.iter().zip(&given) {
             let z = usize::from(h.zone.0);
-            let a = match given[i] {
-                Some(a) => a,
+            let a = match given {
+                Some(a) => *a,
                 None => {
                     let a = nth_in(&zones[z], next[z]).ok_or_else(|| EmitError::Address {
                         arg: format!("--host {}", h.name),
@@ -186,7 +130,7 @@ impl Addressing {
             };
             hosts.push(a);
         }
-        if given.iter().any(Option::is_none) && !sc.hosts.is_empty() {
+        if given.iter().any(Option::is_none) {
             placeholders.push(
                 "hosts: placeholder addresses in their zones (--host NAME=ADDR), used only by rules that name a host".into(),
             );
@@ -237,8 +181,79 @@ impl Addressing {
     }
 }
 
-fn c_vec(c: Cidr) -> Vec<Cidr> {
-    vec![c]
+/// Each zone's networks: from `--zone NAME=CIDR,...`, else a placeholder /24 (noted).
+fn zones(
+    sc: &Scenario,
+    args: &[String],
+    placeholders: &mut Vec<String>,
+) -> Result<Vec<Vec<Cidr>>, EmitError> {
+    let mut zones: Vec<Option<Vec<Cidr>>> = vec![None; sc.zones.len()];
+    for z in args {
+        let arg = format!("--zone {z}");
+        let (name, nets) = z.split_once('=').ok_or_else(|| EmitError::Address {
+            arg: arg.clone(),
+            msg: "write NAME=CIDR[,CIDR...], e.g. --zone DMZ=192.0.2.0/24".into(),
+        })?;
+        let i = sc
+            .zones
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| EmitError::Address {
+                arg: arg.clone(),
+                msg: format!("no zone {name:?}; the zones are {}", sc.zones.join(", ")),
+            })?;
+        let nets = nets
+            .split(',')
+            .map(Cidr::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|msg| EmitError::Address {
+                arg: arg.clone(),
+                msg,
+            })?;
+        zones[i] = Some(nets);
+    }
+    Ok(zones
+        .into_iter()
+        .enumerate()
+        .map(|(i, z)| {
+            z.unwrap_or_else(|| {
+                let c = Cidr {
+                    addr: Ipv4Addr::new(198, 18, i as u8, 0),
+                    len: 24,
+                };
+                let name = &sc.zones[i];
+                placeholders.push(format!(
+                    "zone {name} = {c} (placeholder: --zone {name}=CIDR)"
+                ));
+                vec![c]
+            })
+        })
+        .collect())
+}
+
+/// The hosts' addresses given by `--host NAME=ADDR`, by `HostId`.
+fn given_hosts(sc: &Scenario, args: &[String]) -> Result<Vec<Option<Ipv4Addr>>, EmitError> {
+    let mut given: Vec<Option<Ipv4Addr>> = vec![None; sc.hosts.len()];
+    for h in args {
+        let arg = format!("--host {h}");
+        let (name, a) = h.split_once('=').ok_or_else(|| EmitError::Address {
+            arg: arg.clone(),
+            msg: "write NAME=ADDR, e.g. --host www1=192.0.2.10".into(),
+        })?;
+        let i = sc
+            .hosts
+            .iter()
+            .position(|x| x.name == name)
+            .ok_or_else(|| EmitError::Address {
+                arg: arg.clone(),
+                msg: format!("no host {name:?} in the scenario"),
+            })?;
+        given[i] = Some(a.parse().map_err(|_| EmitError::Address {
+            arg,
+            msg: format!("{a:?} is not an IPv4 address"),
+        })?);
+    }
+    Ok(given)
 }
 
 fn nth_in(nets: &[Cidr], n: u32) -> Option<Ipv4Addr> {

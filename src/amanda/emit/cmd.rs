@@ -108,12 +108,26 @@ fn input(source: &Source, e: EmitError) -> CliError {
             msg: format!("{target} cannot express it: {why}"),
         }
         .into(),
-        EmitError::Address { arg, msg } => InputError::Set { arg, msg }.into(),
+        EmitError::Address { arg, msg } => InputError::Invalid {
+            origin: arg,
+            path: "value".into(),
+            msg,
+        }
+        .into(),
     }
 }
 
-/// `portsim apply`.
-pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
+/// The scenario before and after the remedy of `args`, with the remedy as applied.
+struct Remedied {
+    source: Source,
+    before: Scenario,
+    after: Scenario,
+    spec: RemedySpec,
+    remedy: Remedy,
+}
+
+/// Loads the scenario and applies the remedy as `compare` does (overrides first, then the transform).
+fn remedied(args: &ApplyArgs) -> Result<Remedied, CliError> {
     let (source, sets) = (args.scenario.source(), args.scenario.sets());
     let tree = read(&source)?;
     let before = load_value(&source, tree.clone(), &sets)?;
@@ -146,6 +160,24 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
         arg: format!("apply {}", spec.label()),
         msg: e.to_string(),
     })?;
+    Ok(Remedied {
+        source,
+        before,
+        after,
+        spec,
+        remedy,
+    })
+}
+
+/// `portsim apply`.
+pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
+    let Remedied {
+        source,
+        before,
+        after,
+        spec,
+        remedy,
+    } = remedied(args)?;
     let addr_args = AddrArgs {
         zones: args.zones.clone(),
         hosts: args.hosts.clone(),
@@ -215,8 +247,9 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
 pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
     let source = args.scenario.source();
     let sc = args.scenario.load()?;
-    let net = Cidr::parse(&args.net).map_err(|msg| InputError::Set {
-        arg: format!("--net {}", args.net),
+    let net = Cidr::parse(&args.net).map_err(|msg| InputError::Invalid {
+        origin: format!("--net {}", args.net),
+        path: "value".into(),
         msg,
     })?;
     let files = lab::files(

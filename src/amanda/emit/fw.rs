@@ -17,6 +17,10 @@ use crate::scenario::Scenario;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 
+/// Why every dialect passes TCP segments other than a bare SYN: the model filters a TCP
+/// connection by its SYN only (a dump's data connections), so its other packets must pass.
+pub const TCP_NOTE: &str = "TCP after the SYN: the model filters a connection by its SYN only";
+
 /// Where the real filter runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -123,32 +127,17 @@ pub fn lower(
     dialect: FwDialect,
 ) -> Result<Lowered, EmitError> {
     check_state(sc, dialect)?;
-    let zone = |z: usize| Peer::Zone(sc.zones[z].clone(), addr.zones[z].clone());
+    check_zone_names(sc, dialect)?;
     let server_zone = usize::from(sc.server.zone.0);
-    let peer = |m: AddrMatch| -> Option<Peer> {
-        match m {
-            AddrMatch::Any => None,
-            AddrMatch::Zone(z) => Some(zone(usize::from(z.0))),
-            AddrMatch::Host(h) => Some(Peer::Addr(addr.hosts[usize::from(h.0)])),
-            AddrMatch::Server => Some(Peer::Addr(addr.server)),
-        }
-    };
-    let touches_server = |m: AddrMatch| match m {
-        AddrMatch::Any | AddrMatch::Server => true,
-        AddrMatch::Zone(z) => usize::from(z.0) == server_zone,
-        AddrMatch::Host(_) => false,
-    };
-    let inside = |m: AddrMatch| match m {
-        AddrMatch::Server => true,
-        AddrMatch::Zone(z) => usize::from(z.0) == server_zone,
-        AddrMatch::Host(h) => sc.hosts[usize::from(h.0)].zone == sc.server.zone,
-        AddrMatch::Any => false,
-    };
+    let peer = |m| peer(sc, addr, m);
+    let touches_server = |m| touches_server(sc, m);
     let ports = |r: PortRange| (r != PortRange::ANY).then_some(r);
     let mut rules = Vec::new();
     let mut skipped = Vec::new();
-    for (i, r) in sc.firewall.rules.iter().enumerate() {
-        let comment = format!("{} (firewall.rules[{i}])", r.name);
+    for r in &sc.firewall.rules {
+        // The rule's name (an unnamed rule is "rule N"): the same rule keeps its comment when a
+        // remedy removes another before it, so diffs show only what changed.
+        let comment = r.name.clone();
         let base = |hook, src, dst| LRule {
             hook,
             comment: comment.clone(),
@@ -158,7 +147,7 @@ pub fn lower(
             dst,
             sport: ports(r.src_ports),
             dport: ports(r.dst_ports),
-            from_inside: inside(r.from),
+            from_inside: inside(sc, r.from),
         };
         match placement {
             Placement::Router => rules.push(base(Hook::Forward, peer(r.from), peer(r.to))),
@@ -191,7 +180,7 @@ pub fn lower(
         rules,
         state: sc.state,
         helper: sc.state.and_then(|s| s.helper),
-        inside: zone(server_zone),
+        inside: zone(sc, addr, server_zone),
         server: addr.server,
         skipped,
         zones: sc
@@ -201,6 +190,57 @@ pub fn lower(
             .zip(addr.zones.iter().cloned())
             .collect(),
     })
+}
+
+/// Zone `z` as a peer: its name and networks.
+fn zone(sc: &Scenario, addr: &Addressing, z: usize) -> Peer {
+    Peer::Zone(sc.zones[z].clone(), addr.zones[z].clone())
+}
+
+/// A rule side as a peer; None for "any".
+fn peer(sc: &Scenario, addr: &Addressing, m: AddrMatch) -> Option<Peer> {
+    match m {
+        AddrMatch::Any => None,
+        AddrMatch::Zone(z) => Some(zone(sc, addr, usize::from(z.0))),
+        AddrMatch::Host(h) => Some(Peer::Addr(addr.hosts[usize::from(h.0)])),
+        AddrMatch::Server => Some(Peer::Addr(addr.server)),
+    }
+}
+
+/// Whether a rule side can stand for the server itself.
+fn touches_server(sc: &Scenario, m: AddrMatch) -> bool {
+    match m {
+        AddrMatch::Any | AddrMatch::Server => true,
+        AddrMatch::Zone(z) => z == sc.server.zone,
+        AddrMatch::Host(_) => false,
+    }
+}
+
+/// Whether a rule side lies in the server's zone (the state table's inside).
+fn inside(sc: &Scenario, m: AddrMatch) -> bool {
+    match m {
+        AddrMatch::Server => true,
+        AddrMatch::Zone(z) => z == sc.server.zone,
+        AddrMatch::Host(h) => sc.hosts[usize::from(h.0)].zone == sc.server.zone,
+        AddrMatch::Any => false,
+    }
+}
+
+/// Zone names become set and table names: two that clean to one name would merge.
+fn check_zone_names(sc: &Scenario, dialect: FwDialect) -> Result<(), EmitError> {
+    for (i, a) in sc.zones.iter().enumerate() {
+        if let Some(b) = sc.zones[..i].iter().find(|b| set_name(b) == set_name(a)) {
+            return Err(EmitError::unsupported(
+                &format!("zones[{i}]"),
+                dialect.name(),
+                format!(
+                    "zones {b:?} and {a:?} both become the set name {}: rename one (letters, digits)",
+                    set_name(a)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a state kind the dialect has no equivalent for.

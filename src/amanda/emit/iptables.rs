@@ -48,38 +48,7 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         let _ = writeln!(o, ":{} {p} [0:0]", hook.chain());
     }
     for &hook in &low.hooks {
-        let chain = hook.chain();
-        if low.placement == Placement::Server {
-            let (iface, dir) = match hook {
-                Hook::Output => ("-o", "-d"),
-                _ => ("-i", "-s"),
-            };
-            let _ = writeln!(o, "-A {chain} {iface} lo -j ACCEPT");
-            if let Some(nets) = nets(&low.inside) {
-                let _ = writeln!(
-                    o,
-                    "-A {chain} {dir} {nets} -m comment --comment \"same zone: the model never filters it\" -j ACCEPT"
-                );
-            }
-        }
-        if let Some(st) = low.state
-            && hook != Hook::Output
-        {
-            let _ = writeln!(
-                o,
-                "-A {chain} -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"state table (firewall.state.kind {})\" -j ACCEPT",
-                st.kind.name()
-            );
-        }
-        for r in low.rules.iter().filter(|r| r.hook == hook) {
-            rule(&mut o, chain, r);
-        }
-        if low.policy == Action::Reject {
-            let _ = writeln!(
-                o,
-                "-A {chain} -m comment --comment \"default (firewall.default reject; a chain policy cannot reject)\" -j REJECT"
-            );
-        }
+        chain(&mut o, low, hook);
     }
     o.push_str("COMMIT\n");
     Ok(FwText {
@@ -87,6 +56,54 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         sysctl,
         modprobe,
     })
+}
+
+/// One hook's rules: loopback and same zone (server placement), TCP after the SYN, the state
+/// table, the scenario's rules, then the default.
+fn chain(o: &mut String, low: &Lowered, hook: Hook) {
+    let chain = hook.chain();
+    if low.placement == Placement::Server {
+        let (iface, dir) = match hook {
+            Hook::Output => ("-o", "-d"),
+            _ => ("-i", "-s"),
+        };
+        let _ = writeln!(o, "-A {chain} {iface} lo -j ACCEPT");
+        if let Some(nets) = nets(&low.inside) {
+            let _ = writeln!(
+                o,
+                "-A {chain} {dir} {nets} -m comment --comment \"same zone: the model never filters it\" -j ACCEPT"
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "-A {chain} -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"{}\" -j ACCEPT",
+        fw::TCP_NOTE
+    );
+    if let Some(st) = low.state
+        && hook != Hook::Output
+    {
+        let _ = writeln!(
+            o,
+            "-A {chain} -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"state table (firewall.state.kind {})\" -j ACCEPT",
+            st.kind.name()
+        );
+    }
+    for r in low.rules.iter().filter(|r| r.hook == hook) {
+        rule(o, chain, r);
+    }
+    // The policy, once more as a rule: its counters show what fell through (and a policy
+    // cannot reject).
+    let _ = writeln!(
+        o,
+        "-A {chain} -m comment --comment \"default (firewall.default {})\" -j {}",
+        match low.policy {
+            Action::Accept => "accept",
+            Action::Drop => "drop",
+            Action::Reject => "reject",
+        },
+        target(low.policy)
+    );
 }
 
 /// The comma-separated networks of a peer, or None for a zone with no address.
@@ -100,6 +117,14 @@ fn nets(p: &Peer) -> Option<String> {
                 .join(","),
         ),
         Peer::Addr(a) => Some(format!("{a}/32")),
+    }
+}
+
+fn target(a: Action) -> &'static str {
+    match a {
+        Action::Accept => "ACCEPT",
+        Action::Drop => "DROP",
+        Action::Reject => "REJECT",
     }
 }
 
@@ -131,11 +156,7 @@ fn rule(o: &mut String, chain: &str, r: &LRule) {
         ProtoMatch::Any if has_ports => vec![Some("udp"), Some("tcp")],
         ProtoMatch::Any => vec![None],
     };
-    let target = match r.action {
-        Action::Accept => "ACCEPT",
-        Action::Drop => "DROP",
-        Action::Reject => "REJECT",
-    };
+    let target = target(r.action);
     for p in protos {
         let mut line = format!("-A {chain}{addrs}");
         if let Some(p) = p {

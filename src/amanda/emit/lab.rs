@@ -69,6 +69,12 @@ pub fn check(sc: &Scenario) -> Result<(), EmitError> {
             "per-request-firewalled is a code change Amanda 3.5.1 does not have",
         ));
     }
+    if sc.server.amcheck {
+        return Err(refuse(
+            "server.amcheck",
+            "a real amcheck does not stay up all night holding its port; the lab cannot run what the scenario says: remove it",
+        ));
+    }
     if f.rescan_limit.is_some() {
         return Err(refuse(
             "server.rescan_limit",
@@ -77,6 +83,28 @@ pub fn check(sc: &Scenario) -> Result<(), EmitError> {
     }
     if let Some(st) = sc.state {
         check_state(&st)?;
+    }
+    // Host names go into /etc/hosts, the disklist and namespace names.
+    let hostname = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 63
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            && !n.starts_with(['-', '.'])
+    };
+    if let Some((i, h)) = sc
+        .hosts
+        .iter()
+        .enumerate()
+        .find(|(_, h)| !hostname(&h.name))
+    {
+        return Err(refuse(
+            &format!("hosts[{i}].name"),
+            format!(
+                "{:?} is not a host name (letters, digits, '-' and '.'): rename it",
+                h.name
+            ),
+        ));
     }
     if let Some((i, _)) = sc
         .file
@@ -163,7 +191,10 @@ pub fn files(sc: &Scenario, opt: &LabOptions) -> Result<Vec<(String, Vec<u8>)>, 
     for (h, a) in sc.hosts.iter().zip(&addr.hosts) {
         let _ = writeln!(hosts, "{a} {}", h.name);
     }
-    let mut services = String::from("amanda          10080/udp\n");
+    // A leading line break: the copy of /etc/services it is appended to may lack a final one.
+    let mut services = String::from(
+        "\n# portsim lab-config: bsdudp needs amanda/udp\namanda          10080/udp\n",
+    );
     services.push_str(&conf::services(sc));
     let scenario = serde_json::to_string_pretty(&sc.file).expect("a scenario serialises") + "\n";
     Ok(vec![
@@ -219,9 +250,11 @@ fn env(sc: &Scenario, addr: &Addressing, opt: &LabOptions) -> String {
         );
         kv(&format!("LAB_HOST_{n}_MAXDUMPS"), &h.maxdumps.to_string());
         kv(&format!("LAB_HOST_{n}_NDLE"), &h.dles.len().to_string());
+        // What the links add: the zone's own latency (network.latency_ms) is the veth's part.
+        let links_ms = (h.latency.as_secs_f64() - sc.latency.as_secs_f64()) * 1000.0;
         kv(
             &format!("LAB_HOST_{n}_LATENCY_MS"),
-            &format!("{}", h.latency.as_secs_f64() * 1000.0),
+            &format!("{}", (links_ms * 1000.0).round() / 1000.0),
         );
     }
     kv("LAB_NDLE", &sc.dles.len().to_string());

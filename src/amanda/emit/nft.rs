@@ -41,7 +41,7 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         };
         let _ = writeln!(
             o,
-            "\n    chain amanda_helper {{\n        type filter hook {hook} priority 0; policy accept;\n        ip saddr {} udp dport {} ct helper set \"amanda\" comment \"{}\"\n    }}",
+            "\n    chain amanda_helper {{\n        type filter hook {hook} priority 0; policy accept;\n        ip saddr {} udp dport {} counter ct helper set \"amanda\" comment \"{}\"\n    }}",
             low.server,
             h.port,
             fw::clean_comment(
@@ -67,30 +67,37 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
                 Hook::Output => ("oif", "daddr"),
                 _ => ("iif", "saddr"),
             };
-            let _ = writeln!(o, "        {iface} \"lo\" accept");
+            let _ = writeln!(o, "        {iface} \"lo\" counter accept");
             let _ = writeln!(
                 o,
-                "        ip {dir} {} accept comment \"same zone: the model never filters it\"",
+                "        ip {dir} {} counter accept comment \"same zone: the model never filters it\"",
                 peer(&low.inside)
             );
         }
+        let _ = writeln!(
+            o,
+            "        tcp flags & (fin | syn | rst | ack) != syn counter accept comment \"{}\"",
+            fw::TCP_NOTE
+        );
         if let Some(st) = low.state
             && hook != Hook::Output
         {
             let _ = writeln!(
                 o,
-                "        ct state established,related accept comment \"state table (firewall.state.kind {})\"",
+                "        ct state established,related counter accept comment \"state table (firewall.state.kind {})\"",
                 st.kind.name()
             );
         }
         for r in low.rules.iter().filter(|r| r.hook == hook) {
             let _ = writeln!(o, "        {}", rule(r));
         }
-        if low.policy == Action::Reject {
-            o.push_str(
-                "        reject comment \"default (firewall.default reject; a chain policy cannot reject)\"\n",
-            );
-        }
+        // The policy, once more as a counted rule: counters show what fell through to it.
+        let _ = writeln!(
+            o,
+            "        counter {} comment \"default (firewall.default {})\"",
+            verdict(low.policy),
+            verdict(low.policy)
+        );
         o.push_str("    }\n");
     }
     o.push_str("}\n");
@@ -99,6 +106,14 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         sysctl,
         modprobe,
     })
+}
+
+fn verdict(a: Action) -> &'static str {
+    match a {
+        Action::Accept => "accept",
+        Action::Drop => "drop",
+        Action::Reject => "reject",
+    }
 }
 
 fn peer(p: &Peer) -> String {
@@ -141,14 +156,8 @@ fn rule(r: &LRule) -> String {
     if let Some(p) = r.dport {
         m.push(format!("{l4} dport {}", ports(p)));
     }
-    m.push(
-        match r.action {
-            Action::Accept => "accept",
-            Action::Drop => "drop",
-            Action::Reject => "reject",
-        }
-        .into(),
-    );
+    m.push("counter".into());
+    m.push(verdict(r.action).into());
     m.push(format!(
         "comment \"{}\"",
         fw::clean_comment(&r.comment, COMMENT_MAX)

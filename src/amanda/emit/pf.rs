@@ -10,6 +10,7 @@ use crate::model::ports::PortRange;
 use crate::model::stateful::PfMultiple;
 use crate::scenario::Scenario;
 use std::fmt::Write;
+use std::net::Ipv4Addr;
 
 /// Renders the lowered firewall as pf.conf lines.
 pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText, EmitError> {
@@ -59,7 +60,7 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
     }
     o.push_str(" label \"default (firewall.default)\"\n");
     if low.placement == Placement::Server {
-        let t = peer(&low.inside);
+        let t = peer(&low.inside, low.server);
         let _ = writeln!(
             o,
             "pass in quick from {t} to any no state label \"same zone: the model never filters it\""
@@ -69,8 +70,13 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
             "pass out quick from any to {t} no state label \"same zone: the model never filters it\""
         );
     }
+    let _ = writeln!(
+        o,
+        "pass quick proto tcp all flags A/A no state label \"{}\"",
+        fw::TCP_NOTE
+    );
     for r in &low.rules {
-        let _ = writeln!(o, "{}", rule(r, low.placement, stateful));
+        let _ = writeln!(o, "{}", rule(r, low, stateful));
     }
     Ok(FwText {
         ruleset: o,
@@ -78,9 +84,11 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
     })
 }
 
-fn peer(p: &Peer) -> String {
+/// A zone's table, `$server` for the server's address, or the address.
+fn peer(p: &Peer, server: Ipv4Addr) -> String {
     match p {
         Peer::Zone(name, _) => format!("<{}>", fw::set_name(name)),
+        Peer::Addr(a) if *a == server => "$server".into(),
         Peer::Addr(a) => a.to_string(),
     }
 }
@@ -93,7 +101,9 @@ fn ports(r: PortRange) -> String {
     }
 }
 
-fn rule(r: &LRule, placement: Placement, stateful: bool) -> String {
+fn rule(r: &LRule, low: &Lowered, stateful: bool) -> String {
+    let placement = low.placement;
+    let peer = |p: &Peer| peer(p, low.server);
     let mut m = vec![
         match r.action {
             Action::Accept => "pass",
@@ -115,12 +125,12 @@ fn rule(r: &LRule, placement: Placement, stateful: bool) -> String {
     }
     m.push(format!(
         "from {}",
-        r.src.as_ref().map_or("any".into(), peer)
+        r.src.as_ref().map_or("any".into(), &peer)
     ));
     if let Some(p) = r.sport {
         m.push(format!("port {}", ports(p)));
     }
-    m.push(format!("to {}", r.dst.as_ref().map_or("any".into(), peer)));
+    m.push(format!("to {}", r.dst.as_ref().map_or("any".into(), &peer)));
     if let Some(p) = r.dport {
         m.push(format!("port {}", ports(p)));
     }

@@ -109,16 +109,21 @@ fn nft_router_rules_name_the_scenario_rules() {
         r.contains("type filter hook forward priority 0; policy drop;"),
         "{r}"
     );
-    assert!(r.contains("ip saddr @zone_DMZ ip daddr 198.18.0.1 udp sport 10080 udp dport 840-849 accept comment \"replies (firewall.rules[0])\""), "{r}");
+    assert!(r.contains("ip saddr @zone_DMZ ip daddr 198.18.0.1 udp sport 10080 udp dport 840-849 counter accept comment \"replies\""), "{r}");
     assert!(
-        r.contains(
-            "ip saddr @zone_LAN ip daddr @zone_DMZ accept comment \"out (firewall.rules[1])\""
-        ),
+        r.contains("ip saddr @zone_LAN ip daddr @zone_DMZ counter accept comment \"out\""),
         "{r}"
     );
     // "any" with a port: both protocols; the host's placeholder address; quotes cleaned.
-    assert!(r.contains("meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 reject comment \"no 'web' (firewall.rules[2])\""), "{r}");
+    assert!(r.contains("meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 counter reject comment \"no 'web'\""), "{r}");
     assert!(!r.contains("ct state"), "stateless:\n{r}");
+    // The model filters TCP by its SYN: the rest of a connection passes, before any rule.
+    assert!(
+        r.contains(
+            "policy drop;\n        tcp flags & (fin | syn | rst | ack) != syn counter accept"
+        ),
+        "{r}"
+    );
     assert!(t.sysctl.is_empty() && t.modprobe.is_empty());
 }
 
@@ -127,30 +132,33 @@ fn nft_server_placement_accepts_its_zone_and_splits_hooks() {
     let sc = load(&["firewall.state={\"kind\":\"conntrack+helper\"}"]);
     let t = firewall(&sc, FwDialect::Nft, &addr(&sc), Placement::Server).unwrap();
     let r = &t.ruleset;
-    assert!(r.contains("chain input {\n        type filter hook input priority 0; policy drop;\n        iif \"lo\" accept\n        ip saddr @zone_LAN accept"), "{r}");
-    assert!(r.contains("ct state established,related accept"), "{r}");
+    assert!(r.contains("chain input {\n        type filter hook input priority 0; policy drop;\n        iif \"lo\" counter accept\n        ip saddr @zone_LAN counter accept"), "{r}");
     assert!(
-        r.contains("ip saddr @zone_DMZ udp sport 10080 udp dport 840-849 accept"),
+        r.contains("ct state established,related counter accept"),
         "{r}"
     );
     assert!(
-        r.contains("ip daddr @zone_DMZ accept comment \"out (firewall.rules[1])\""),
+        r.contains("ip saddr @zone_DMZ udp sport 10080 udp dport 840-849 counter accept"),
+        "{r}"
+    );
+    assert!(
+        r.contains("ip daddr @zone_DMZ counter accept comment \"out\""),
         "{r}"
     );
     assert!(
         r.contains("ct helper amanda {\n        type \"amanda\" protocol udp"),
         "{r}"
     );
-    assert!(r.contains("type filter hook output priority 0; policy accept;\n        ip saddr 198.18.0.1 udp dport 10080 ct helper set \"amanda\""), "{r}");
+    assert!(r.contains("type filter hook output priority 0; policy accept;\n        ip saddr 198.18.0.1 udp dport 10080 counter ct helper set \"amanda\""), "{r}");
     // From "any": the server's own packets to web1 meet it on the way out.
-    assert!(r.contains("ip daddr @zone_DMZ accept comment \"out (firewall.rules[1])\"\n        meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 reject"), "{r}");
+    assert!(r.contains("ip daddr @zone_DMZ counter accept comment \"out\"\n        meta l4proto { tcp, udp } ip daddr 198.18.1.2 th dport 80 counter reject"), "{r}");
     // From DMZ to web1: never the server's packets.
     let sc = load(&["firewall.rules.2.from=DMZ"]);
     let r = firewall(&sc, FwDialect::Nft, &addr(&sc), Placement::Server)
         .unwrap()
         .ruleset;
     assert!(
-        r.contains("# left out: no 'web' (firewall.rules[2]): never sees the server's own packets"),
+        r.contains("# left out: no 'web': never sees the server's own packets"),
         "{r}"
     );
     assert!(!r.contains("th dport 80"), "{r}");
@@ -163,12 +171,13 @@ fn iptables_writes_ports_per_protocol_and_the_helper_in_raw() {
     let r = &t.ruleset;
     assert!(r.contains("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -s 198.18.0.1/32 -p udp -m udp --dport 10080"), "{r}");
     assert!(r.contains("-j CT --helper amanda\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"), "{r}");
+    assert!(r.contains(":OUTPUT ACCEPT [0:0]\n-A FORWARD -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m comment --comment \"TCP after the SYN"), "{r}");
     assert!(
         r.contains("-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED"),
         "{r}"
     );
-    assert!(r.contains("-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 840:849 -m comment --comment \"replies (firewall.rules[0])\" -j ACCEPT"), "{r}");
-    assert!(r.contains("-A FORWARD -d 198.18.1.2/32 -p udp -m udp --dport 80 -m comment --comment \"no 'web' (firewall.rules[2])\" -j REJECT\n-A FORWARD -d 198.18.1.2/32 -p tcp -m tcp --dport 80"), "{r}");
+    assert!(r.contains("-A FORWARD -s 198.18.1.0/24 -d 198.18.0.1/32 -p udp -m udp --sport 10080 --dport 840:849 -m comment --comment \"replies\" -j ACCEPT"), "{r}");
+    assert!(r.contains("-A FORWARD -d 198.18.1.2/32 -p udp -m udp --dport 80 -m comment --comment \"no 'web'\" -j REJECT\n-A FORWARD -d 198.18.1.2/32 -p tcp -m tcp --dport 80"), "{r}");
     assert!(r.ends_with("COMMIT\n"));
 }
 
@@ -243,7 +252,7 @@ fn pf_is_first_match_with_quick_and_says_no_state_unless_stateful() {
         r.contains("block drop all label \"default (firewall.default)\"\n"),
         "{r}"
     );
-    assert!(r.contains("pass quick proto udp from <zone_DMZ> port 10080 to 198.18.0.1 port 840:849 no state label \"replies (firewall.rules[0])\""), "{r}");
+    assert!(r.contains("pass quick proto udp from <zone_DMZ> port 10080 to $server port 840:849 no state label \"replies\""), "{r}");
     assert!(
         r.contains("block return quick proto { tcp udp } from any to 198.18.1.2 port 80 label"),
         "{r}"
@@ -255,9 +264,7 @@ fn pf_is_first_match_with_quick_and_says_no_state_unless_stateful() {
         .ruleset;
     assert!(r.contains("set timeout { udp.first 60, udp.single 30, udp.multiple 60, tcp.established 86400 }\nset limit states 5000\n"), "{r}");
     assert!(
-        r.contains(
-            "pass out quick from any to <zone_DMZ> keep state label \"out (firewall.rules[1])\""
-        ),
+        r.contains("pass out quick from any to <zone_DMZ> keep state label \"out\""),
         "{r}"
     );
     assert!(
@@ -325,11 +332,16 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
     assert!(get("disklist").starts_with("web1 / /srv/lab/web1/d01 portsim-maxdumps-2\nweb1 \"/my data\" /srv/lab/web1/d02 portsim-maxdumps-2 1\ndb / /srv/lab/db/d01 "));
     assert!(get("amanda-site.conf").contains("    lab-base\n    auth \"bsdudp\"\n"));
     assert!(get("nft.conf").contains("set zone_LAN {\n        type ipv4_addr\n        flags interval\n        elements = { 10.251.0.1, 10.251.0.3 }"));
-    assert!(get("services.add").starts_with("amanda          10080/udp\n"));
+    assert!(get("services.add").starts_with(
+        "\n# portsim lab-config: bsdudp needs amanda/udp\namanda          10080/udp\n"
+    ));
+    assert!(get("services.add").ends_with("domain-s        843/udp\n"));
     for (set, field) in [
         ("server.version=\"2.4\"", "server.version"),
         ("server.udpportrange=[40000,40010]", "server.udpportrange"),
         ("server.rescan_limit=50", "server.rescan_limit"),
+        ("server.amcheck=true", "server.amcheck"),
+        ("hosts.1.name=\"db server\"", "hosts[1].name"),
         ("firewall.state.kind=pf", "firewall.state.kind"),
         (
             "firewall.state={\"kind\":\"conntrack\",\"max_entries\":10}",
@@ -341,4 +353,16 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
             other => panic!("{set}: expected a refusal, got {:?}", other.map(|_| ())),
         }
     }
+}
+
+#[test]
+fn zone_names_that_clean_to_one_set_name_are_refused() {
+    let mut t = small_tree();
+    t["zones"] = json!(["LAN", "DMZ", "D_MZ", "D-MZ"]);
+    let sc = load_value(&Source::Builtin, t, &[]).unwrap();
+    let e = firewall(&sc, FwDialect::Nft, &addr(&sc), Placement::Router).unwrap_err();
+    assert!(
+        e.to_string().starts_with("zones[3]: nft cannot express it"),
+        "{e}"
+    );
 }
