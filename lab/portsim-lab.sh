@@ -24,7 +24,8 @@
 #   lab/portsim-lab.sh status                       # the lab's namespaces and processes
 #
 # Needs root (namespaces, mounts, nftables) and the packages `install` names. Environment:
-#   LABID        0-9 or empty: a second lab beside the first (own namespaces, work dir, subnet)
+#   LABID        0-9 or empty: a second lab beside the first (own namespaces plLABID-*, work
+#                dir, subnet 10.251.LABID.0/24; empty = 10.251.0.0/24)
 #   PORTSIM      the portsim binary (default: portsim on PATH, else target/{release,debug}/portsim)
 #   PORTSIM_LAB_WORK  scratch dir (default /var/tmp/portsim-labLABID); user backup must traverse it
 #   RUN_TIMEOUT  seconds amdump may run (default: LAB_RUN_TIMEOUT from lab.env, else 1800)
@@ -40,7 +41,7 @@ LABID=${LABID:-}
 P=pl$LABID                         # prefix of every namespace and interface this lab creates
 SRV=$P-srv; SW=$P-sw               # server namespace; switch namespace holding the bridge
 WORK=$(realpath -m "${PORTSIM_LAB_WORK:-/var/tmp/portsim-lab$LABID}")
-NET=10.25${LABID:-1}.0             # the /24 the renderer is asked to use (LAB_NET must match)
+NET=10.251.${LABID:-0}.0           # the /24 the renderer is asked to use (LAB_NET must match)
 CONF=lab
 RATE_DEFAULT=${RATE_DEFAULT:-4mbit}
 LAB_MAX_DATA_MB=${LAB_MAX_DATA_MB:-2048}
