@@ -41,7 +41,7 @@ LABID=${LABID:-}
 P=pl$LABID                         # prefix of every namespace and interface this lab creates
 SRV=$P-srv; SW=$P-sw               # server namespace; switch namespace holding the bridge
 WORK=$(realpath -m "${PORTSIM_LAB_WORK:-/var/tmp/portsim-lab$LABID}")
-NET=10.251.${LABID:-0}.0           # the /24 the renderer is asked to use (LAB_NET must match)
+NET=10.251.${LABID:-0}             # the renderer is asked for NET.0/24 (LAB_NET must match)
 CONF=lab
 RATE_DEFAULT=${RATE_DEFAULT:-4mbit}
 LAB_MAX_DATA_MB=${LAB_MAX_DATA_MB:-2048}
@@ -179,10 +179,17 @@ shape() { # NS DEV RATE: UDP (the Amanda protocol) in a fast class, TCP (dump da
     fi
 }
 
+# Amanda here is built --without-ipv6; without IPv6 the veths send no router solicitations or
+# MLD reports, so the nft counters (an inet table) count only the lab's IPv4 traffic.
+no_ipv6() {
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
 net_setup() {
     cmd_teardown
     local i ns ip rate lat
     ip netns add "$SRV"; ip netns add "$SW"
+    no_ipv6 "$SRV"; no_ipv6 "$SW"
     ip -n "$SW" link add br0 type bridge
     ip -n "$SW" link set br0 up
     ip link add "${P}s" netns "$SRV" type veth peer name "${P}sb" netns "$SW"
@@ -194,7 +201,7 @@ net_setup() {
     if [ -n "${LAB_RATE_KBIT:-}" ]; then shape "$SW" "${P}sb" "${LAB_RATE_KBIT}kbit"; fi
     for ((i = 1; i <= NHOSTS; i++)); do
         ns=$(host_ns "$i"); ip="LAB_HOST_${i}_IP"; lat="LAB_HOST_${i}_LATENCY_MS"
-        ip netns add "$ns"
+        ip netns add "$ns"; no_ipv6 "$ns"
         ip link add "${P}h$i" netns "$ns" type veth peer name "${P}h${i}b" netns "$SW"
         ip -n "$ns" addr add "${!ip}/24" dev "${P}h$i"
         ip -n "$SW" link set "${P}h${i}b" master br0
