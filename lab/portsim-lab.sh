@@ -46,6 +46,7 @@ CONF=lab
 RATE_DEFAULT=${RATE_DEFAULT:-4mbit}
 LAB_MAX_DATA_MB=${LAB_MAX_DATA_MB:-2048}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+COMMAND="$0 $*"                    # recorded in meta.json
 PACKAGES=(amanda-server amanda-client libencode-locale-perl nftables openbsd-inetd iproute2
           conntrack python3 procps util-linux iputils-ping)
 
@@ -486,9 +487,9 @@ cmd_collect() { # OUTDIR
 write_meta() {
     local rc start end
     eval "$(tr ' ' '\n' < "$WORK/runs/current/amdump-rc.txt")"
-    python3 - "$1" "$rc" "$start" "$end" "$WORK/config/lab.env" "${LAB_SCENARIO:-}" "$LABID" "$RUN_TIMEOUT" "$NHOSTS" <<'PY'
+    python3 - "$1" "$rc" "$start" "$end" "$WORK/config/lab.env" "${LAB_SCENARIO:-}" "$LABID" "$RUN_TIMEOUT" "$NHOSTS" "$COMMAND" <<'PY'
 import json, os, sys, datetime, subprocess, shlex
-path, rc, start, end, envfile, scen, labid, run_timeout, nhosts = sys.argv[1:]
+path, rc, start, end, envfile, scen, labid, run_timeout, nhosts, command = sys.argv[1:]
 env = {}
 for line in open(envfile):
     line = line.strip()
@@ -505,6 +506,7 @@ meta = {
     "schema": "portsim.lab-run/1",
     "scenario": scen,
     "harness": "lab/portsim-lab.sh",
+    "command": command,
     "labid": labid or None,
     "hosts": int(nhosts),
     "amdump_exit_code": int(rc),
