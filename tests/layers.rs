@@ -391,8 +391,6 @@ const KNOWN_OVER: &[&str] = &[
     "src/report/plots/window.rs::window",
     "src/report/text.rs::render",
     "src/scenario/base.rs::resolve_file",
-    "src/scenario/load.rs",
-    "src/scenario/load.rs::validate",
     "src/study/check/mod.rs::evaluate",
     "src/study/check/plan.rs",
     "src/study/check/plan.rs::check",
