@@ -95,7 +95,8 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
-        let files = render::files(&variants, &c, timeline.as_deref());
+        let shown = compare::Showcase::of(&variants, &c, timeline.as_deref());
+        let files = render::files(&c, &shown);
         crate::output::write_dir_atomic(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
     }
     match args.format {

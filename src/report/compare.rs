@@ -1,6 +1,6 @@
 //! A comparison for people (terminal table, Markdown report) and for programs (JSON, CSV).
 
-use crate::study::compare::{Comparison, MeasureStats, Variant, VariantReport};
+use crate::study::compare::{Comparison, MeasureStats, Showcase, VariantReport};
 use std::fmt::Write;
 
 /// A non-negative amount: whole above 10, two decimals below, so 1.41 does not read as 1.
@@ -386,12 +386,8 @@ pub fn json(c: &Comparison) -> String {
 }
 
 /// The report directory's files: report.md, report.json, report.csv, and the plots.
-pub fn files(
-    variants: &[Variant],
-    c: &Comparison,
-    timeline: Option<&str>,
-) -> Vec<(String, Vec<u8>)> {
-    let plots = super::plots::render_all(variants, c, timeline);
+pub fn files(c: &Comparison, shown: &Showcase) -> Vec<(String, Vec<u8>)> {
+    let plots = super::plots::render_all(c, shown);
     let listed: Vec<(&str, &str)> = plots
         .iter()
         .filter(|p| p.file.ends_with(".svg"))

@@ -34,7 +34,8 @@ pub(super) fn server(c: &Check, zones: &[String], s: &ServerFile) -> Result<Serv
         Some(r) => Some(c.range("server.udpportrange", r)?),
     };
     let dumporder = dumporder(c, &s.dumporder)?;
-    let (ports_in_use, services) = ports(c, s)?;
+    let ports_in_use = ports_in_use(c, s)?;
+    let services = services(c, s)?;
     let mut profile = profile;
     if let Some(limit) = s.rescan_limit {
         match &mut profile.exhausted {
@@ -87,14 +88,19 @@ fn dumporder(c: &Check, letters: &str) -> Result<Vec<Order>, InputError> {
     Ok(dumporder)
 }
 
-/// Ports other processes hold, and the services database.
-fn ports(c: &Check, s: &ServerFile) -> Result<(Vec<Port>, Vec<(Port, String)>), InputError> {
+/// Ports other processes hold.
+fn ports_in_use(c: &Check, s: &ServerFile) -> Result<Vec<Port>, InputError> {
     let mut ports_in_use = Vec::new();
     for (i, p) in s.ports_in_use.iter().enumerate() {
         ports_in_use.push(Port(
             c.port(&format!("server.ports_in_use[{i}].port"), p.port)?,
         ));
     }
+    Ok(ports_in_use)
+}
+
+/// The services database: (port, name).
+fn services(c: &Check, s: &ServerFile) -> Result<Vec<(Port, String)>, InputError> {
     let mut services = Vec::new();
     for (i, sv) in s.services.iter().enumerate() {
         services.push((
@@ -102,7 +108,7 @@ fn ports(c: &Check, s: &ServerFile) -> Result<(Vec<Port>, Vec<(Port, String)>), 
             sv.name.clone(),
         ));
     }
-    Ok((ports_in_use, services))
+    Ok(services)
 }
 
 fn port_policy(p: PortPolicyFile) -> PortPolicy {

@@ -9,7 +9,8 @@ pub mod stats;
 
 use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure};
 use crate::model::outcome::Outcome;
-use crate::model::site;
+use crate::model::ports::PortRange;
+use crate::model::site::{self, RunResult};
 use crate::scenario::load::{SetArg, with_sets};
 use crate::scenario::{InputError, Scenario, Source, load_value};
 use rayon::prelude::*;
@@ -328,4 +329,53 @@ impl Comparison {
             .iter()
             .find(|m| m.measure == measure)
     }
+}
+
+/// The nights a report draws as timelines: replication 0 of the baseline and of one remedy.
+pub struct Showcase {
+    /// The baseline's night.
+    pub baseline: Option<RunResult>,
+    /// The remedy drawn beside it: its index in [`Comparison::variants`], and its night.
+    pub other: Option<(usize, RunResult)>,
+    /// The baseline's `udpportrange`.
+    pub range: Option<PortRange>,
+}
+
+impl Showcase {
+    /// Runs the nights of `c` to draw: the remedy named `timeline`, else [`pick_timeline`]'s.
+    pub fn of(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Showcase {
+        let find = |name: &str| variants.iter().find(|v| v.name == name);
+        let base = c.variants.first().and_then(|b| find(&b.name));
+        let other = pick_timeline(c, timeline)
+            .and_then(|i| find(&c.variants[i].name).map(|v| (i, site::run(&v.sc, 0, false))));
+        Showcase {
+            baseline: base.map(|v| site::run(&v.sc, 0, false)),
+            other,
+            range: base.and_then(|v| v.sc.server.range),
+        }
+    }
+}
+
+/// The mean of `measure` in `v`; 0 when absent or not finite.
+fn mean_of(v: &VariantReport, measure: &str) -> f64 {
+    v.measures
+        .iter()
+        .find(|m| m.measure == measure)
+        .map(|m| m.stats.mean)
+        .filter(|m| m.is_finite())
+        .unwrap_or(0.0)
+}
+
+/// The remedy drawn beside the baseline: the one named, else the fewest failed attempts, then the
+/// fewest reachable ports, then the first.
+pub fn pick_timeline(c: &Comparison, timeline: Option<&str>) -> Option<usize> {
+    if let Some(i) = timeline.and_then(|n| c.variants.iter().position(|v| v.name == n)) {
+        return Some(i);
+    }
+    (1..c.variants.len()).min_by(|&a, &b| {
+        let (va, vb) = (&c.variants[a], &c.variants[b]);
+        mean_of(va, "failed_attempts")
+            .total_cmp(&mean_of(vb, "failed_attempts"))
+            .then(mean_of(va, "reachable_ports").total_cmp(&mean_of(vb, "reachable_ports")))
+    })
 }
