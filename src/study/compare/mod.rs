@@ -248,18 +248,6 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
                     }
                 })
                 .collect();
-            let dumpers = cells
-                .iter()
-                .map(|row| row[vi].failed_by_dumper.len())
-                .max()
-                .unwrap_or(0);
-            let mut by_dumper = vec![0u64; dumpers];
-            for row in cells {
-                for (i, n) in row[vi].failed_by_dumper.iter().enumerate() {
-                    by_dumper[i] += u64::from(*n);
-                }
-            }
-            let total: u64 = by_dumper.iter().sum();
             VariantReport {
                 name: var.name.clone(),
                 summary: var.remedy.as_ref().map_or_else(
@@ -272,16 +260,7 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
                     .map_or(serde_json::Value::Null, |r| r.params.clone()),
                 price: var.remedy.as_ref().map(|r| r.kind.price(&variants[0].sc)),
                 measures,
-                failure_share_by_dumper: by_dumper
-                    .iter()
-                    .map(|&n| {
-                        if total == 0 {
-                            0.0
-                        } else {
-                            n as f64 / total as f64
-                        }
-                    })
-                    .collect(),
+                failure_share_by_dumper: failure_share(cells, vi),
             }
         })
         .collect();
@@ -301,6 +280,32 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
             cells.len()
         ),
     }
+}
+
+/// Each dumper's share of variant `vi`'s failed attempts over every replication.
+fn failure_share(cells: &[Vec<Cell>], vi: usize) -> Vec<f64> {
+    let dumpers = cells
+        .iter()
+        .map(|row| row[vi].failed_by_dumper.len())
+        .max()
+        .unwrap_or(0);
+    let mut by_dumper = vec![0u64; dumpers];
+    for row in cells {
+        for (i, n) in row[vi].failed_by_dumper.iter().enumerate() {
+            by_dumper[i] += u64::from(*n);
+        }
+    }
+    let total: u64 = by_dumper.iter().sum();
+    by_dumper
+        .iter()
+        .map(|&n| {
+            if total == 0 {
+                0.0
+            } else {
+                n as f64 / total as f64
+            }
+        })
+        .collect()
 }
 
 /// Caveats a reader needs to weigh the numbers, drawn from the scenario's own settings.
