@@ -4,6 +4,7 @@ use super::args::{CompareArgs, CompareFormat};
 use super::error::{CliError, Status};
 use crate::report::compare as render;
 use crate::scenario::InputError;
+use crate::scenario::load::SetArg;
 use crate::study::compare;
 use crate::study::compare::remedy::{RemedyKind, RemedySpec};
 use std::path::PathBuf;
@@ -20,51 +21,8 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         }
         .into());
     }
-    let specs = if args.remedies.is_empty() {
-        RemedyKind::ALL
-            .iter()
-            .map(|&kind| RemedySpec {
-                kind,
-                params: Vec::new(),
-            })
-            .collect()
-    } else {
-        args.remedies
-            .iter()
-            .map(|n| {
-                RemedySpec::parse(n).map_err(|msg| InputError::Set {
-                    arg: format!("--remedies {n}"),
-                    msg,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    let mut labels: Vec<String> = specs.iter().map(RemedySpec::label).collect();
-    labels.sort();
-    if labels.windows(2).any(|w| w[0] == w[1]) {
-        return Err(InputError::Set {
-            arg: format!("--remedies {}", args.remedies.join(",")),
-            msg: "a remedy is listed twice with the same parameters".into(),
-        }
-        .into());
-    }
-    let remedy_sets = args
-        .remedy_sets
-        .iter()
-        .map(|s| {
-            let set = crate::scenario::load::SetArg::parse(s)?;
-            match set.path.first().and_then(|n| RemedyKind::parse(n)) {
-                Some(_) if set.path.len() == 2 => Ok(set),
-                _ => Err(InputError::Set {
-                    arg: format!("--remedy-set {s}"),
-                    msg: format!(
-                        "write REMEDY.KEY=VALUE with a remedy among {}",
-                        remedy_names()
-                    ),
-                }),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let specs = specs(args)?;
+    let remedy_sets = remedy_sets(args)?;
     let variants = compare::variants_of(&source, &tree, &sets, base, &specs, &remedy_sets)?;
     let timeline = match &args.timeline {
         Some(n) if !variants.iter().any(|v| &v.name == n) => {
@@ -95,7 +53,8 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
-        let files = render::files(&variants, &c, timeline.as_deref());
+        let shown = compare::Showcase::of(&variants, &c, timeline.as_deref());
+        let files = render::files(&c, &shown);
         crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
     }
     match args.format {
@@ -105,6 +64,58 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         CompareFormat::Csv => print!("{}", render::csv(&c)),
     }
     Ok(Status::Ok)
+}
+
+/// The remedies to compare: `--remedies`, or all five; none twice with the same parameters.
+fn specs(args: &CompareArgs) -> Result<Vec<RemedySpec>, InputError> {
+    let specs: Vec<RemedySpec> = if args.remedies.is_empty() {
+        RemedyKind::ALL
+            .iter()
+            .map(|&kind| RemedySpec {
+                kind,
+                params: Vec::new(),
+            })
+            .collect()
+    } else {
+        args.remedies
+            .iter()
+            .map(|n| {
+                RemedySpec::parse(n).map_err(|msg| InputError::Set {
+                    arg: format!("--remedies {n}"),
+                    msg,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let mut labels: Vec<String> = specs.iter().map(RemedySpec::label).collect();
+    labels.sort();
+    if labels.windows(2).any(|w| w[0] == w[1]) {
+        return Err(InputError::Set {
+            arg: format!("--remedies {}", args.remedies.join(",")),
+            msg: "a remedy is listed twice with the same parameters".into(),
+        });
+    }
+    Ok(specs)
+}
+
+/// `--remedy-set REMEDY.KEY=VALUE`, each naming a remedy and one parameter.
+fn remedy_sets(args: &CompareArgs) -> Result<Vec<SetArg>, InputError> {
+    args.remedy_sets
+        .iter()
+        .map(|s| {
+            let set = SetArg::parse(s)?;
+            match set.path.first().and_then(|n| RemedyKind::parse(n)) {
+                Some(_) if set.path.len() == 2 => Ok(set),
+                _ => Err(InputError::Set {
+                    arg: format!("--remedy-set {s}"),
+                    msg: format!(
+                        "write REMEDY.KEY=VALUE with a remedy among {}",
+                        remedy_names()
+                    ),
+                }),
+            }
+        })
+        .collect()
 }
 
 /// The command line that gives the same numbers (the seed made explicit, output options left out).

@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod expect;
 pub mod load;
 pub mod schema;
+mod validate;
 
 pub use load::{InputError, Source, load, load_value, read};
 

@@ -103,27 +103,24 @@ pub(super) struct Data {
 }
 
 impl Data {
-    pub(super) fn prepare(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Data {
+    pub(super) fn prepare(c: &Comparison, shown: &Showcase) -> Data {
         let all = |m: &str| c.variants.iter().map(|v| est(v, m)).collect::<Vec<_>>();
         let base = &c.variants[0];
-        let find = |name: &str| variants.iter().find(|v| v.name == name);
-        let base_run = find(&base.name).map(|v| site::run(&v.sc, 0, false));
-        let in_range = base_run.as_ref().map_or_else(Vec::new, |r| {
+        let base_run = shown.baseline.as_ref();
+        let in_range = base_run.map_or_else(Vec::new, |r| {
             r.dumpers
                 .iter()
                 .map(|d| d.bind == Some(BindKind::InRange))
                 .collect()
         });
-        let range_text = find(&base.name)
-            .and_then(|v| v.sc.server.range)
-            .map_or_else(
-                || "the range".to_string(),
-                |r| format!("{}-{}", r.low.0, r.high.0),
-            );
-        let other = pick_timeline(c, timeline).and_then(|i| {
-            let name = &c.variants[i].name;
-            find(name).map(|v| Night::of(name, &site::run(&v.sc, 0, false)))
-        });
+        let range_text = shown.range.map_or_else(
+            || "the range".to_string(),
+            |r| format!("{}-{}", r.low.0, r.high.0),
+        );
+        let other = shown
+            .other
+            .as_ref()
+            .map(|(i, r)| Night::of(&c.variants[*i].name, r));
         Data {
             names: c.variants.iter().map(|v| v.name.clone()).collect(),
             replications: c.replications,
@@ -138,7 +135,7 @@ impl Data {
             share: base.failure_share_by_dumper.clone(),
             in_range,
             range_text,
-            baseline_night: base_run.as_ref().map(|r| Night::of(&base.name, r)),
+            baseline_night: base_run.map(|r| Night::of(&base.name, r)),
             other_night: other,
         }
     }
@@ -166,25 +163,6 @@ impl Data {
             }
         })
     }
-}
-
-/// The remedy drawn beside the baseline: the one named, else the fewest failed attempts, then the
-/// fewest reachable ports, then the first.
-pub(super) fn pick_timeline(c: &Comparison, timeline: Option<&str>) -> Option<usize> {
-    if let Some(i) = timeline.and_then(|n| c.variants.iter().position(|v| v.name == n)) {
-        return Some(i);
-    }
-    (1..c.variants.len()).min_by(|&a, &b| {
-        let (va, vb) = (&c.variants[a], &c.variants[b]);
-        est(va, "failed_attempts")
-            .mean
-            .total_cmp(&est(vb, "failed_attempts").mean)
-            .then(
-                est(va, "reachable_ports")
-                    .mean
-                    .total_cmp(&est(vb, "reachable_ports").mean),
-            )
-    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

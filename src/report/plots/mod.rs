@@ -12,8 +12,8 @@
 
 use crate::model::outcome::Outcome;
 use crate::model::ports::BindKind;
-use crate::model::site::{self, RunResult};
-use crate::study::compare::{Comparison, Variant, VariantReport};
+use crate::model::site::RunResult;
+use crate::study::compare::{Comparison, Showcase, VariantReport};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
@@ -36,12 +36,12 @@ pub struct Plot {
 ///
 /// `timeline` names the variant drawn beside the baseline in the timeline chart; without it, the
 /// remedy with the fewest failed attempts (then the fewest reachable ports, then the first).
-pub fn render_all(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Vec<Plot> {
+pub fn render_all(c: &Comparison, shown: &Showcase) -> Vec<Plot> {
     if c.variants.is_empty() {
         return Vec::new();
     }
     register_fonts();
-    let data = Data::prepare(variants, c, timeline);
+    let data = Data::prepare(c, shown);
     let mut out = Vec::new();
     for kind in Kind::ALL {
         let Some(title) = data.title(kind) else {
@@ -129,7 +129,7 @@ mod tests {
     use super::*;
     use crate::scenario::{Source, load, read};
     use crate::study::compare::remedy::RemedyKind;
-    use crate::study::compare::{Options, run_all, summarise, variants as build_variants};
+    use crate::study::compare::{Options, Variant, run_all, summarise, variants as build_variants};
 
     fn comparison() -> (Vec<Variant>, Comparison) {
         let base = load(&Source::Builtin, &[]).expect("built-in incident loads");
@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn renders_five_charts_as_svg_and_png_deterministically() {
         let (vs, c) = comparison();
-        let plots = render_all(&vs, &c, None);
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
         let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(
             files,
@@ -199,7 +199,7 @@ mod tests {
                 );
             }
         }
-        let again = render_all(&vs, &c, None);
+        let again = render_all(&c, &Showcase::of(&vs, &c, None));
         for (a, b) in plots.iter().zip(&again) {
             assert!(
                 a.bytes == b.bytes,
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn charts_carry_their_axis_labels_and_legends() {
         let (vs, c) = comparison();
-        let plots = render_all(&vs, &c, None);
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
         let expect: [(&str, &[&str]); 5] = [
             (
                 "failures",
@@ -284,9 +284,10 @@ mod tests {
     fn timeline_shows_the_best_remedy_unless_told() {
         let (vs, c) = comparison();
         // Both remedies clear every failure; lower-inparallel keeps 10 ports, widen-range opens 26.
-        let chosen = pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
+        let chosen =
+            crate::study::compare::pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
         assert_eq!(chosen, Some("lower-inparallel"));
-        let plots = render_all(&vs, &c, Some("widen-range"));
+        let plots = render_all(&c, &Showcase::of(&vs, &c, Some("widen-range")));
         let s = svg(&plots, "timeline");
         assert!(s.contains("Timeline of night 0: baseline and widen-range"));
         // The second panel is titled with the remedy named.
@@ -303,7 +304,7 @@ mod tests {
                 m.stats.high = 0.0;
             }
         }
-        let plots = render_all(&vs, &c, None);
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
         let s = svg(&plots, "tradeoff");
         assert!(s.contains("0 at the bottom"));
         assert!(s.contains("lower-inparallel (0)"));

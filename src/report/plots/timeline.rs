@@ -12,23 +12,7 @@ where
     let nights: Vec<&Night> = std::iter::once(base)
         .chain(d.other_night.as_ref())
         .collect();
-    let mut legend = vec![
-        ("done".to_string(), Swatch::Bar(SKY)),
-        ("try-again".to_string(), Swatch::Bar(ORANGE)),
-        ("failed".to_string(), Swatch::Bar(VERMILION)),
-    ];
-    if nights.iter().any(|n| n.bars.iter().any(|b| b.3.is_none())) {
-        legend.push(("unfinished".to_string(), Swatch::Bar(GREY)));
-    }
-    if nights.iter().any(|n| n.boundary.is_some()) {
-        legend.push((
-            format!(
-                "range boundary: dumpers below it hold a port in {}",
-                d.range_text
-            ),
-            Swatch::Dashed(INK),
-        ));
-    }
+    let legend = legend(&nights, d);
     let top = header(root, s, title, &legend)?;
     let (_, body) = root.split_vertically(top);
     let panels = body.split_evenly((nights.len(), 1));
@@ -39,16 +23,7 @@ where
     let xmax = if xmax > 0.0 { xmax * 1.02 } else { 1.0 };
     let rows = nights.iter().map(|n| n.dumpers).max().unwrap_or(1).max(1);
     for (night, panel) in nights.iter().zip(&panels) {
-        let caption = format!(
-            "{}: {} failed attempt{}, {} DLE{} not dumped, estimates until {:.2} h, window {:.2} h",
-            night.name,
-            night.failed,
-            if night.failed == 1 { "" } else { "s" },
-            night.lost,
-            if night.lost == 1 { "" } else { "s" },
-            night.estimates_h,
-            night.window_h
-        );
+        let caption = caption(night);
         let (_, ph) = panel.dim_in_pixel();
         let plot_h = ph as i32 - s.px(40 + 60);
         let every = [1usize, 2, 5, 10, 20, 50, 100]
@@ -105,4 +80,40 @@ where
         }
     }
     Ok(())
+}
+
+/// The legend: the outcomes drawn, and the range boundary when a night has one.
+fn legend(nights: &[&Night], d: &Data) -> Vec<(String, Swatch)> {
+    let mut legend = vec![
+        ("done".to_string(), Swatch::Bar(SKY)),
+        ("try-again".to_string(), Swatch::Bar(ORANGE)),
+        ("failed".to_string(), Swatch::Bar(VERMILION)),
+    ];
+    if nights.iter().any(|n| n.bars.iter().any(|b| b.3.is_none())) {
+        legend.push(("unfinished".to_string(), Swatch::Bar(GREY)));
+    }
+    if nights.iter().any(|n| n.boundary.is_some()) {
+        legend.push((
+            format!(
+                "range boundary: dumpers below it hold a port in {}",
+                d.range_text
+            ),
+            Swatch::Dashed(INK),
+        ));
+    }
+    legend
+}
+
+/// A panel's caption: the night's failures, losses, estimate phase and window.
+fn caption(night: &Night) -> String {
+    format!(
+        "{}: {} failed attempt{}, {} DLE{} not dumped, estimates until {:.2} h, window {:.2} h",
+        night.name,
+        night.failed,
+        if night.failed == 1 { "" } else { "s" },
+        night.lost,
+        if night.lost == 1 { "" } else { "s" },
+        night.estimates_h,
+        night.window_h
+    )
 }

@@ -4,14 +4,14 @@
 //! accepted, as [`InputError::Invalid`] (exit 2), before anything runs.
 
 use crate::model::measures::MEASURE_NAMES;
-use crate::model::outcome::{Cause, DleFate, Outcome};
-use crate::scenario::expect::{
-    CheckFile, DumpersFile, ExpectFile, FateFile, FilterFile, JudgeFile, PortClassFile, SourceFile,
-    SourceName,
-};
+use crate::model::outcome::Outcome;
+use crate::scenario::expect::{CheckFile, ExpectFile, JudgeFile, SourceFile, SourceName};
 use crate::scenario::{InputError, Scenario};
 use crate::study::compare::remedy::RemedySpec;
-use std::ops::RangeInclusive;
+mod filter;
+
+use filter::parse_filter;
+pub use filter::{Filter, PortClass};
 
 /// Where a check's per-night values come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,55 +278,6 @@ impl Measure {
     }
 }
 
-/// Where an attempt's request left from, relative to the configured `udpportrange`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PortClass {
-    /// Inside the range.
-    InRange,
-    /// Bound outside it.
-    OutsideRange,
-    /// No port at all.
-    None,
-}
-
-/// A validated `where` or `except`: every field given must match.
-#[derive(Clone, Debug, Default)]
-pub struct Filter {
-    /// Per host index: whether it is selected (hosts, zone and firewalled folded together).
-    pub hosts: Option<Vec<bool>>,
-    /// Dumper indices.
-    pub dumpers: Option<RangeInclusive<u16>>,
-    /// Attempt cause.
-    pub cause: Option<Cause>,
-    /// Attempt outcome.
-    pub outcome: Option<Outcome>,
-    /// Attempt port class.
-    pub port: Option<PortClass>,
-    /// DLE fate.
-    pub fate: Option<DleFate>,
-    /// Amanda's text, `{host}` standing for the host's name.
-    pub message: Option<String>,
-}
-
-impl Filter {
-    /// Whether host `h` passes.
-    pub fn host(&self, h: usize) -> bool {
-        self.hosts.as_ref().is_none_or(|m| m[h])
-    }
-
-    /// Whether dumper `d` passes.
-    pub fn dumper(&self, d: u16) -> bool {
-        self.dumpers.as_ref().is_none_or(|r| r.contains(&d))
-    }
-
-    /// Whether `text` (of host `host`) passes.
-    pub fn message(&self, text: &str, host: &str) -> bool {
-        self.message
-            .as_ref()
-            .is_none_or(|m| m.replace("{host}", host) == text)
-    }
-}
-
 /// Inclusive bounds; at least one is present.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bounds {
@@ -502,26 +453,7 @@ fn check(
             ),
         );
     };
-    let source = match &c.source {
-        SourceFile::Named(SourceName::Run) => Source::Run,
-        SourceFile::Remedy(r) => match RemedySpec::parse(&r.remedy) {
-            Ok(spec) => {
-                let label = spec.label();
-                let index = match remedies.iter().position(|s| s.label() == label) {
-                    Some(k) => k,
-                    None => {
-                        remedies.push(spec);
-                        remedies.len() - 1
-                    }
-                };
-                Source::Remedy {
-                    spec: index,
-                    versus_baseline: r.versus_baseline,
-                }
-            }
-            Err(msg) => return cx.fail(&format!("{at}.source.remedy"), msg),
-        },
-    };
+    let source = source(cx, at, c, remedies)?;
     if c.replications == 0 || c.replications > MAX_REPLICATIONS {
         return cx.fail(
             &format!("{at}.replications"),
@@ -574,6 +506,35 @@ fn check(
     })
 }
 
+/// Where the check's nights come from: the scenario, or a remedy (added to `remedies` once).
+fn source(
+    cx: &Ctx,
+    at: &str,
+    c: &CheckFile,
+    remedies: &mut Vec<RemedySpec>,
+) -> Result<Source, InputError> {
+    Ok(match &c.source {
+        SourceFile::Named(SourceName::Run) => Source::Run,
+        SourceFile::Remedy(r) => match RemedySpec::parse(&r.remedy) {
+            Ok(spec) => {
+                let label = spec.label();
+                let index = match remedies.iter().position(|s| s.label() == label) {
+                    Some(k) => k,
+                    None => {
+                        remedies.push(spec);
+                        remedies.len() - 1
+                    }
+                };
+                Source::Remedy {
+                    spec: index,
+                    versus_baseline: r.versus_baseline,
+                }
+            }
+            Err(msg) => return cx.fail(&format!("{at}.source.remedy"), msg),
+        },
+    })
+}
+
 fn bounds(cx: &Ctx, at: &str, c: &CheckFile) -> Result<Bounds, InputError> {
     for (name, v) in [
         ("equals", c.equals),
@@ -618,154 +579,6 @@ fn bounds(cx: &Ctx, at: &str, c: &CheckFile) -> Result<Bounds, InputError> {
         );
     }
     Ok(b)
-}
-
-fn parse_filter(
-    cx: &Ctx,
-    at: &str,
-    f: &FilterFile,
-    measure: Measure,
-    items: Items,
-) -> Result<Filter, InputError> {
-    let sc = cx.sc;
-    let allowed: &[&str] = match items {
-        Items::Attempts => &[
-            "hosts",
-            "zone",
-            "firewalled",
-            "dumpers",
-            "cause",
-            "outcome",
-            "port",
-            "message",
-        ],
-        Items::Dles => &["hosts", "zone", "firewalled", "fate", "message"],
-        Items::Dumpers => &["dumpers"],
-        Items::None => &[],
-    };
-    let given = [
-        ("hosts", f.hosts.is_some()),
-        ("zone", f.zone.is_some()),
-        ("firewalled", f.firewalled.is_some()),
-        ("dumpers", f.dumpers.is_some()),
-        ("cause", f.cause.is_some()),
-        ("outcome", f.outcome.is_some()),
-        ("port", f.port.is_some()),
-        ("fate", f.fate.is_some()),
-        ("message", f.message.is_some()),
-    ];
-    if !given.iter().any(|(_, g)| *g) {
-        return cx.fail(at, "an empty filter: name at least one field, or remove it");
-    }
-    for (name, g) in given {
-        if g && !allowed.contains(&name) {
-            let can = if allowed.is_empty() {
-                "it takes no filter".to_string()
-            } else {
-                format!("it can filter on {}", allowed.join(", "))
-            };
-            return cx.fail(
-                &format!("{at}.{name}"),
-                format!("measure {} does not look at {name}: {can}", measure.name()),
-            );
-        }
-    }
-    let mut hosts: Option<Vec<bool>> = None;
-    let mut narrow = |mask: Vec<bool>| {
-        hosts = Some(match hosts.take() {
-            None => mask,
-            Some(m) => m.iter().zip(&mask).map(|(a, b)| *a && *b).collect(),
-        });
-    };
-    if let Some(names) = &f.hosts {
-        if names.is_empty() {
-            return cx.fail(&format!("{at}.hosts"), "list at least one host");
-        }
-        let mut mask = vec![false; sc.hosts.len()];
-        for (i, n) in names.iter().enumerate() {
-            match sc.hosts.iter().position(|h| &h.name == n) {
-                Some(h) => mask[h] = true,
-                None => {
-                    return cx.fail(
-                        &format!("{at}.hosts[{i}]"),
-                        format!("no host is named {n:?} in this scenario"),
-                    );
-                }
-            }
-        }
-        narrow(mask);
-    }
-    if let Some(z) = &f.zone {
-        let Some(zi) = sc.zones.iter().position(|x| x == z) else {
-            return cx.fail(
-                &format!("{at}.zone"),
-                format!("unknown zone {z:?}; the zones are {}", sc.zones.join(", ")),
-            );
-        };
-        narrow(
-            sc.hosts
-                .iter()
-                .map(|h| usize::from(h.zone.0) == zi)
-                .collect(),
-        );
-    }
-    if let Some(fw) = f.firewalled {
-        narrow(
-            (0..sc.hosts.len())
-                .map(|h| sc.firewalled(crate::model::HostId(h as u16)) == fw)
-                .collect(),
-        );
-    }
-    let dumpers = match f.dumpers {
-        None => None,
-        Some(d) => {
-            let (lo, hi) = match d {
-                DumpersFile::One(x) => (x, x),
-                DumpersFile::Range([lo, hi]) => (lo, hi),
-            };
-            let n = u32::from(sc.server.inparallel);
-            if lo > hi {
-                return cx.fail(
-                    &format!("{at}.dumpers"),
-                    format!("first dumper {lo} is above last {hi}: write [{hi}, {lo}]"),
-                );
-            }
-            if hi >= n {
-                return cx.fail(
-                    &format!("{at}.dumpers"),
-                    format!(
-                        "dumper {hi} does not exist: inparallel is {n} (dumpers 0 to {})",
-                        n - 1
-                    ),
-                );
-            }
-            Some(lo as u16..=hi as u16)
-        }
-    };
-    if let Some(m) = &f.message
-        && m.is_empty()
-    {
-        return cx.fail(
-            &format!("{at}.message"),
-            "give Amanda's text, e.g. \"[request timeout]\"",
-        );
-    }
-    Ok(Filter {
-        hosts,
-        dumpers,
-        cause: f.cause,
-        outcome: f.outcome,
-        port: f.port.map(|p| match p {
-            PortClassFile::InRange => PortClass::InRange,
-            PortClassFile::OutsideRange => PortClass::OutsideRange,
-            PortClassFile::None => PortClass::None,
-        }),
-        fate: f.fate.map(|x| match x {
-            FateFile::Failed => DleFate::Failed,
-            FateFile::NotScheduled => DleFate::NotScheduled,
-        }),
-        message: f.message.clone(),
-    })
 }
 
 #[cfg(test)]
