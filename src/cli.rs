@@ -37,6 +37,12 @@ pub enum Command {
     Remedies,
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(crate::check::CheckArgs),
+    /// Tell what happened to a DLE tonight, step by step, why, and which remedies prevent it.
+    Explain(crate::cli_teach::ExplainArgs),
+    /// Draw one DLE's packets between dumper, filter and client as a sequence diagram.
+    Ladder(crate::cli_teach::LadderArgs),
+    /// Draw one night: every dumper's attempts over time, failures and lost DLEs marked.
+    Timeline(crate::cli_teach::TimelineArgs),
 }
 
 /// Output formats of `compare`.
@@ -183,6 +189,9 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Run(args)) => run_cmd(&args),
         Some(Command::Check(args)) => crate::check::cmd(&args),
         Some(Command::Compare(args)) => compare_cmd(&args),
+        Some(Command::Explain(args)) => crate::cli_teach::explain_cmd(&args),
+        Some(Command::Ladder(args)) => crate::cli_teach::ladder_cmd(&args),
+        Some(Command::Timeline(args)) => crate::cli_teach::timeline_cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
                 println!("{:<24} {}", r.name(), r.summary());

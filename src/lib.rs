@@ -7,9 +7,11 @@
 
 pub mod check;
 pub mod cli;
+pub mod cli_teach;
 pub mod compare;
 pub mod model;
 pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod study;
