@@ -319,10 +319,11 @@ mod tests {
                 "timeline",
                 &[
                     "time since amdump started (h)",
-                    "dumper",
-                    "done",
-                    "try-again",
-                    "failed",
+                    "dumper10 · ",
+                    "dump done",
+                    "TRY-AGAIN (retried)",
+                    "ports outside 850-859",
+                    "estimate phase",
                 ],
             ),
         ];
@@ -357,6 +358,20 @@ mod tests {
         assert!(s.contains("Timeline of night 0: baseline and widen-range"));
         // The second panel is titled with the remedy named.
         assert!(s.contains("widen-range: ") && s.contains(" failed attempt"));
+    }
+
+    #[test]
+    fn a_remedy_that_loses_dles_is_not_drawn_as_the_best() {
+        let (_, mut c) = comparison();
+        // lower-inparallel (index 2) would win on reachable ports; make it lose DLEs to
+        // estimate failures, which are not failed attempts.
+        for m in &mut c.variants[2].measures {
+            if m.measure == "failed_dles" {
+                m.stats.mean = 1.5;
+            }
+        }
+        let chosen = pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
+        assert_eq!(chosen, Some("widen-range"));
     }
 
     #[test]
