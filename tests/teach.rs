@@ -115,7 +115,12 @@ fn the_lost_dle_is_prevented_by_every_remedy_and_its_cause_is_the_default_policy
     for r in remedies {
         assert_eq!(r["clean"], true, "{r}");
     }
-    assert!(d["sentence"].as_str().unwrap().starts_with("www2:/ was lost"));
+    assert!(
+        d["sentence"]
+            .as_str()
+            .unwrap()
+            .starts_with("www2:/ was lost")
+    );
 }
 
 #[test]
@@ -138,10 +143,18 @@ fn a_remedy_that_does_not_prevent_it_says_so() {
     };
     for d in dles {
         assert_eq!(remedy(d, "widen-range")["clean"], true, "{}", d["dle"]);
-        assert_eq!(remedy(d, "lower-inparallel")["fate"], "failed", "{}", d["dle"]);
+        assert_eq!(
+            remedy(d, "lower-inparallel")["fate"],
+            "failed",
+            "{}",
+            d["dle"]
+        );
         for c in d["cause"].as_array().unwrap() {
             if c["cause"] == "reply-dropped" {
-                assert_eq!(c["in_range"], true, "replies to a range port the hole misses");
+                assert_eq!(
+                    c["in_range"], true,
+                    "replies to a range port the hole misses"
+                );
             }
         }
     }
@@ -171,7 +184,10 @@ fn bad_input_exits_2_and_writes_nothing() {
     let out = portsim(&["explain", "--dle", "www9:/"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--dle www9:/") && err.contains("www2"), "{err}");
+    assert!(
+        err.contains("--dle www9:/") && err.contains("www2"),
+        "{err}"
+    );
     let out = portsim(&["explain", "--dle", "www2:/nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("its disks are /, /var"));
     let out = portsim(&["explain", "--dumper", "20"]);
@@ -181,7 +197,13 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!gif.exists());
     let png = tmp("ladder-bad.png");
-    let out = portsim(&["ladder", "--dle", "nohost:/", "--out", png.to_str().unwrap()]);
+    let out = portsim(&[
+        "ladder",
+        "--dle",
+        "nohost:/",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!png.exists());
 }
@@ -267,7 +289,10 @@ fn a_clean_night_has_no_failure_marks_in_its_legend() {
     let t = svg_texts(&svg);
     assert!(holds(&t, "dump done"));
     for absent in ["TRY-AGAIN", "DLE lost", "15 s pause", "port outside"] {
-        assert!(!holds(&t, absent), "a clean night's legend shows {absent:?}");
+        assert!(
+            !holds(&t, absent),
+            "a clean night's legend shows {absent:?}"
+        );
     }
 }
 

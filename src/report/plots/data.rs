@@ -1,6 +1,7 @@
 //! What the charts draw, gathered once from a comparison and from night 0 of two variants.
 
 use super::*;
+use crate::model::measures::AMANDA_PORT;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Est {
@@ -48,6 +49,9 @@ pub(super) struct Night {
     /// When the driver got the schedule.
     pub(super) estimates_h: f64,
     pub(super) window_h: f64,
+    /// Client packets the firewall dropped on their way to a server port in the range, and
+    /// outside it (from the trace).
+    pub(super) dropped_in_out: (u64, u64),
 }
 
 impl Night {
@@ -65,9 +69,24 @@ impl Night {
         };
         let mut sleeps = Vec::new();
         let mut rests = Vec::new();
+        let mut dropped_in_out = (0, 0);
         for e in r.trace.iter().flatten() {
             let t = SimTime(e.t_us);
             match e.kind {
+                TraceKind::Send
+                    if e.src_port == Some(AMANDA_PORT)
+                        && e.verdict.is_some_and(|v| !v.passes()) =>
+                {
+                    let inside = matches!(
+                        (sc.server.range, e.dst_port),
+                        (Some(r), Some(p)) if r.contains(p)
+                    );
+                    if inside {
+                        dropped_in_out.0 += 1;
+                    } else {
+                        dropped_in_out.1 += 1;
+                    }
+                }
                 TraceKind::DriverSleep => sleeps.push((h(t), h(t + pause))),
                 TraceKind::DumperRest => {
                     rests.push((e.dumper.map_or(0, |d| d.0), h(t), h(t + pause)));
@@ -116,6 +135,7 @@ impl Night {
             rests,
             estimates_h: h(r.estimates_end),
             window_h: h(r.window),
+            dropped_in_out,
         }
     }
 }

@@ -358,16 +358,23 @@ where
         root.draw_text(&text, &right, (x, y))?;
         Ok(())
     };
+    let dropped = |n: u64| match n {
+        0 => "no client reply dropped".to_string(),
+        1 => "1 client reply dropped".to_string(),
+        n => format!("{n} client replies dropped"),
+    };
     if n_in > 0 {
         let row = free_row(&mut (1..=n_in));
-        group_label(format!("ports in {range_text}"), row)?;
+        let text = format!("ports in {range_text}: {}", dropped(night.dropped_in_out.0));
+        group_label(text, row)?;
     }
     if n_in < order.len() {
         let row = free_row(&mut (n_in + 1..=order.len()));
-        group_label(
-            format!("ports outside {range_text}: replies from firewalled hosts are dropped"),
-            row,
-        )?;
+        let text = format!(
+            "ports outside {range_text}: {}",
+            dropped(night.dropped_in_out.1)
+        );
+        group_label(text, row)?;
     }
     if let Some((a, b)) = clip(0.0, night.estimates_h).filter(|_| night.estimates_h > 0.0) {
         let p = chart.backend_coord(&((a + b) / 2.0, y_of(0)));
