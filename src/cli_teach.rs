@@ -120,13 +120,29 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     })
 }
 
+/// ` with server.inparallel=10, ...` for a title, or nothing.
+fn with_sets(sets: &[String]) -> String {
+    if sets.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", sets.join(", "))
+    }
+}
+
 /// `portsim ladder`.
 pub fn ladder_cmd(args: &LadderArgs) -> Result<Status, CliError> {
     let format = picture_format(&args.out)?;
     let sc = args.scenario.load()?;
     let d = explain::find_dle(&sc, &args.dle)?;
     let night = explain::Night::run(&sc, args.replication);
-    let ladder = night.ladder(d, args.replication);
+    let mut ladder = night.ladder(d, args.replication);
+    ladder.title = format!(
+        "{}{} on night {}: {}",
+        ladder.dle,
+        with_sets(&args.scenario.sets),
+        args.replication,
+        ladder.fate
+    );
     let (svg, png) = crate::report::plots::ladder_picture(&ladder);
     write(
         &args.out,
@@ -142,7 +158,13 @@ pub fn ladder_cmd(args: &LadderArgs) -> Result<Status, CliError> {
 pub fn timeline_cmd(args: &TimelineArgs) -> Result<Status, CliError> {
     let format = picture_format(&args.out)?;
     let sc = args.scenario.load()?;
-    let (svg, png) = crate::report::plots::timeline_picture(&sc, args.replication);
+    let title = format!(
+        "Timeline of {}{}, night {}",
+        sc.name,
+        with_sets(&args.scenario.sets),
+        args.replication
+    );
+    let (svg, png) = crate::report::plots::timeline_picture(&sc, args.replication, &title);
     write(
         &args.out,
         &match format {

@@ -32,8 +32,7 @@ pub fn text(e: &Explanation) -> String {
         let _ = writeln!(o, "  {}", port_sentence(&d.port, e));
         let _ = writeln!(o, "  Attempts ({}):", d.attempts.len());
         for a in &d.attempts {
-            let _ = writeln!(
-                o,
+            let line = format!(
                 "    {}-{}  {:<18} {:<10} {}",
                 a.start.0,
                 a.end.0,
@@ -45,6 +44,7 @@ pub fn text(e: &Explanation) -> String {
                     format!("{} ({})", a.message, cause_word(a.cause))
                 }
             );
+            let _ = writeln!(o, "{}", line.trim_end());
         }
     }
     if e.dles.is_empty() {

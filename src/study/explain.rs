@@ -1319,15 +1319,15 @@ impl Night<'_> {
                                 .and_then(|r| self.attempt_of_req(r))
                                 .map(|x| {
                                     let other = &self.run.attempts[x];
+                                    let n = self
+                                        .attempts_of(other.dle)
+                                        .iter()
+                                        .position(|&y| y == x)
+                                        .map_or(0, |p| p + 1);
                                     if other.dle == d {
-                                        let n = self
-                                            .attempts_of(d)
-                                            .iter()
-                                            .position(|&y| y == x)
-                                            .map_or(0, |p| p + 1);
                                         format!(" (attempt {n})")
                                     } else {
-                                        format!(" ({})", self.dle_name(other.dle))
+                                        format!(" ({} attempt {n})", self.dle_name(other.dle))
                                     }
                                 })
                                 .unwrap_or_default();

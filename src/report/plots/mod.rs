@@ -119,8 +119,8 @@ fn render<P: Picture>(p: &P) -> (String, Vec<u8>) {
     (svg, encode_png(w, h, &halve(&rgb, w as usize, h as usize)))
 }
 
-/// `portsim timeline`: night `rep` of `sc`, as SVG text and PNG bytes.
-pub fn timeline_picture(sc: &Scenario, rep: u64) -> (String, Vec<u8>) {
+/// `portsim timeline`: night `rep` of `sc`, titled `title`, as SVG text and PNG bytes.
+pub fn timeline_picture(sc: &Scenario, rep: u64, title: &str) -> (String, Vec<u8>) {
     register_fonts();
     let r = site::run(sc, rep, true);
     let night = Night::of(&sc.name, &r, sc);
@@ -130,7 +130,7 @@ pub fn timeline_picture(sc: &Scenario, rep: u64) -> (String, Vec<u8>) {
     );
     render(&timeline::Single {
         night,
-        title: format!("Timeline of {}, night {rep}", sc.name),
+        title: title.to_string(),
         range_text,
     })
 }
