@@ -298,8 +298,13 @@ pub fn step_sentence(st: &Step, e: &Explanation) -> (Option<String>, String) {
             };
             let mut why = Vec::new();
             if !lower_took_other.is_empty() {
+                let what = if lower_took_other.len() == 1 {
+                    "took another DLE"
+                } else {
+                    "took other DLEs"
+                };
                 why.push(format!(
-                    "{} took other DLEs at this instant",
+                    "{} {what} at this instant",
                     dumper_list(lower_took_other)
                 ));
             }
@@ -391,6 +396,15 @@ pub fn step_sentence(st: &Step, e: &Explanation) -> (Option<String>, String) {
         ),
         Step::Timer {
             at,
+            attempt: 0,
+            expiry,
+            ..
+        } => (
+            t(at),
+            format!("The planner's request timer fires ({expiry})."),
+        ),
+        Step::Timer {
+            at,
             expiry,
             waited_s,
             ..
@@ -429,6 +443,20 @@ pub fn step_sentence(st: &Step, e: &Explanation) -> (Option<String>, String) {
                     cause_gloss(*cause)
                 )
             },
+        ),
+        Step::PortWait {
+            at,
+            dumper,
+            tries,
+            until,
+        } => (
+            t(at),
+            format!(
+                "dumper{dumper} finds no free port in {}: it waits, looking {tries} time{} in all, until {}.",
+                range_of(e),
+                if *tries == 1 { "" } else { "s" },
+                until.0
+            ),
         ),
         Step::DriverSleep { at, until } => (
             t(at),

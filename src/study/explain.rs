@@ -281,6 +281,17 @@ pub enum Step {
         /// How long it had waited.
         waited_s: f64,
     },
+    /// The dumper found no free range port and waited (2.5.2+ rescans, or a lease wait).
+    PortWait {
+        /// When it first found none.
+        at: At,
+        /// The dumper.
+        dumper: u16,
+        /// Times it found none.
+        tries: u32,
+        /// When the wait ended (a port, or giving up).
+        until: At,
+    },
     /// The dumper reported to the driver.
     AttemptEnd {
         /// When.
@@ -753,6 +764,45 @@ impl<'a> Night<'a> {
             ));
         }
         if st.fate == Some(DleFate::NotScheduled) {
+            // The planner's request to this host: its packets and timers (attempt 0).
+            for (i, e) in self.ev.iter().enumerate() {
+                let planner = e.dumper.is_none() && e.req.is_some() && e.host == Some(sd.host);
+                if !planner {
+                    continue;
+                }
+                match e.kind {
+                    TraceKind::Send => {
+                        let server = e.src_port != Some(Port(10080));
+                        steps.push((
+                            i,
+                            Step::Packet {
+                                at: At(e.t),
+                                attempt: 0,
+                                packet: e.packet.unwrap_or(PacketKind::Req),
+                                from: self.endpoint(e.host, e.src_port, server),
+                                to: self.endpoint(e.host, e.dst_port, !server),
+                                verdict: e.verdict.unwrap_or(Action::Accept),
+                                rule: e
+                                    .decider
+                                    .map_or_else(String::new, |x| self.sc.firewall.describe(x)),
+                                resend: 0,
+                                lost: false,
+                                after_end: false,
+                            },
+                        ));
+                    }
+                    TraceKind::Timeout => steps.push((
+                        i,
+                        Step::Timer {
+                            at: At(e.t),
+                            attempt: 0,
+                            expiry: e.note.unwrap_or("timeout"),
+                            waited_s: 0.0,
+                        },
+                    )),
+                    _ => {}
+                }
+            }
             steps.push((
                 usize::MAX,
                 Step::NotScheduled {
@@ -782,6 +832,27 @@ impl<'a> Night<'a> {
                 steps.push((idx, Step::Port(fact)));
             }
             steps.push((idx, self.dispatch(a, nth)));
+            let waits: Vec<usize> = (idx..self.ev.len())
+                .take_while(|&i| {
+                    i == idx
+                        || !(self.ev[i].kind == TraceKind::AttemptEnd
+                            && self.ev[i].dumper == Some(at.dumper))
+                })
+                .filter(|&i| {
+                    self.ev[i].kind == TraceKind::PortWait && self.ev[i].dumper == Some(at.dumper)
+                })
+                .collect();
+            if let Some(&first) = waits.first() {
+                steps.push((
+                    first,
+                    Step::PortWait {
+                        at: At(self.ev[first].t),
+                        dumper: at.dumper.0,
+                        tries: waits.len() as u32,
+                        until: At(at.start + at.port_wait),
+                    },
+                ));
+            }
             let mut replies_dropped = 0u32;
             let mut dropped_by: Vec<String> = Vec::new();
             let mut accepted_by: Vec<String> = Vec::new();

@@ -50,7 +50,7 @@ fn height(l: &Ladder) -> u32 {
         .map(|c| rows(c).last().map_or(TOP, |r| r.1))
         .max()
         .unwrap_or(TOP);
-    (deepest + 110) as u32
+    (deepest + 60) as u32
 }
 
 impl Picture for Ladder {
