@@ -1,9 +1,10 @@
 //! What users read: the run report in text and JSON, and the event trace.
 
+pub mod check;
+pub mod compare;
 pub mod explain;
 pub mod json;
 pub mod plots;
 pub mod text;
-pub mod trace;
 
 pub use json::RunReport;

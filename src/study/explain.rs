@@ -8,7 +8,6 @@
 //! The trace is read through [`Ev`], a flat view of one record, so that a change of the
 //! trace's in-memory form touches only [`events`].
 
-use crate::compare::{self, remedy::RemedyKind};
 use crate::model::firewall::{Action, Decider};
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, Port};
@@ -18,6 +17,7 @@ use crate::model::version::FailurePause;
 use crate::model::{DleId, DumperId, HostId};
 use crate::scenario::{InputError, Scenario, Source};
 use crate::sim::{SimDuration, SimTime};
+use crate::study::compare::{self, remedy::RemedyKind};
 use serde::Serialize;
 
 /// The schema name of `explain --format json`.

@@ -1,3 +1,8 @@
-//! Studies built on many runs or on one run read closely.
+//! Studies: what many simulated nights say, or one night read closely. [`compare`] measures
+//! remedies against the baseline; [`check`] judges scenarios' expectations for CI; [`explain`]
+//! tells one night's story with its causes. A study computes results; the report layer renders
+//! them and the command line drives them.
 
+pub mod check;
+pub mod compare;
 pub mod explain;

@@ -1,0 +1,265 @@
+//! Every command-line argument of portsim, in one place (clap derive).
+
+use crate::scenario::{InputError, Scenario, Source, load};
+use crate::study::check::fault::Fault;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Replays how Amanda dumpers, a reserved UDP port range and a firewall interact.
+#[derive(Debug, Parser)]
+#[command(
+    name = "portsim",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do (default: `run` on the built-in incident).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `run` when no command is given.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one night and report every dumper, failure and the backup window.
+    Run(RunArgs),
+    /// Measure the five remedies against the baseline over many nights, with intervals.
+    Compare(CompareArgs),
+    /// List the remedies `compare` knows, one line each.
+    Remedies,
+    /// Run every scenario with an `expect` block and judge its expectations (for CI).
+    Check(CheckArgs),
+    /// Tell what happened to a DLE tonight, step by step, why, and which remedies prevent it.
+    Explain(ExplainArgs),
+    /// Draw one DLE's packets between dumper, filter and client as a sequence diagram.
+    Ladder(LadderArgs),
+    /// Draw one night: every dumper's attempts over time, failures and lost DLEs marked.
+    Timeline(TimelineArgs),
+}
+
+/// Output formats of `compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// An aligned table and the verdicts.
+    Text,
+    /// JSON (schema `portsim.compare/1`) with every replication's values.
+    Json,
+    /// The Markdown report.
+    Markdown,
+    /// One row per variant and measure.
+    Csv,
+}
+
+/// Options of `compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Nights per variant (at least 2).
+    #[arg(long, default_value_t = 200)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Remedies to compare, comma-separated (default: all five); each may carry its own
+    /// parameters: `stateful-firewall,stateful-firewall:kind=conntrack+helper`.
+    #[arg(long, value_delimiter = ',', value_name = "NAME[:KEY=VALUE]...,...")]
+    pub remedies: Vec<String>,
+    /// Override a remedy parameter: `--remedy-set widen-range.range=[850,880]`,
+    /// `--remedy-set stateful-firewall.kind=conntrack+helper`.
+    #[arg(long = "remedy-set", value_name = "REMEDY.KEY=VALUE")]
+    pub remedy_sets: Vec<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Where to write report.md, report.json, report.csv and the plots (default: reports/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// The remedy drawn beside the baseline in the timeline plot (default: the recommended one).
+    #[arg(long, value_name = "NAME")]
+    pub timeline: Option<String>,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Text,
+    /// JSON for programs (schema `portsim.run/1`).
+    Json,
+}
+
+/// Options shared by commands that load a scenario.
+#[derive(Debug, Args, Clone)]
+pub struct ScenarioArgs {
+    /// Scenario file (JSON). Without it: the built-in incident, scenarios/tokyo.json.
+    pub scenario: Option<PathBuf>,
+    /// Override one setting: `--set server.inparallel=10`, `--set server.udpportrange=[850,875]`.
+    /// The value is JSON, or else taken as a string. Repeatable; applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Seed of every random stream (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Options of `run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write one JSON line per event to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Print only the SHA-256 of the event trace (the `--trace` lines), not the report.
+    #[arg(long)]
+    pub fingerprint: bool,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table of every expectation, then the failures with what was expected and measured.
+    Text,
+    /// JSON for programs (schema `portsim.check/1`), with every night's value.
+    Json,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Scenario files or directories (searched for *.json, recursively). Default: scenarios/.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Also write JUnit XML to FILE: one test case per expectation.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Rewrite every pinned fingerprint that changed (or is empty) and print old -> new.
+    #[arg(long)]
+    pub bless: bool,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Break the model on purpose, to see which checks notice (for tests).
+    #[arg(long, hide = true, conflicts_with = "bless", value_parser = fault_parser())]
+    pub inject_fault: Option<Fault>,
+}
+
+fn fault_parser() -> impl TypedValueParser<Value = Fault> {
+    PossibleValuesParser::new(Fault::ALL.map(Fault::name))
+        .map(|s| Fault::parse(&s).expect("a possible value"))
+}
+
+/// Output formats of `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Numbered steps in sentences.
+    Text,
+    /// JSON (schema `portsim.explain/1`): every step's facts and its sentence.
+    Json,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Explain this DLE, `HOST:DISK` (e.g. `www2:/`).
+    #[arg(long, value_name = "HOST:DISK", group = "what")]
+    pub dle: Option<String>,
+    /// Explain this dumper: its port, its attempts and the DLEs that failed on it.
+    #[arg(long, value_name = "N", group = "what")]
+    pub dumper: Option<u16>,
+    /// Explain every DLE not dumped tonight (the default).
+    #[arg(long, group = "what")]
+    pub failed: bool,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// Options of `ladder`.
+#[derive(Debug, Args, Clone)]
+pub struct LadderArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The DLE whose attempts are drawn, `HOST:DISK`.
+    #[arg(long, value_name = "HOST:DISK")]
+    pub dle: String,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Where to write the picture: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Options of `timeline`.
+#[derive(Debug, Args, Clone)]
+pub struct TimelineArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Where to write the picture: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+impl ScenarioArgs {
+    /// Where the scenario comes from: the file, or the built-in incident.
+    pub fn source(&self) -> Source {
+        match &self.scenario {
+            Some(p) => Source::File(p.clone()),
+            None => Source::Builtin,
+        }
+    }
+
+    /// The overrides, `--seed` last as `seed=N`.
+    pub fn sets(&self) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        if let Some(seed) = self.seed {
+            sets.push(format!("seed={seed}"));
+        }
+        sets
+    }
+
+    /// Loads the scenario with its overrides.
+    pub fn load(&self) -> Result<Scenario, InputError> {
+        load(&self.source(), &self.sets())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
