@@ -99,161 +99,38 @@ impl Rung {
     }
 }
 
+/// A ladder column's timers being built: the dumper's armed wait and amandad's last REP.
+#[derive(Default)]
+struct Timers {
+    armed: Option<(SimTime, &'static str)>,
+    rep_sent: Option<SimTime>,
+}
+
+impl Timers {
+    /// The dumper's armed wait ends at `t` (`how`); the span, if one was armed.
+    fn stop(&mut self, t: SimTime, how: &str) -> Option<Rung> {
+        let (from, what) = self.armed.take()?;
+        Some(Rung::Timer {
+            from,
+            to: t,
+            side: Side::Dumper,
+            label: format!("{what}{how}"),
+        })
+    }
+}
+
 impl Night<'_> {
     /// The ladder of DLE `d`: one column per attempt.
     pub fn ladder(&self, d: DleId, rep: u64) -> Ladder {
         let sd = &self.sc.dles[d.0 as usize];
         let host = &self.sc.hosts[usize::from(sd.host.0)];
         let st = &self.run.dles[d.0 as usize];
-        let mut columns = Vec::new();
-        for (k, &a) in self.attempts_of(d).iter().enumerate() {
-            let at = &self.run.attempts[a];
-            let mut rungs = vec![Rung::Start(at.start)];
-            let own = |e: &Ev| at.req.is_some() && e.req == at.req;
-            let last_own = self
-                .ev
-                .iter()
-                .filter(|e| own(e))
-                .map(|e| e.t)
-                .max()
-                .unwrap_or(at.end)
-                .max(at.end);
-            let mut armed: Option<(SimTime, &'static str)> = None;
-            let mut rep_sent: Option<SimTime> = None;
-            for e in &self.ev {
-                if e.t < at.start || e.t > last_own {
-                    continue;
-                }
-                let mine = own(e);
-                let client_pkt = e.kind == TraceKind::Send
-                    && e.host == Some(sd.host)
-                    && e.src_port == Some(Port(10080));
-                match e.kind {
-                    TraceKind::Send if mine || client_pkt => {
-                        let kind = e.packet.unwrap_or(PacketKind::Req);
-                        let from_server = !client_pkt;
-                        let lost = self
-                            .ev
-                            .iter()
-                            .any(|x| x.kind == TraceKind::Lost && x.req == e.req && x.t == e.t);
-                        let note = if mine {
-                            String::new()
-                        } else {
-                            let who = e.dumper.map_or("the planner".into(), |x| x.to_string());
-                            let what = e
-                                .req
-                                .and_then(|r| self.attempt_of_req(r))
-                                .map(|x| {
-                                    let other = &self.run.attempts[x];
-                                    let n = self
-                                        .attempts_of(other.dle)
-                                        .iter()
-                                        .position(|&y| y == x)
-                                        .map_or(0, |p| p + 1);
-                                    if other.dle == d {
-                                        format!(" (attempt {n})")
-                                    } else {
-                                        format!(" ({} attempt {n})", self.dle_name(other.dle))
-                                    }
-                                })
-                                .unwrap_or_default();
-                            format!(
-                                "to {who}:{}{what}",
-                                e.dst_port.map_or("-".into(), |p| p.0.to_string())
-                            )
-                        };
-                        if mine && kind == PacketKind::Req {
-                            armed = Some((e.t, "ACK wait"));
-                        }
-                        // amandad's REP timer: armed by the REP its service sends and by each
-                        // resend it triggers; a REP sent with an ACK answers a duplicate REQ.
-                        let echo = self.ev.iter().any(|x| {
-                            x.kind == TraceKind::Send
-                                && x.req == e.req
-                                && x.t == e.t
-                                && x.packet == Some(PacketKind::Ack)
-                        });
-                        if mine && kind == PacketKind::Rep && !echo {
-                            if let Some(prev) = rep_sent {
-                                rungs.push(Rung::Timer {
-                                    from: prev,
-                                    to: e.t,
-                                    side: Side::Client,
-                                    label: "no ACK of the REP: resend".into(),
-                                });
-                            }
-                            rep_sent = Some(e.t);
-                        }
-                        rungs.push(Rung::Packet {
-                            t: e.t,
-                            kind,
-                            from_server,
-                            passed: e.verdict.is_some_and(|v| v.passes()) && !lost,
-                            rule: e
-                                .decider
-                                .map_or_else(String::new, |x| self.sc.firewall.describe(x)),
-                            own: mine,
-                            note,
-                        });
-                    }
-                    TraceKind::Deliver
-                        if mine
-                            && e.packet == Some(PacketKind::Ack)
-                            && e.src_port == Some(Port(10080)) =>
-                    {
-                        if let Some((from, what)) = armed.take() {
-                            rungs.push(Rung::Timer {
-                                from,
-                                to: e.t,
-                                side: Side::Dumper,
-                                label: format!("{what}: ACK came"),
-                            });
-                        }
-                        armed = Some((e.t, "REP wait"));
-                    }
-                    TraceKind::Deliver if mine && e.packet == Some(PacketKind::Rep) => {
-                        if let Some((from, what)) = armed.take() {
-                            rungs.push(Rung::Timer {
-                                from,
-                                to: e.t,
-                                side: Side::Dumper,
-                                label: format!("{what}: REP came"),
-                            });
-                        }
-                    }
-                    TraceKind::Timeout if mine => {
-                        if let Some((from, what)) = armed.take() {
-                            let how = match e.note {
-                                Some("resend") => "expired: resend",
-                                _ => "expired: give up",
-                            };
-                            rungs.push(Rung::Timer {
-                                from,
-                                to: e.t,
-                                side: Side::Dumper,
-                                label: format!("{what} {how}"),
-                            });
-                        }
-                    }
-                    TraceKind::Swallow if mine => rungs.push(Rung::Swallow(e.t)),
-                    _ => {}
-                }
-            }
-            if let Some(o) = at.outcome {
-                rungs.push(Rung::End(at.end, o));
-            }
-            rungs.sort_by_key(Rung::t);
-            columns.push(LadderColumn {
-                attempt: k as u32 + 1,
-                dumper: at.dumper.0,
-                port: at.port.map(|p| p.0),
-                in_range: self.in_range(at.port),
-                start: at.start,
-                outcome: at.outcome,
-                message: at.message.clone(),
-                rungs,
-            });
-        }
+        let columns = self
+            .attempts_of(d)
+            .iter()
+            .enumerate()
+            .map(|(k, &a)| self.column(a, k as u32 + 1))
+            .collect();
         let dle = self.dle_name(d);
         let fate = match st.fate {
             Some(DleFate::Dumped) => "dumped".to_string(),
@@ -269,5 +146,148 @@ impl Night<'_> {
             fate,
             columns,
         }
+    }
+
+    /// Attempt `a`'s column: its request's packets and timers, and the other packets its client
+    /// sent meanwhile, from its start to its request's last packet.
+    fn column(&self, a: usize, nth: u32) -> LadderColumn {
+        let at = &self.run.attempts[a];
+        let host = self.sc.dles[at.dle.0 as usize].host;
+        let own = |e: &Ev| at.req.is_some() && e.req == at.req;
+        let last_own = self
+            .ev
+            .iter()
+            .filter(|e| own(e))
+            .map(|e| e.t)
+            .max()
+            .unwrap_or(at.end)
+            .max(at.end);
+        let mut rungs = vec![Rung::Start(at.start)];
+        let mut timers = Timers::default();
+        for e in self
+            .ev
+            .iter()
+            .filter(|e| e.t >= at.start && e.t <= last_own)
+        {
+            let mine = own(e);
+            let client_pkt = e.kind == TraceKind::Send
+                && e.host == Some(host)
+                && e.src_port == Some(AMANDA_PORT);
+            match e.kind {
+                TraceKind::Send if mine || client_pkt => {
+                    self.packet_rungs(e, a, mine, &mut timers, &mut rungs);
+                }
+                TraceKind::Deliver
+                    if mine
+                        && e.packet == Some(PacketKind::Ack)
+                        && e.src_port == Some(AMANDA_PORT) =>
+                {
+                    rungs.extend(timers.stop(e.t, ": ACK came"));
+                    timers.armed = Some((e.t, "REP wait"));
+                }
+                TraceKind::Deliver if mine && e.packet == Some(PacketKind::Rep) => {
+                    rungs.extend(timers.stop(e.t, ": REP came"));
+                }
+                TraceKind::Timeout if mine => {
+                    let how = match e.note {
+                        Some("resend") => " expired: resend",
+                        _ => " expired: give up",
+                    };
+                    rungs.extend(timers.stop(e.t, how));
+                }
+                TraceKind::Swallow if mine => rungs.push(Rung::Swallow(e.t)),
+                _ => {}
+            }
+        }
+        if let Some(o) = at.outcome {
+            rungs.push(Rung::End(at.end, o));
+        }
+        rungs.sort_by_key(Rung::t);
+        LadderColumn {
+            attempt: nth,
+            dumper: at.dumper.0,
+            port: at.port.map(|p| p.0),
+            in_range: self.in_range(at.port),
+            start: at.start,
+            outcome: at.outcome,
+            message: at.message.clone(),
+            rungs,
+        }
+    }
+
+    /// A packet's rung (and the timers it starts or restarts) in attempt `a`'s column.
+    fn packet_rungs(
+        &self,
+        e: &Ev,
+        a: usize,
+        mine: bool,
+        timers: &mut Timers,
+        rungs: &mut Vec<Rung>,
+    ) {
+        let kind = e.packet.unwrap_or(PacketKind::Req);
+        let lost = self
+            .ev
+            .iter()
+            .any(|x| x.kind == TraceKind::Lost && x.req == e.req && x.t == e.t);
+        if mine && kind == PacketKind::Req {
+            timers.armed = Some((e.t, "ACK wait"));
+        }
+        // amandad's REP timer: armed by the REP its service sends and by each resend it
+        // triggers; a REP sent with an ACK answers a duplicate REQ and arms nothing.
+        let echo = self.ev.iter().any(|x| {
+            x.kind == TraceKind::Send
+                && x.req == e.req
+                && x.t == e.t
+                && x.packet == Some(PacketKind::Ack)
+        });
+        if mine && kind == PacketKind::Rep && !echo {
+            if let Some(prev) = timers.rep_sent {
+                rungs.push(Rung::Timer {
+                    from: prev,
+                    to: e.t,
+                    side: Side::Client,
+                    label: "no ACK of the REP: resend".into(),
+                });
+            }
+            timers.rep_sent = Some(e.t);
+        }
+        rungs.push(Rung::Packet {
+            t: e.t,
+            kind,
+            from_server: e.src_port != Some(AMANDA_PORT),
+            passed: e.verdict.is_some_and(|v| v.passes()) && !lost,
+            rule: self.rule_of(e),
+            own: mine,
+            note: if mine {
+                String::new()
+            } else {
+                self.whose(e, a)
+            },
+        });
+    }
+
+    /// Whose packet `e` is, for a packet of another request in attempt `a`'s column.
+    fn whose(&self, e: &Ev, a: usize) -> String {
+        let d = self.run.attempts[a].dle;
+        let who = e.dumper.map_or("the planner".into(), |x| x.to_string());
+        let what = e
+            .req
+            .and_then(|r| self.attempt_of_req(r))
+            .map(|x| {
+                let other = &self.run.attempts[x];
+                let n = self
+                    .attempts_of(other.dle)
+                    .iter()
+                    .position(|&y| y == x)
+                    .map_or(0, |p| p + 1);
+                if other.dle == d {
+                    format!(" (attempt {n})")
+                } else {
+                    format!(" ({} attempt {n})", self.dle_name(other.dle))
+                }
+            })
+            .unwrap_or_default();
+        let port = e.dst_port.map_or("-".into(), |p| p.0.to_string());
+        format!("to {who}:{port}{what}")
     }
 }

@@ -133,42 +133,7 @@ pub fn explain(
             None,
         ),
         Selector::Dumper(n) => {
-            if usize::from(*n) >= night.run.dumpers.len() {
-                return Err(InputError::Set {
-                    arg: format!("--dumper {n}"),
-                    msg: format!(
-                        "this server has dumpers 0-{}",
-                        night.run.dumpers.len().saturating_sub(1)
-                    ),
-                });
-            }
-            let mine: Vec<&site::Attempt> = night
-                .run
-                .attempts
-                .iter()
-                .filter(|a| a.dumper.0 == *n)
-                .collect();
-            let mut failed: Vec<DleId> = mine
-                .iter()
-                .filter(|a| a.outcome != Some(Outcome::Done))
-                .map(|a| a.dle)
-                .collect();
-            failed.sort();
-            failed.dedup();
-            let story = DumperStory {
-                port: night.port_fact(*n),
-                attempts: mine
-                    .iter()
-                    .map(|a| AttemptLine {
-                        dle: night.dle_name(a.dle),
-                        start: At(a.start),
-                        end: At(a.end),
-                        outcome: a.outcome,
-                        cause: a.cause,
-                        message: a.message.clone(),
-                    })
-                    .collect(),
-            };
+            let (failed, story) = dumper_story(&night, *n)?;
             (format!("--dumper {n}"), failed, Some(story))
         }
     };
@@ -199,4 +164,41 @@ pub fn explain(
         dumper,
         dles: stories,
     })
+}
+
+/// `--dumper N`: its port, its attempts, and the DLEs whose attempts on it failed.
+fn dumper_story(night: &Night, n: u16) -> Result<(Vec<DleId>, DumperStory), InputError> {
+    let dumpers = night.run.dumpers.len();
+    if usize::from(n) >= dumpers {
+        return Err(InputError::Set {
+            arg: format!("--dumper {n}"),
+            msg: format!("this server has dumpers 0-{}", dumpers.saturating_sub(1)),
+        });
+    }
+    let mine: Vec<&site::Attempt> = night
+        .run
+        .attempts
+        .iter()
+        .filter(|a| a.dumper.0 == n)
+        .collect();
+    let mut failed: Vec<DleId> = mine
+        .iter()
+        .filter(|a| a.outcome != Some(Outcome::Done))
+        .map(|a| a.dle)
+        .collect();
+    failed.sort();
+    failed.dedup();
+    let attempts = mine
+        .iter()
+        .map(|a| AttemptLine {
+            dle: night.dle_name(a.dle),
+            start: At(a.start),
+            end: At(a.end),
+            outcome: a.outcome,
+            cause: a.cause,
+            message: a.message.clone(),
+        })
+        .collect();
+    let port = night.port_fact(n);
+    Ok((failed, DumperStory { port, attempts }))
 }
