@@ -4,6 +4,7 @@
 //! `portsim timeline` draws one night.
 
 use super::*;
+use plotters::coord::types::RangedCoordf64;
 
 /// The compare report's chart: night 0 of the baseline and of the remedy drawn beside it.
 pub(super) fn timeline<DB: DrawingBackend>(root: &Area<DB>, s: S, d: &Data, title: &str) -> Res
@@ -185,57 +186,129 @@ where
     Ok(())
 }
 
+/// The plotting area of a panel: hours across, rows up.
+type PlotArea<DB> = DrawingArea<DB, Cartesian2d<RangedCoordf64, Axis>>;
+
+/// A panel's geometry: its hours and its rows (row 0 is the driver's, at the top).
+struct Layout<'n> {
+    night: &'n Night,
+    order: Vec<usize>,
+    row_of: Vec<usize>,
+    rows: usize,
+    xmin: f64,
+    xmax: f64,
+    /// Hours per pixel.
+    per_px: f64,
+}
+
+impl<'n> Layout<'n> {
+    fn new(night: &'n Night, (xmin, xmax): (f64, f64)) -> Layout<'n> {
+        let order = row_order(night);
+        let mut row_of = vec![0usize; night.dumpers];
+        for (k, &d) in order.iter().enumerate() {
+            row_of[d] = k + 1;
+        }
+        Layout {
+            night,
+            rows: order.len() + 1,
+            order,
+            row_of,
+            xmin,
+            xmax,
+            per_px: 0.0,
+        }
+    }
+    fn y(&self, row: usize) -> f64 {
+        (self.rows - 1 - row) as f64
+    }
+    fn y_dumper(&self, d: u16) -> f64 {
+        self.y(self.row_of[usize::from(d)])
+    }
+    /// Everything drawn is clipped to the panel's hours.
+    fn clip(&self, a: f64, b: f64) -> Option<(f64, f64)> {
+        (b >= self.xmin && a <= self.xmax).then(|| (a.max(self.xmin), b.min(self.xmax)))
+    }
+    fn n_in(&self) -> usize {
+        self.order
+            .iter()
+            .filter(|&&d| self.night.ports[d].1)
+            .count()
+    }
+    fn labels(&self) -> Vec<String> {
+        std::iter::once("driver".to_string())
+            .chain(self.order.iter().map(|&d| match self.night.ports[d].0 {
+                Some(p) => format!("dumper{d} · {p}"),
+                None => format!("dumper{d} · no port"),
+            }))
+            .collect()
+    }
+    /// Of rows `k`, the one whose dumps end first: a label there covers no bar.
+    fn free_row(&self, rows: std::ops::RangeInclusive<usize>) -> usize {
+        rows.map(|k| {
+            let d = self.order[k - 1] as u16;
+            let end = self
+                .night
+                .bars
+                .iter()
+                .filter(|b| b.0 == d)
+                .map(|b| b.2)
+                .fold(0.0f64, f64::max);
+            (k, end)
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .map_or(1, |(k, _)| k)
+    }
+}
+
+fn caption_of(night: &Night) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let never = if night.not_scheduled > 0 {
+        format!(
+            " ({} never scheduled: estimate failed)",
+            night.not_scheduled
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{}: {} failed attempt{}, {} DLE{} not dumped{never}, estimates until {:.2} h, window {:.2} h",
+        night.name,
+        night.failed,
+        plural(night.failed),
+        night.lost,
+        plural(night.lost),
+        night.estimates_h,
+        night.window_h
+    )
+}
+
 fn panel_of<DB: DrawingBackend>(
     root: &Area<DB>,
     panel: &Area<DB>,
     s: S,
     night: &Night,
-    (xmin, xmax): (f64, f64),
+    hours: (f64, f64),
     caption: Option<String>,
     range_text: &str,
 ) -> Res
 where
     DB::ErrorType: 'static,
 {
-    let order = row_order(night);
-    // Row 0 is the driver's, at the top; dumper rows below it.
-    let rows = order.len() + 1;
-    let y_of = |row: usize| (rows - 1 - row) as f64;
-    let mut row_of = vec![0usize; night.dumpers];
-    for (k, &d) in order.iter().enumerate() {
-        row_of[d] = k + 1;
-    }
-    let labels: Vec<String> = std::iter::once("driver".to_string())
-        .chain(order.iter().map(|&d| match night.ports[d].0 {
-            Some(p) => format!("dumper{d} · {p}"),
-            None => format!("dumper{d} · no port"),
-        }))
-        .collect();
-    let caption = caption.unwrap_or_else(|| format!(
-        "{}: {} failed attempt{}, {} DLE{} not dumped{}, estimates until {:.2} h, window {:.2} h",
-        night.name,
-        night.failed,
-        if night.failed == 1 { "" } else { "s" },
-        night.lost,
-        if night.lost == 1 { "" } else { "s" },
-        if night.not_scheduled > 0 {
-            format!(" ({} never scheduled: estimate failed)", night.not_scheduled)
-        } else {
-            String::new()
-        },
-        night.estimates_h,
-        night.window_h
-    ));
+    let mut l = Layout::new(night, hours);
+    let labels = l.labels();
+    let rows = l.rows;
     let ticks: Vec<f64> = (0..rows).map(|r| r as f64).collect();
-    let label_px = TICK_PX - 3;
     let mut chart = ChartBuilder::on(panel)
-        .caption(caption, s.bold(DESC_PX - 2))
+        .caption(
+            caption.unwrap_or_else(|| caption_of(night)),
+            s.bold(DESC_PX - 2),
+        )
         .margin_left(s.px(10))
         .margin_right(s.px(30))
         .margin_bottom(s.px(4))
         .x_label_area_size(s.px(50))
         .y_label_area_size(s.px(120))
-        .build_cartesian_2d(xmin..xmax, Axis::new(-0.5..rows as f64 - 0.5, ticks))?;
+        .build_cartesian_2d(l.xmin..l.xmax, Axis::new(-0.5..rows as f64 - 0.5, ticks))?;
     let row_label = |y: &f64| {
         let row = rows as i64 - 1 - y.round() as i64;
         usize::try_from(row)
@@ -246,115 +319,134 @@ where
     mesh(&mut chart, s)
         .disable_y_mesh()
         .x_desc("time since amdump started (h)")
-        .label_style(s.text(label_px))
+        .label_style(s.text(TICK_PX - 3))
         .x_label_formatter(&|x| trim(format!("{x:.2}")))
         .y_label_formatter(&row_label)
         .draw()?;
-    // Group shading: one band for the in-range rows, one for the others.
-    let n_in = order.iter().filter(|&&d| night.ports[d].1).count();
-    let band = |first: usize, last: usize| [(xmin, y_of(first) + 0.5), (xmax, y_of(last) - 0.5)];
-    // Everything drawn is clipped to the panel's hours.
-    let clip = |a: f64, b: f64| (b >= xmin && a <= xmax).then(|| (a.max(xmin), b.min(xmax)));
+    let area = chart.plotting_area();
+    let px_w =
+        (area.map_coordinate(&(l.xmax, 0.0)).0 - area.map_coordinate(&(l.xmin, 0.0)).0).max(1);
+    l.per_px = (l.xmax - l.xmin) / f64::from(px_w);
+    shade(area, &l)?;
+    pauses(area, s, &l)?;
+    bars(root, area, s, &l)?;
+    group_labels(root, area, s, &l, range_text)?;
+    lost_marks(root, area, s, &l)
+}
+
+/// The in-range and out-of-range bands, and the estimate phase across every row.
+fn shade<DB: DrawingBackend>(area: &PlotArea<DB>, l: &Layout) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let band = |first: usize, last: usize| [(l.xmin, l.y(first) + 0.5), (l.xmax, l.y(last) - 0.5)];
+    let n_in = l.n_in();
     if n_in > 0 {
-        chart.draw_series([Rectangle::new(band(1, n_in), IN_RANGE_BG.filled())])?;
+        area.draw(&Rectangle::new(band(1, n_in), IN_RANGE_BG.filled()))?;
     }
-    if n_in < order.len() {
-        chart.draw_series([Rectangle::new(
-            band(n_in + 1, order.len()),
+    if n_in < l.order.len() {
+        area.draw(&Rectangle::new(
+            band(n_in + 1, l.order.len()),
             OUTSIDE_BG.filled(),
-        )])?;
+        ))?;
     }
-    if let Some((a, b)) = clip(0.0, night.estimates_h).filter(|_| night.estimates_h > 0.0) {
-        chart.draw_series([Rectangle::new(
-            [(a, rows as f64 - 0.5), (b, -0.5)],
-            ESTIMATE_BG.mix(0.8).filled(),
-        )])?;
+    if let Some((a, b)) = l
+        .clip(0.0, l.night.estimates_h)
+        .filter(|_| l.night.estimates_h > 0.0)
+    {
+        let r = [(a, l.rows as f64 - 0.5), (b, -0.5)];
+        area.draw(&Rectangle::new(r, ESTIMATE_BG.mix(0.8).filled()))?;
     }
-    let px_w = (chart.backend_coord(&(xmax, 0.0)).0 - chart.backend_coord(&(xmin, 0.0)).0).max(1);
-    let per_px = (xmax - xmin) / f64::from(px_w);
-    // A group's label goes on its row whose dumps end first, so that it covers no bar.
-    let free_row = |rows_of: &mut dyn Iterator<Item = usize>| {
-        rows_of
-            .map(|k| {
-                let d = order[k - 1] as u16;
-                let end = night
-                    .bars
-                    .iter()
-                    .filter(|b| b.0 == d)
-                    .map(|b| b.2)
-                    .fold(0.0f64, f64::max);
-                (k, end)
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-            .map_or(1, |(k, _)| k)
-    };
-    // Group labels inside the plot, at the right end of each band's first row.
-    let note = s.text(NOTE_PX - 1).color(&MUTED);
-    let right = at(&note, HPos::Right, VPos::Center);
-    // The driver's sleeps on its own row, and 2.5+ rests on the dumpers' rows.
-    let min_sleep = per_px * f64::from(s.px(5));
-    for &(a, b) in &night.sleeps {
-        if let Some((a, b)) = clip(a, b.max(a + min_sleep)) {
-            let r = [(a, y_of(0) - 0.32), (b, y_of(0) + 0.32)];
-            chart.draw_series([Rectangle::new(r, SLEEP.filled())])?;
+    Ok(())
+}
+
+/// The driver's sleeps on its own row, and 2.5+ rests on the dumpers' rows.
+fn pauses<DB: DrawingBackend>(area: &PlotArea<DB>, s: S, l: &Layout) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let min = l.per_px * f64::from(s.px(5));
+    for &(a, b) in &l.night.sleeps {
+        if let Some((a, b)) = l.clip(a, b.max(a + min)) {
+            let r = [(a, l.y(0) - 0.32), (b, l.y(0) + 0.32)];
+            area.draw(&Rectangle::new(r, SLEEP.filled()))?;
         }
     }
-    for &(d, a, b) in &night.rests {
-        if let Some((a, b)) = clip(a, b.max(a + min_sleep)) {
-            let y = y_of(row_of[usize::from(d)]);
-            let r = [(a, y - 0.12), (b, y + 0.12)];
-            chart.draw_series([Rectangle::new(r, SLEEP.filled())])?;
+    for &(d, a, b) in &l.night.rests {
+        if let Some((a, b)) = l.clip(a, b.max(a + min)) {
+            let y = l.y_dumper(d);
+            area.draw(&Rectangle::new(
+                [(a, y - 0.12), (b, y + 0.12)],
+                SLEEP.filled(),
+            ))?;
         }
     }
-    // Dumps first, failures over them: a bar at least 8 px wide and a large dot at its end.
-    let min_w = per_px * f64::from(s.px(8));
-    for &(dumper, start, end, o) in &night.bars {
-        if o != Some(Outcome::Done) {
-            continue;
-        }
-        let Some((start, end)) = clip(start, end) else {
+    Ok(())
+}
+
+/// A failed attempt's bar: at least 8 px wide so that a short timeout shows.
+fn failure_bar(l: &Layout, s: S, start: f64, end: f64) -> Option<(f64, f64)> {
+    l.clip(start, end.max(start + l.per_px * f64::from(s.px(8))))
+}
+
+/// Dumps first, failures over them with a large dot at their end.
+fn bars<DB: DrawingBackend>(root: &Area<DB>, area: &PlotArea<DB>, s: S, l: &Layout) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    for &(dumper, start, end, o) in &l.night.bars {
+        let Some((start, end)) = l.clip(start, end).filter(|_| o == Some(Outcome::Done)) else {
             continue;
         };
-        let y = y_of(row_of[usize::from(dumper)]);
+        let y = l.y_dumper(dumper);
         let r = [(start, y - 0.34), (end, y + 0.34)];
-        chart.draw_series([
-            Rectangle::new(r, SKY.filled()),
-            Rectangle::new(r, s.line(WHITE, 1)),
-        ])?;
+        area.draw(&Rectangle::new(r, SKY.filled()))?;
+        area.draw(&Rectangle::new(r, s.line(WHITE, 1)))?;
     }
-    for &(dumper, start, end, o) in &night.bars {
-        if o == Some(Outcome::Done) {
-            continue;
-        }
+    for &(dumper, start, end, o) in &l.night.bars {
         let col = match o {
+            Some(Outcome::Done) => continue,
             Some(Outcome::TryAgain) => ORANGE,
             Some(Outcome::Failed) => VERMILION,
-            _ => GREY,
+            None => GREY,
         };
-        let Some((start, end)) = clip(start, end.max(start + min_w)) else {
+        let Some((start, end)) = failure_bar(l, s, start, end) else {
             continue;
         };
-        let y = y_of(row_of[usize::from(dumper)]);
+        let y = l.y_dumper(dumper);
         let r = [(start, y - 0.34), (end, y + 0.34)];
-        chart.draw_series([
-            Rectangle::new(r, col.filled()),
-            Rectangle::new(r, s.line(INK, 1)),
-        ])?;
+        area.draw(&Rectangle::new(r, col.filled()))?;
+        area.draw(&Rectangle::new(r, s.line(INK, 1)))?;
         if o.is_some() {
-            draw_circle(root, s, chart.backend_coord(&(end, y)), col)?;
+            draw_circle(root, s, area.map_coordinate(&(end, y)), col)?;
         }
     }
-    let group_label = |text: String, row: usize| -> Res {
-        let p = chart.backend_coord(&(xmax, y_of(row)));
+    Ok(())
+}
+
+/// Each band's label (how many client replies the firewall dropped to its ports), and the
+/// estimate phase's name where it fits.
+fn group_labels<DB: DrawingBackend>(
+    root: &Area<DB>,
+    area: &PlotArea<DB>,
+    s: S,
+    l: &Layout,
+    range_text: &str,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let note = s.text(NOTE_PX - 1).color(&MUTED);
+    let right = at(&note, HPos::Right, VPos::Center);
+    let label = |text: String, row: usize| -> Res {
+        let p = area.map_coordinate(&(l.xmax, l.y(row)));
         let (w, h) = text_size(root, &text, &note);
         let (x, y) = (p.0 - s.px(6), p.1);
-        root.draw(&Rectangle::new(
-            [
-                (x - w - s.px(4), y - h / 2 - s.px(2)),
-                (x + s.px(2), y + h / 2 + s.px(2)),
-            ],
-            WHITE.mix(0.7).filled(),
-        ))?;
+        let bg = [
+            (x - w - s.px(4), y - h / 2 - s.px(2)),
+            (x + s.px(2), y + h / 2 + s.px(2)),
+        ];
+        root.draw(&Rectangle::new(bg, WHITE.mix(0.7).filled()))?;
         root.draw_text(&text, &right, (x, y))?;
         Ok(())
     };
@@ -363,53 +455,65 @@ where
         1 => "1 client reply dropped".to_string(),
         n => format!("{n} client replies dropped"),
     };
+    let (n_in, n) = (l.n_in(), l.order.len());
     if n_in > 0 {
-        let row = free_row(&mut (1..=n_in));
-        let text = format!("ports in {range_text}: {}", dropped(night.dropped_in_out.0));
-        group_label(text, row)?;
+        let text = format!(
+            "ports in {range_text}: {}",
+            dropped(l.night.dropped_in_out.0)
+        );
+        label(text, l.free_row(1..=n_in))?;
     }
-    if n_in < order.len() {
-        let row = free_row(&mut (n_in + 1..=order.len()));
+    if n_in < n {
         let text = format!(
             "ports outside {range_text}: {}",
-            dropped(night.dropped_in_out.1)
+            dropped(l.night.dropped_in_out.1)
         );
-        group_label(text, row)?;
+        label(text, l.free_row(n_in + 1..=n))?;
     }
-    if let Some((a, b)) = clip(0.0, night.estimates_h).filter(|_| night.estimates_h > 0.0) {
-        let p = chart.backend_coord(&((a + b) / 2.0, y_of(0)));
+    if let Some((a, b)) = l
+        .clip(0.0, l.night.estimates_h)
+        .filter(|_| l.night.estimates_h > 0.0)
+    {
+        let p = area.map_coordinate(&((a + b) / 2.0, l.y(0)));
         let w = text_size(root, "estimates", &note).0;
-        let space = chart.backend_coord(&(b, 0.0)).0 - chart.backend_coord(&(a, 0.0)).0;
+        let space = area.map_coordinate(&(b, 0.0)).0 - area.map_coordinate(&(a, 0.0)).0;
         if w < space {
             root.draw_text("estimates", &at(&note, HPos::Center, VPos::Center), p)?;
         }
     }
-    // Lost DLEs: a triangle where the driver gave up, named.
-    let (x0, y0) = chart.backend_coord(&(xmin, rows as f64 - 0.5));
-    let (x1, y1) = chart.backend_coord(&(xmax, -0.5));
+    Ok(())
+}
+
+/// Lost DLEs: a triangle just right of the failure's dot where the driver gave up, named
+/// beside it where no failure bar or other mark is.
+fn lost_marks<DB: DrawingBackend>(root: &Area<DB>, area: &PlotArea<DB>, s: S, l: &Layout) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let (x0, y0) = area.map_coordinate(&(l.xmin, l.rows as f64 - 0.5));
+    let (x1, y1) = area.map_coordinate(&(l.xmax, -0.5));
     let plot = BoxPx(x0, y0, x1, y1);
-    let mut taken: Vec<BoxPx> = night
+    let mut taken: Vec<BoxPx> = l
+        .night
         .bars
         .iter()
         .filter(|b| b.3 != Some(Outcome::Done))
         .filter_map(|&(d, a, b, _)| {
-            let (a, b) = clip(a, b.max(a + min_w))?;
-            let y = y_of(row_of[usize::from(d)]);
-            let p = chart.backend_coord(&(a, y + 0.34));
-            let q = chart.backend_coord(&(b, y - 0.34));
+            let (a, b) = failure_bar(l, s, a, b)?;
+            let p = area.map_coordinate(&(a, l.y_dumper(d) + 0.34));
+            let q = area.map_coordinate(&(b, l.y_dumper(d) - 0.34));
             Some(BoxPx(p.0, p.1, q.0 + s.px(8), q.1))
         })
         .collect();
-    let lab = s.bold(NOTE_PX);
-    // The triangle sits just right of the failure's dot.
     let mark = |dumper: u16, t: f64| {
-        let p = chart.backend_coord(&(t, y_of(row_of[usize::from(dumper)])));
+        let p = area.map_coordinate(&(t, l.y_dumper(dumper)));
         (p.0 + s.px(16), p.1)
     };
-    let shown: Vec<&(u16, f64, String)> = night
+    let shown: Vec<&(u16, f64, String)> = l
+        .night
         .lost_marks
         .iter()
-        .filter(|m| m.1 >= xmin && m.1 <= xmax)
+        .filter(|m| m.1 >= l.xmin && m.1 <= l.xmax)
         .collect();
     for (dumper, t, _) in &shown {
         let p = mark(*dumper, *t);
@@ -420,6 +524,7 @@ where
             p.1 + s.px(10),
         ));
     }
+    let lab = s.bold(NOTE_PX);
     for (dumper, t, name) in &shown {
         let p = mark(*dumper, *t);
         draw_triangle(root, s, p, VERMILION)?;
@@ -430,11 +535,8 @@ where
             [(b.0, b.1), (b.2, b.3)],
             WHITE.mix(0.85).filled(),
         ))?;
-        root.draw_text(
-            &text,
-            &at(&lab.color(&VERMILION), HPos::Left, VPos::Center),
-            (b.0 + s.px(3), (b.1 + b.3) / 2),
-        )?;
+        let style = at(&lab.color(&VERMILION), HPos::Left, VPos::Center);
+        root.draw_text(&text, &style, (b.0 + s.px(3), (b.1 + b.3) / 2))?;
         taken.push(b);
     }
     Ok(())
