@@ -386,7 +386,6 @@ const KNOWN_OVER: &[&str] = &[
     "src/report/compare.rs::verdicts",
     "src/report/json.rs::new",
     "src/report/plots/dumpers.rs::dumpers",
-    "src/report/plots/timeline.rs::timeline",
     "src/report/plots/tradeoff.rs::tradeoff",
     "src/report/plots/window.rs::window",
     "src/report/text.rs::render",

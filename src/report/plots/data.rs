@@ -64,36 +64,7 @@ impl Night {
             .filter(|a| a.end >= a.start)
             .map(|a| (a.dumper.0, h(a.start), h(a.end), a.outcome))
             .collect();
-        let pause = match sc.server.profile.failure_pause {
-            FailurePause::Driver(p) | FailurePause::DumperAndDle(p) => p,
-        };
-        let mut sleeps = Vec::new();
-        let mut rests = Vec::new();
-        let mut dropped_in_out = (0, 0);
-        for e in r.trace.iter().flatten() {
-            let t = SimTime(e.t_us);
-            match e.kind {
-                TraceKind::Send
-                    if e.src_port == Some(AMANDA_PORT)
-                        && e.verdict.is_some_and(|v| !v.passes()) =>
-                {
-                    let inside = matches!(
-                        (sc.server.range, e.dst_port),
-                        (Some(r), Some(p)) if r.contains(p)
-                    );
-                    if inside {
-                        dropped_in_out.0 += 1;
-                    } else {
-                        dropped_in_out.1 += 1;
-                    }
-                }
-                TraceKind::DriverSleep => sleeps.push((h(t), h(t + pause))),
-                TraceKind::DumperRest => {
-                    rests.push((e.dumper.map_or(0, |d| d.0), h(t), h(t + pause)));
-                }
-                _ => {}
-            }
-        }
+        let (sleeps, rests, dropped_in_out) = pauses_and_drops(r, sc);
         let lost_marks = r
             .dles
             .iter()
@@ -138,6 +109,42 @@ impl Night {
             dropped_in_out,
         }
     }
+}
+
+/// The trace's failure pauses (the 2.4 driver's sleeps, 2.5+ dumper rests, in hours) and the
+/// client packets the firewall dropped to ports in and outside the range.
+#[allow(clippy::type_complexity)]
+fn pauses_and_drops(
+    r: &RunResult,
+    sc: &Scenario,
+) -> (Vec<(f64, f64)>, Vec<(u16, f64, f64)>, (u64, u64)) {
+    let h = |t: SimTime| t.as_secs_f64() / 3600.0;
+    let pause = match sc.server.profile.failure_pause {
+        FailurePause::Driver(p) | FailurePause::DumperAndDle(p) => p,
+    };
+    let mut sleeps = Vec::new();
+    let mut rests = Vec::new();
+    let mut dropped = (0, 0);
+    for e in r.trace.iter().flatten() {
+        let t = SimTime(e.t_us);
+        match e.kind {
+            TraceKind::Send
+                if e.src_port == Some(AMANDA_PORT) && e.verdict.is_some_and(|v| !v.passes()) =>
+            {
+                let inside =
+                    matches!((sc.server.range, e.dst_port), (Some(r), Some(p)) if r.contains(p));
+                if inside {
+                    dropped.0 += 1;
+                } else {
+                    dropped.1 += 1;
+                }
+            }
+            TraceKind::DriverSleep => sleeps.push((h(t), h(t + pause))),
+            TraceKind::DumperRest => rests.push((e.dumper.map_or(0, |d| d.0), h(t), h(t + pause))),
+            _ => {}
+        }
+    }
+    (sleeps, rests, dropped)
 }
 
 /// Everything the charts need, computed once for both formats.

@@ -129,17 +129,57 @@ where
     Ok(())
 }
 
+/// A column's lifelines, in 1000-pixel units: left edge, dumper, firewall, client.
+#[derive(Clone, Copy)]
+struct Lanes {
+    x0: i32,
+    xd: i32,
+    xf: i32,
+    xc: i32,
+}
+
 fn column<DB: DrawingBackend>(root: &Area<DB>, s: S, l: &Ladder, c: &LadderColumn, x0: i32) -> Res
 where
     DB::ErrorType: 'static,
 {
-    let p = |v: i32| s.px(v);
-    let xd = x0 + 300;
-    let xf = x0 + 510;
-    let xc = x0 + 710;
+    let lanes = Lanes {
+        x0,
+        xd: x0 + 300,
+        xf: x0 + 510,
+        xc: x0 + 710,
+    };
     let rows = rows(c);
     let bottom = rows.last().map_or(TOP, |r| r.1) + 30;
-    // Column title and the three lifeline heads.
+    heads(root, s, l, c, lanes, bottom)?;
+    timers(root, s, c, lanes, &rows)?;
+    let small = s.text(NOTE_PX - 2);
+    let events = c.rungs.iter().filter(|r| !matches!(r, Rung::Timer { .. }));
+    for (r, &(t, y)) in events.zip(&rows) {
+        let y = s.px(y);
+        let clock = at(&small.color(&MUTED), HPos::Left, VPos::Center);
+        root.draw_text(&t.to_string(), &clock, (s.px(x0 + 10), y))?;
+        rung(root, s, c, lanes, r, y)?;
+    }
+    if x0 > 0 {
+        let sep = vec![(s.px(x0), s.px(70)), (s.px(x0), s.px(bottom))];
+        root.draw(&PathElement::new(sep, s.line(GRID, 2)))?;
+    }
+    Ok(())
+}
+
+/// The column's title and its three lifelines with their heads.
+fn heads<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    l: &Ladder,
+    c: &LadderColumn,
+    lanes: Lanes,
+    bottom: i32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let p = |v: i32| s.px(v);
     let result = match c.outcome {
         Some(Outcome::Done) => "DONE".to_string(),
         Some(Outcome::TryAgain) => format!("TRY-AGAIN {}", c.message),
@@ -149,7 +189,7 @@ where
     root.draw_text(
         &format!("Attempt {} at {}: {result}", c.attempt, c.start),
         &at(&s.bold(DESC_PX - 2), HPos::Center, VPos::Top),
-        (p(x0 + COL_W / 2), p(82)),
+        (p(lanes.x0 + COL_W / 2), p(82)),
     )?;
     let port = match c.port {
         Some(pt) if c.in_range => format!("port {pt} (in range)"),
@@ -157,27 +197,24 @@ where
         None => "no port".into(),
     };
     let heads = [
-        (xd, format!("dumper{}", c.dumper), port),
-        (xf, "firewall".to_string(), String::new()),
-        (xc, l.host.clone(), format!("{}, amandad :10080", l.zone)),
+        (lanes.xd, format!("dumper{}", c.dumper), port),
+        (lanes.xf, "firewall".to_string(), String::new()),
+        (
+            lanes.xc,
+            l.host.clone(),
+            format!("{}, amandad :10080", l.zone),
+        ),
     ];
     for (x, a, b) in &heads {
-        let box_c = if *x == xf { GREY } else { INK };
-        root.draw(&Rectangle::new(
-            [(p(x - 95), p(110)), (p(x + 95), p(152))],
-            s.line(box_c, 1),
-        ))?;
-        root.draw_text(
-            a,
-            &at(&s.bold(NOTE_PX), HPos::Center, VPos::Top),
-            (p(*x), p(114)),
-        )?;
-        root.draw_text(
-            b,
-            &at(&s.text(NOTE_PX - 2), HPos::Center, VPos::Top),
-            (p(*x), p(133)),
-        )?;
-        let line = if *x == xf {
+        let filter = *x == lanes.xf;
+        let box_c = if filter { GREY } else { INK };
+        let frame = [(p(x - 95), p(110)), (p(x + 95), p(152))];
+        root.draw(&Rectangle::new(frame, s.line(box_c, 1)))?;
+        let bold = at(&s.bold(NOTE_PX), HPos::Center, VPos::Top);
+        root.draw_text(a, &bold, (p(*x), p(114)))?;
+        let text = at(&s.text(NOTE_PX - 2), HPos::Center, VPos::Top);
+        root.draw_text(b, &text, (p(*x), p(133)))?;
+        let line = if filter {
             s.line(GREY, 2)
         } else {
             s.line(MUTED, 1)
@@ -187,8 +224,22 @@ where
             line,
         ))?;
     }
+    Ok(())
+}
+
+/// Timers as bars on their lifeline, under the packets.
+fn timers<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    c: &LadderColumn,
+    lanes: Lanes,
+    rows: &[(SimTime, i32)],
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let p = |v: i32| s.px(v);
     let small = s.text(NOTE_PX - 2);
-    // Timers first, under the packets.
     for r in &c.rungs {
         let Rung::Timer {
             from,
@@ -199,25 +250,22 @@ where
         else {
             continue;
         };
-        let (ya, yb) = (y_at(&rows, *from), y_at(&rows, *to));
+        let (ya, yb) = (y_at(rows, *from), y_at(rows, *to));
         let (x, col) = match side {
-            Side::Dumper => (xd, OKABE_BLUE),
-            Side::Client => (xc, ORANGE),
+            Side::Dumper => (lanes.xd, OKABE_BLUE),
+            Side::Client => (lanes.xc, ORANGE),
         };
         // A pixel of white at each end, so that back-to-back waits show as separate bars.
-        root.draw(&Rectangle::new(
-            [
-                (p(x - 4), p(ya) + s.px(1)),
-                (p(x + 4), p(yb.max(ya + 4)) - s.px(1)),
-            ],
-            col.mix(0.75).filled(),
-        ))?;
+        let bar = [
+            (p(x - 4), p(ya) + s.px(1)),
+            (p(x + 4), p(yb.max(ya + 4)) - s.px(1)),
+        ];
+        root.draw(&Rectangle::new(bar, col.mix(0.75).filled()))?;
         let secs = to.since(*from).as_secs_f64();
-        let text = format!("{label} ({secs:.0} s)");
         let mid = p((ya + yb) / 2);
         match side {
             Side::Dumper => root.draw_text(
-                &text,
+                &format!("{label} ({secs:.0} s)"),
                 &at(&small.color(&OKABE_BLUE), HPos::Right, VPos::Center),
                 (p(x - 10), mid),
             )?,
@@ -228,132 +276,127 @@ where
             )?,
         }
     }
-    // The other rungs, one row each.
-    let mut k = 0usize;
-    for r in &c.rungs {
-        if matches!(r, Rung::Timer { .. }) {
-            continue;
+    Ok(())
+}
+
+/// One row: the dump's start or end, an ignored REQ, or a packet.
+fn rung<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    c: &LadderColumn,
+    lanes: Lanes,
+    r: &Rung,
+    y: i32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let p = |v: i32| s.px(v);
+    match r {
+        Rung::Start(_) => {
+            let style = at(&s.text(NOTE_PX - 1), HPos::Left, VPos::Center);
+            root.draw_text("driver starts the dump", &style, (p(lanes.xd + 12), y))?;
         }
-        let (t, y) = rows[k];
-        k += 1;
-        let y = p(y);
-        root.draw_text(
-            &t.to_string(),
-            &at(&small.color(&MUTED), HPos::Left, VPos::Center),
-            (p(x0 + 10), y),
-        )?;
-        match r {
-            Rung::Start(_) => {
-                root.draw_text(
-                    "driver starts the dump",
-                    &at(&s.text(NOTE_PX - 1), HPos::Left, VPos::Center),
-                    (p(xd + 12), y),
-                )?;
-            }
-            Rung::End(_, o) => {
-                let (text, col) = match o {
-                    Outcome::Done => ("dumper reports DONE".to_string(), INK),
-                    Outcome::TryAgain => {
-                        (format!("dumper reports TRY-AGAIN {}", c.message), ORANGE)
-                    }
-                    Outcome::Failed => (format!("dumper reports FAILED {}", c.message), VERMILION),
-                };
-                root.draw(&Circle::new((p(xd), y), p(6), col.filled()))?;
-                root.draw_text(
-                    &text,
-                    &at(&s.bold(NOTE_PX - 1).color(&INK), HPos::Left, VPos::Center),
-                    (p(xd + 12), y),
-                )?;
-            }
-            Rung::Swallow(_) => {
-                root.draw(&Circle::new((p(xc), y), p(6), GREY.filled()))?;
-                root.draw_text(
-                    "REQ ignored: amandad waits for another peer's ACK",
-                    &at(&small, HPos::Right, VPos::Center),
-                    (p(xc - 12), y),
-                )?;
-            }
-            Rung::Packet {
-                kind,
-                from_server,
-                passed,
-                rule,
-                own,
-                note,
-                ..
-            } => {
-                let col: &'static RGBColor = if !own {
-                    &GREY
-                } else if *passed {
-                    &INK
-                } else {
-                    &VERMILION
-                };
-                let (from, to) = if *from_server { (xd, xc) } else { (xc, xd) };
-                let stop = if *passed { to } else { xf };
-                root.draw(&PathElement::new(
-                    vec![(p(from), y), (p(stop), y)],
-                    s.line(*col, 2),
-                ))?;
-                if *passed {
-                    arrow_head(root, s, (p(to), y), *from_server, *col)?;
-                } else {
-                    let d = p(7);
-                    let cross = s.line(VERMILION, 3);
-                    root.draw(&PathElement::new(
-                        vec![(p(xf) - d, y - d), (p(xf) + d, y + d)],
-                        cross,
-                    ))?;
-                    root.draw(&PathElement::new(
-                        vec![(p(xf) - d, y + d), (p(xf) + d, y - d)],
-                        cross,
-                    ))?;
-                }
-                // The packet's name near its sender, the rule at the firewall.
-                let name = if *own {
-                    packet_name(*kind).to_string()
-                } else {
-                    format!("{} {note}", packet_name(*kind))
-                };
-                let label_x = if *from_server {
-                    p(from + 10)
-                } else {
-                    p(from - 10)
-                };
-                let hp = if *from_server {
-                    HPos::Left
-                } else {
-                    HPos::Right
-                };
-                root.draw_text(
-                    &name,
-                    &at(&small.color(col), hp, VPos::Bottom),
-                    (label_x, y - p(3)),
-                )?;
-                let rule_style = if *passed {
-                    small.color(&MUTED)
-                } else {
-                    s.bold(NOTE_PX - 2).color(&VERMILION)
-                };
-                let rule_text = if *passed {
-                    rule.clone()
-                } else {
-                    format!("dropped: {rule}")
-                };
-                root.draw_text(
-                    &rule_text,
-                    &at(&rule_style, HPos::Left, VPos::Top),
-                    (p(xf + 12), y + p(3)),
-                )?;
-            }
-            Rung::Timer { .. } => {}
+        Rung::End(_, o) => {
+            let (text, col) = match o {
+                Outcome::Done => ("dumper reports DONE".to_string(), INK),
+                Outcome::TryAgain => (format!("dumper reports TRY-AGAIN {}", c.message), ORANGE),
+                Outcome::Failed => (format!("dumper reports FAILED {}", c.message), VERMILION),
+            };
+            root.draw(&Circle::new((p(lanes.xd), y), p(6), col.filled()))?;
+            let style = at(&s.bold(NOTE_PX - 1).color(&INK), HPos::Left, VPos::Center);
+            root.draw_text(&text, &style, (p(lanes.xd + 12), y))?;
         }
+        Rung::Swallow(_) => {
+            root.draw(&Circle::new((p(lanes.xc), y), p(6), GREY.filled()))?;
+            root.draw_text(
+                "REQ ignored: amandad waits for another peer's ACK",
+                &at(&s.text(NOTE_PX - 2), HPos::Right, VPos::Center),
+                (p(lanes.xc - 12), y),
+            )?;
+        }
+        Rung::Packet { .. } => packet(root, s, lanes, r, y)?,
+        Rung::Timer { .. } => {}
     }
-    if x0 > 0 {
+    Ok(())
+}
+
+/// A packet's arrow: through the firewall to its receiver, or stopped at it with a cross; its
+/// name near the sender and the deciding rule at the firewall.
+fn packet<DB: DrawingBackend>(root: &Area<DB>, s: S, lanes: Lanes, r: &Rung, y: i32) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let Rung::Packet {
+        kind,
+        from_server,
+        passed,
+        rule,
+        own,
+        note,
+        ..
+    } = r
+    else {
+        return Ok(());
+    };
+    let p = |v: i32| s.px(v);
+    let small = s.text(NOTE_PX - 2);
+    let col: &'static RGBColor = if !own {
+        &GREY
+    } else if *passed {
+        &INK
+    } else {
+        &VERMILION
+    };
+    let xf = lanes.xf;
+    let (from, to) = if *from_server {
+        (lanes.xd, lanes.xc)
+    } else {
+        (lanes.xc, lanes.xd)
+    };
+    let stop = if *passed { to } else { xf };
+    root.draw(&PathElement::new(
+        vec![(p(from), y), (p(stop), y)],
+        s.line(*col, 2),
+    ))?;
+    if *passed {
+        arrow_head(root, s, (p(to), y), *from_server, *col)?;
+    } else {
+        let d = p(7);
+        let cross = s.line(VERMILION, 3);
         root.draw(&PathElement::new(
-            vec![(p(x0), p(70)), (p(x0), p(bottom))],
-            s.line(GRID, 2),
+            vec![(p(xf) - d, y - d), (p(xf) + d, y + d)],
+            cross,
+        ))?;
+        root.draw(&PathElement::new(
+            vec![(p(xf) - d, y + d), (p(xf) + d, y - d)],
+            cross,
         ))?;
     }
+    let name = if *own {
+        packet_name(*kind).to_string()
+    } else {
+        format!("{} {note}", packet_name(*kind))
+    };
+    let (label_x, hp) = if *from_server {
+        (p(from + 10), HPos::Left)
+    } else {
+        (p(from - 10), HPos::Right)
+    };
+    root.draw_text(
+        &name,
+        &at(&small.color(col), hp, VPos::Bottom),
+        (label_x, y - p(3)),
+    )?;
+    let (rule_style, rule_text) = if *passed {
+        (small.color(&MUTED), rule.clone())
+    } else {
+        (
+            s.bold(NOTE_PX - 2).color(&VERMILION),
+            format!("dropped: {rule}"),
+        )
+    };
+    let style = at(&rule_style, HPos::Left, VPos::Top);
+    root.draw_text(&rule_text, &style, (p(xf + 12), y + p(3)))?;
     Ok(())
 }
