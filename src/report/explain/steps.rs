@@ -35,7 +35,7 @@ fn text_of(st: &Step, e: &Explanation) -> String {
             "The planner got no estimate from this host, so it never scheduled the DLE: {message}."
         ),
         Step::Port(p) => format!("Port: {}", port_sentence(p, e)),
-        Step::Dispatch { .. } => dispatch_sentence(st),
+        Step::Dispatch { at, trigger, .. } => dispatch_sentence(st, trigger_text(trigger, *at)),
         Step::Packet { .. } => packet_sentence(st),
         Step::Swallowed {
             port, busy_with, ..
@@ -51,8 +51,9 @@ fn text_of(st: &Step, e: &Explanation) -> String {
             attempt,
             expiry,
             waited_s,
+            reqs,
             ..
-        } => timer_sentence(*attempt, expiry, *waited_s),
+        } => timer_sentence(*attempt, expiry, *waited_s, *reqs),
         Step::AttemptEnd { .. } => end_sentence(st),
         Step::PortWait {
             dumper,
@@ -65,16 +66,16 @@ fn text_of(st: &Step, e: &Explanation) -> String {
             if *tries == 1 { "" } else { "s" },
             until.0
         ),
-        Step::DriverSleep { until, .. } => format!(
-            "The driver reads the failure and sleeps 15 s, until {}: no dumper gets new work meanwhile.",
+        Step::DriverSleep { at, until } => format!(
+            "The driver reads the failure and sleeps {}, until {}: no dumper gets new work meanwhile.",
+            span(*at, *until),
             until.0
         ),
-        Step::DumperRest { dumper, until, .. } => {
-            format!(
-                "dumper{dumper} rests 15 s, until {}, before new work.",
-                until.0
-            )
-        }
+        Step::DumperRest { at, dumper, until } => format!(
+            "dumper{dumper} rests {}, until {}, before new work.",
+            span(*at, *until),
+            until.0
+        ),
         Step::Requeued { retries, .. } => format!(
             "The DLE goes back to the driver's run queue (this version retries a DLE {}).",
             if *retries == 1 {
@@ -89,11 +90,18 @@ fn text_of(st: &Step, e: &Explanation) -> String {
     }
 }
 
-fn trigger_text(trigger: &Trigger) -> String {
+/// `15 s`: the time from `a` to `b`.
+fn span(a: At, b: At) -> String {
+    format!("{:.0} s", b.0.since(a.0).as_secs_f64())
+}
+
+/// Why the driver looked at time `now`.
+fn trigger_text(trigger: &Trigger, now: At) -> String {
     match trigger {
         Trigger::Schedule => "the schedule just arrived".to_string(),
         Trigger::DriverWoke { slept_at, after } => format!(
-            "the driver woke from the 15 s sleep it began at {} after dumper{after}'s failure",
+            "the driver woke from the {} sleep it began at {} after dumper{after}'s failure",
+            span(*slept_at, now),
             slept_at.0
         ),
         Trigger::ResultRead { dumper } => format!("the driver read dumper{dumper}'s result"),
@@ -102,19 +110,22 @@ fn trigger_text(trigger: &Trigger) -> String {
             previous.0
         ),
         Trigger::RetryHold { since } => {
-            format!("the retry's 15 s hold, set at {}, ran out", since.0)
+            format!(
+                "the retry's {} hold, set at {}, ran out",
+                span(*since, now),
+                since.0
+            )
         }
         Trigger::Other => "the driver looked again".to_string(),
     }
 }
 
-fn dispatch_sentence(st: &Step) -> String {
+fn dispatch_sentence(st: &Step, now: String) -> String {
     let Step::Dispatch {
         attempt,
         dumper,
         port,
         in_range,
-        trigger,
         order,
         lower_busy,
         lower_took_other,
@@ -165,7 +176,7 @@ fn dispatch_sentence(st: &Step) -> String {
     };
     format!(
         "Attempt {attempt}: the driver gives the DLE to dumper{dumper} ({place}). Now, because {}. This dumper, because the driver fills idle dumpers lowest first: {}. Its dumporder letter {order} takes the eligible DLE with the {end} {key}.",
-        trigger_text(trigger),
+        now,
         why.join("; ")
     )
 }
@@ -205,7 +216,7 @@ fn packet_sentence(st: &Step) -> String {
     format!("{what} {from} -> {to}: {fate}{lost}.{late}")
 }
 
-fn timer_sentence(attempt: u32, expiry: &str, waited_s: f64) -> String {
+fn timer_sentence(attempt: u32, expiry: &str, waited_s: f64, reqs: u32) -> String {
     if attempt == 0 {
         return format!("The planner's request timer fires ({expiry}).");
     }
@@ -214,7 +225,9 @@ fn timer_sentence(attempt: u32, expiry: &str, waited_s: f64) -> String {
             "No answer after {waited_s:.0} s: the dumper's timer fires and it resends the REQ."
         ),
         "no-ack" => {
-            format!("No ACK after {waited_s:.0} s and 3 REQs: the dumper gives the request up.")
+            format!(
+                "No ACK after {waited_s:.0} s and {reqs} REQs: the dumper gives the request up."
+            )
         }
         "no-reply" => {
             format!("ACKed, but no REP {waited_s:.0} s later: the dumper gives the request up.")

@@ -211,6 +211,8 @@ pub enum Step {
         expiry: &'static str,
         /// How long it had waited.
         waited_s: f64,
+        /// REQs the request had sent when it fired.
+        reqs: u32,
     },
     /// The dumper found no free range port and waited (2.5.2+ rescans, or a lease wait).
     PortWait {

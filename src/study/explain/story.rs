@@ -94,6 +94,7 @@ impl Night<'_> {
                         attempt: 0,
                         expiry: e.note.unwrap_or("timeout"),
                         waited_s: 0.0,
+                        reqs: 0,
                     },
                 )),
                 _ => {}
@@ -263,6 +264,10 @@ impl Night<'_> {
                         attempt: nth,
                         expiry: e.note.unwrap_or("timeout"),
                         waited_s: e.t.since(last_req_or_ack).as_secs_f64(),
+                        reqs: sent
+                            .iter()
+                            .find(|(k, _)| *k == PacketKind::Req)
+                            .map_or(0, |(_, n)| *n),
                     };
                     steps.push((i, step));
                 }
