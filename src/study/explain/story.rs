@@ -211,16 +211,7 @@ impl Night<'_> {
             match e.kind {
                 TraceKind::Send => {
                     let kind = e.packet.unwrap_or(PacketKind::Req);
-                    let n = match sent.iter_mut().find(|(k, _)| *k == kind) {
-                        Some((_, n)) => {
-                            *n += 1;
-                            *n - 1
-                        }
-                        None => {
-                            sent.push((kind, 1));
-                            0
-                        }
-                    };
+                    let n = bump(&mut sent, kind);
                     let server = e.src_port != Some(AMANDA_PORT);
                     if !server {
                         f.count(e.verdict.is_some_and(|v| v.passes()), self.rule_of(e));
@@ -264,10 +255,7 @@ impl Night<'_> {
                         attempt: nth,
                         expiry: e.note.unwrap_or("timeout"),
                         waited_s: e.t.since(last_req_or_ack).as_secs_f64(),
-                        reqs: sent
-                            .iter()
-                            .find(|(k, _)| *k == PacketKind::Req)
-                            .map_or(0, |(_, n)| *n),
+                        reqs: count(&sent, PacketKind::Req),
                     };
                     steps.push((i, step));
                 }
@@ -353,4 +341,23 @@ impl RequestFacts {
             self.accepted_by.push(rule);
         }
     }
+}
+
+/// Counts one more packet of `kind`; returns how many were sent before it.
+fn bump(sent: &mut Vec<(PacketKind, u32)>, kind: PacketKind) -> u32 {
+    match sent.iter_mut().find(|(k, _)| *k == kind) {
+        Some((_, n)) => {
+            *n += 1;
+            *n - 1
+        }
+        None => {
+            sent.push((kind, 1));
+            0
+        }
+    }
+}
+
+/// Packets of `kind` sent so far.
+fn count(sent: &[(PacketKind, u32)], kind: PacketKind) -> u32 {
+    sent.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n)
 }
