@@ -7,7 +7,11 @@ pub mod import;
 pub mod check;
 pub mod compare;
 pub mod error;
+pub mod explain;
+pub mod ladder;
+pub mod picture;
 pub mod run;
+pub mod timeline;
 
 pub use args::{Cli, Command};
 pub use error::{CliError, Status};
@@ -25,6 +29,9 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         }
         Some(Command::Apply(args)) => apply::apply_cmd(&args),
         Some(Command::LabConfig(args)) => apply::lab_config_cmd(&args),
+        Some(Command::Explain(args)) => explain::cmd(&args),
+        Some(Command::Ladder(args)) => ladder::cmd(&args),
+        Some(Command::Timeline(args)) => timeline::cmd(&args),
         None => run::cmd(&cli.run),
     }
 }

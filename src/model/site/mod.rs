@@ -205,6 +205,9 @@ pub struct TraceRecord {
     pub dle: Option<DleId>,
     /// Outcome or free text.
     pub note: Option<&'static str>,
+    /// The request a packet, timer or swallow belongs to. In memory only (not a `--trace`
+    /// field): a client's late REP resends and a retry's REQs share a dumper and a host.
+    pub req: Option<ReqId>,
 }
 
 /// A dump attempt: one DLE on one dumper.
@@ -228,6 +231,8 @@ pub struct Attempt {
     pub cause: Cause,
     /// Amanda's text, empty for a success.
     pub message: String,
+    /// Its sendbackup request, once the dumper sent one.
+    pub req: Option<ReqId>,
 }
 
 /// What a dumper ended up as.
@@ -510,6 +515,7 @@ impl Site<'_> {
             decider: None,
             dle: None,
             note: None,
+            req: None,
         }
     }
 }

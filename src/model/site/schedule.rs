@@ -171,6 +171,7 @@ impl Site<'_> {
             outcome: None,
             cause: Cause::Ok,
             message: String::new(),
+            req: None,
         });
         let st = &mut self.dumpers[usize::from(d.0)];
         st.busy = Some(a);

@@ -338,10 +338,11 @@ impl Comparison {
 
 /// The nights a report draws as timelines: replication 0 of the baseline and of one remedy.
 pub struct Showcase {
-    /// The baseline's night.
-    pub baseline: Option<RunResult>,
-    /// The remedy drawn beside it: its index in [`Comparison::variants`], and its night.
-    pub other: Option<(usize, RunResult)>,
+    /// The baseline's night (with its trace) and scenario.
+    pub baseline: Option<(RunResult, Scenario)>,
+    /// The remedy drawn beside it: its index in [`Comparison::variants`], its night (with its
+    /// trace) and its scenario.
+    pub other: Option<(usize, RunResult, Scenario)>,
     /// The baseline's `udpportrange`.
     pub range: Option<PortRange>,
 }
@@ -351,10 +352,12 @@ impl Showcase {
     pub fn of(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Showcase {
         let find = |name: &str| variants.iter().find(|v| v.name == name);
         let base = c.variants.first().and_then(|b| find(&b.name));
-        let other = pick_timeline(c, timeline)
-            .and_then(|i| find(&c.variants[i].name).map(|v| (i, site::run(&v.sc, 0, false))));
+        // The timeline draws the driver's sleeps, which only the trace holds.
+        let other = pick_timeline(c, timeline).and_then(|i| {
+            find(&c.variants[i].name).map(|v| (i, site::run(&v.sc, 0, true), v.sc.clone()))
+        });
         Showcase {
-            baseline: base.map(|v| site::run(&v.sc, 0, false)),
+            baseline: base.map(|v| (site::run(&v.sc, 0, true), v.sc.clone())),
             other,
             range: base.and_then(|v| v.sc.server.range),
         }
@@ -371,16 +374,18 @@ fn mean_of(v: &VariantReport, measure: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The remedy drawn beside the baseline: the one named, else the fewest failed attempts, then the
-/// fewest reachable ports, then the first.
+/// The remedy drawn beside the baseline: the one named, else the fewest lost DLEs (failed or
+/// never scheduled: a remedy that loses estimates must not look clean), then the fewest failed
+/// attempts, then the fewest reachable ports, then the first.
 pub fn pick_timeline(c: &Comparison, timeline: Option<&str>) -> Option<usize> {
     if let Some(i) = timeline.and_then(|n| c.variants.iter().position(|v| v.name == n)) {
         return Some(i);
     }
     (1..c.variants.len()).min_by(|&a, &b| {
         let (va, vb) = (&c.variants[a], &c.variants[b]);
-        mean_of(va, "failed_attempts")
-            .total_cmp(&mean_of(vb, "failed_attempts"))
-            .then(mean_of(va, "reachable_ports").total_cmp(&mean_of(vb, "reachable_ports")))
+        let by = |m: &str| mean_of(va, m).total_cmp(&mean_of(vb, m));
+        by("failed_dles")
+            .then(by("failed_attempts"))
+            .then(by("reachable_ports"))
     })
 }
