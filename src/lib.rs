@@ -5,6 +5,7 @@
 //! [`model`] is Amanda, its clients and the firewall; [`scenario`] reads and validates input;
 //! [`report`] renders results; [`cli`] ties them to the command line.
 
+pub mod amanda;
 pub mod check;
 pub mod cli;
 pub mod compare;
