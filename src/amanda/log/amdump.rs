@@ -18,7 +18,9 @@
 //! (`pondering ...`, `GETTING ESTIMATES...`) are recognised and skipped.
 
 use super::LineError;
-use super::lex::{Clock, bracketed, clock_with_zone, is_dumpdate, is_features, seconds, unquote, words};
+use super::lex::{
+    Clock, bracketed, clock_with_zone, is_dumpdate, is_features, seconds, unquote, words,
+};
 use crate::model::DumperId;
 use crate::model::outcome::Outcome;
 
@@ -103,8 +105,8 @@ pub enum AmdumpLine {
 
 /// Programs whose `NAME: ...` lines may appear in the amdump log.
 const PROGRAMS: [&str; 10] = [
-    "amdump", "driver", "planner", "dumper", "chunker", "taper", "amreport", "reporter",
-    "amflush", "amtrmlog",
+    "amdump", "driver", "planner", "dumper", "chunker", "taper", "amreport", "reporter", "amflush",
+    "amtrmlog",
 ];
 
 /// How the planner's report text starts (planner.c's unprefixed `g_fprintf(stderr, ...)`).
@@ -161,6 +163,15 @@ pub fn parse(line: &str) -> Result<Option<AmdumpLine>, LineError> {
         return Ok(Some(v));
     }
     let prog = t.split(':').next().unwrap_or("");
+    // The driver's own chatter (driver.c, diskfile.c `dump_queue`, holding.c).
+    let driver_text = t.contains(" QUEUE:")
+        || t.split_once(": ")
+            .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()))
+        || t == "..."
+        || t.starts_with("reserving ")
+        || t.starts_with("Move runq to directq")
+        || t.starts_with("Cleaning up holding disk")
+        || t.starts_with("writing ") && t.contains(" command: ");
     let schedule_text = PLANNER_TEXT.iter().any(|p| t.starts_with(p))
         || t.starts_with("FLUSH ")
         // `host:disk overdue N days ...`, `host:disk lev 0 skipped ...`, `  host disk pri ...`.
@@ -170,7 +181,7 @@ pub fn parse(line: &str) -> Result<Option<AmdumpLine>, LineError> {
         // A partial estimate result's levels: ` 0 -> 1536K, -1 -> -1K, -1 -> -1K`.
         || t.contains(" -> ") && t.ends_with('K')
         || t.starts_with('(') && t.ends_with(')');
-    if PROGRAMS.contains(&prog) || schedule_text {
+    if PROGRAMS.contains(&prog) || schedule_text || driver_text {
         return Ok(Some(AmdumpLine::Skipped));
     }
     Ok(None)
@@ -178,7 +189,8 @@ pub fn parse(line: &str) -> Result<Option<AmdumpLine>, LineError> {
 
 fn amdump_line(rest: &str) -> Result<AmdumpLine, LineError> {
     let at = |r: &str, what: &str| {
-        clock_with_zone(r).ok_or_else(|| LineError::new(format!("amdump: {what} at: `{r}` is not a date")))
+        clock_with_zone(r)
+            .ok_or_else(|| LineError::new(format!("amdump: {what} at: `{r}` is not a date")))
     };
     if let Some(r) = rest.strip_prefix("start at ") {
         return Ok(AmdumpLine::Start(at(r, "start")?));
@@ -384,7 +396,10 @@ mod tests {
                 level,
                 ..
             } => {
-                assert_eq!((dumper, host.as_str(), disk.as_str()), (DumperId(12), "dmz3", "/var"));
+                assert_eq!(
+                    (dumper, host.as_str(), disk.as_str()),
+                    (DumperId(12), "dmz3", "/var")
+                );
                 assert_eq!(level, Some(1));
             }
             other => panic!("{other:?}"),
@@ -405,7 +420,8 @@ mod tests {
                 message: "[request failed: timeout waiting for ACK]".into(),
             }
         );
-        match one("driver: result time 45.678 from dumper13: TRY-AGAIN 00-00014 [request timeout]") {
+        match one("driver: result time 45.678 from dumper13: TRY-AGAIN 00-00014 [request timeout]")
+        {
             AmdumpLine::Result { message, .. } => assert_eq!(message, "[request timeout]"),
             other => panic!("{other:?}"),
         }
@@ -440,7 +456,9 @@ mod tests {
             AmdumpLine::EstimatesDone { time: 30.412 }
         );
         assert_eq!(
-            one("planner: FAILED client.sim /lab/data/d01 20261202011500 0 [Request to client.sim failed: timeout waiting for ACK]"),
+            one(
+                "planner: FAILED client.sim /lab/data/d01 20261202011500 0 [Request to client.sim failed: timeout waiting for ACK]"
+            ),
             AmdumpLine::PlannerFailed {
                 host: "client.sim".into(),
                 disk: "/lab/data/d01".into(),
@@ -454,7 +472,10 @@ mod tests {
                 version: "3.5.1".into()
             }
         );
-        assert_eq!(one("pondering client.sim:/d... next_level0 -1 last_level -1 (due for level 0)"), AmdumpLine::Skipped);
+        assert_eq!(
+            one("pondering client.sim:/d... next_level0 -1 last_level -1 (due for level 0)"),
+            AmdumpLine::Skipped
+        );
         assert_eq!(parse("something else entirely").unwrap(), None);
     }
 

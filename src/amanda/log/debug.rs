@@ -86,7 +86,9 @@ fn prefix_3x(line: &str) -> Option<(&str, &str, &str, &str)> {
         Some(r) => r.split_once(": ")?.1,
         None => rest,
     };
-    let (prog, text) = rest.split_once(": ").unwrap_or((rest.trim_end_matches(':'), ""));
+    let (prog, text) = rest
+        .split_once(": ")
+        .unwrap_or((rest.trim_end_matches(':'), ""));
     Some((stamp, pid, prog, text))
 }
 
@@ -146,11 +148,17 @@ pub fn parse(line: &str) -> Result<DebugLine, LineError> {
             event: event(text, "")?,
         });
     }
+    // A continuation line. amandad logs `SERVICE ARGS: already running, acking req` with the
+    // request's XML (newlines and all) as ARGS, so that text ends a continuation line.
     Ok(DebugLine {
         prog: None,
         at: None,
         since_start: None,
-        event: DebugEvent::Other,
+        event: if line.trim_end().ends_with("already running, acking req") {
+            DebugEvent::AlreadyRunning
+        } else {
+            DebugEvent::Other
+        },
     })
 }
 
@@ -182,9 +190,13 @@ fn event(text: &str, pid: &str) -> Result<DebugEvent, LineError> {
         return match w.as_slice() {
             [lo, "and", hi, ..] => match (lo.parse(), hi.parse()) {
                 (Ok(low), Ok(high)) => Ok(DebugEvent::RangeBusy { low, high }),
-                _ => Err(LineError::new("`all ports between LO and HI` needs two ports")),
+                _ => Err(LineError::new(
+                    "`all ports between LO and HI` needs two ports",
+                )),
             },
-            _ => Err(LineError::new("`all ports between LO and HI` needs two ports")),
+            _ => Err(LineError::new(
+                "`all ports between LO and HI` needs two ports",
+            )),
         };
     }
     if let Some(r) = text.strip_prefix("dgram_bind: Could not bind to port in range: ") {
@@ -243,20 +255,36 @@ mod tests {
         let b = parse("Wed Dec 02 01:15:04.5 2026: pid 2211: thd-0x55e0c1a0f400: dumper: dgram_bind: socket 5 bound to 0.0.0.0:851").unwrap();
         assert_eq!(b.event, DebugEvent::Bound(Port(851)));
         let busy = parse("Wed Dec 02 01:15:04.5 2026: pid 2211: thd-0x1: dumper: bind_portrange: all ports between 840 and 860 busy").unwrap();
-        assert_eq!(busy.event, DebugEvent::RangeBusy { low: 840, high: 860 });
+        assert_eq!(
+            busy.event,
+            DebugEvent::RangeBusy {
+                low: 840,
+                high: 860
+            }
+        );
         let ar = parse("Wed Dec 02 01:16:04.5 2026: pid 77: thd-0x1: amandad: amandad: sendbackup: already running, acking req").unwrap();
         assert_eq!(ar.event, DebugEvent::AlreadyRunning);
-        let ex = parse("Wed Dec 02 01:17:00 2026: pid 70: thd-0x1: amdump: Amdump exiting with code 5").unwrap();
+        let ex =
+            parse("Wed Dec 02 01:17:00 2026: pid 70: thd-0x1: amdump: Amdump exiting with code 5")
+                .unwrap();
         assert_eq!(ex.event, DebugEvent::ExitCode(5));
         let t = parse("Wed Dec 02 01:17:00 2026: pid 70: thd-0x1: dumper: bind_portrange2: Try  port 853: Available - Success").unwrap();
         assert_eq!(t.event, DebugEvent::RangePortTaken(Port(853)));
         let m = parse("Wed Dec 02 01:17:00 2026: pid 70: thd-0x1: dumper: dgram_bind: Could not bind to port in range: 840 - 860.").unwrap();
-        assert_eq!(m.event, DebugEvent::RangeMiss { low: 840, high: 860 });
+        assert_eq!(
+            m.event,
+            DebugEvent::RangeMiss {
+                low: 840,
+                high: 860
+            }
+        );
     }
 
     #[test]
     fn lines_of_2x() {
-        let h = parse("dumper: debug 1 pid 4711 ruid 34 euid 34: start at Thu Nov 30 22:00:01 2006").unwrap();
+        let h =
+            parse("dumper: debug 1 pid 4711 ruid 34 euid 34: start at Thu Nov 30 22:00:01 2006")
+                .unwrap();
         assert_eq!(
             h.event,
             DebugEvent::Header {
@@ -272,7 +300,10 @@ mod tests {
 
     #[test]
     fn continuation_and_errors() {
-        assert_eq!(parse("SERVICE sendbackup").unwrap().event, DebugEvent::Other);
+        assert_eq!(
+            parse("SERVICE sendbackup").unwrap().event,
+            DebugEvent::Other
+        );
         assert!(parse("Wed Dec 99 01:15:04.5 2026: pid 2211: thd-0x1: dumper: x").is_err());
         assert!(parse("Wed Dec 02 01:15:04.5 2026: pid two: thd-0x1: dumper: x").is_err());
         assert!(parse("Wed Dec 02 01:15:04.5 2026: pid 2: thd-0x1: dumper: dgram_bind: socket 5 bound to nowhere").is_err());

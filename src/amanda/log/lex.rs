@@ -154,7 +154,11 @@ mod tests {
     fn words_follow_split_quoted_strings() {
         assert_eq!(
             words(r#"TRY-AGAIN 01-00001 "[request failed: timeout waiting for ACK]""#),
-            ["TRY-AGAIN", "01-00001", "[request failed: timeout waiting for ACK]"]
+            [
+                "TRY-AGAIN",
+                "01-00001",
+                "[request failed: timeout waiting for ACK]"
+            ]
         );
         assert_eq!(words(r#"a "b\"c\\d\nx\101" e"#), ["a", "b\"c\\d\nxA", "e"]);
         assert_eq!(words("  a   b "), ["a", "b"]);

@@ -255,7 +255,8 @@ mod tests {
 
     #[test]
     fn success_lines_of_both_eras() {
-        let old = one("SUCCESS dumper dmz1 /var 20061130 1 [sec 3.063 kb 1376 kps 449.2 orig-kb 1376]");
+        let old =
+            one("SUCCESS dumper dmz1 /var 20061130 1 [sec 3.063 kb 1376 kps 449.2 orig-kb 1376]");
         let new = one(
             "SUCCESS dumper client.sim /lab/data/d01 20261202011500 0 a1b2c3d4:1572864 a1b2c3d4:1572864 [sec 3.2 kb 1536 kps 480.0 orig-kb 1536]",
         );
@@ -276,7 +277,10 @@ mod tests {
                 },
             ) => {
                 assert_eq!((k1, k2), (1376.0, 1536.0));
-                assert_eq!((host.as_str(), disk.as_str()), ("client.sim", "/lab/data/d01"));
+                assert_eq!(
+                    (host.as_str(), disk.as_str()),
+                    ("client.sim", "/lab/data/d01")
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -332,7 +336,10 @@ mod tests {
         assert_eq!(parse("HELLO world").unwrap(), None);
         assert!(matches!(
             one("STATS driver estimate h /d 20261202 0 [sec 1 nkb 100 ckb 90 kps 50]"),
-            TraceLine::Estimate { ckb: Some(90.0), .. }
+            TraceLine::Estimate {
+                ckb: Some(90.0),
+                ..
+            }
         ));
     }
 
