@@ -132,11 +132,15 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The scenario's host of that name, else of the same first label (`client` for
+    /// `client.sim`: a disklist often names hosts by their full names).
     fn host(&self, name: &str) -> Option<HostId> {
         let sc = self.sc?;
+        let short = |n: &str| n.split('.').next().unwrap_or(n).to_string();
         sc.hosts
             .iter()
             .position(|h| h.name == name)
+            .or_else(|| sc.hosts.iter().position(|h| short(&h.name) == short(name)))
             .map(|i| HostId(i as u16))
     }
 
