@@ -10,7 +10,9 @@ use portsim::scenario::{Source, load};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/amanda").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/amanda")
+        .join(name)
 }
 
 fn night(name: &str) -> RealNight {
@@ -51,7 +53,9 @@ fn exp1_six_dumpers_outside_the_hole_lose_their_six_dles() {
     let ports: Vec<u16> = (0..15).map(|d| port_of(&n, d).expect("bound")).collect();
     assert_eq!(
         ports,
-        [857, 858, 840, 841, 842, 843, 844, 845, 846, 848, 849, 850, 851, 855, 856]
+        [
+            857, 858, 840, 841, 842, 843, 844, 845, 846, 848, 849, 850, 851, 855, 856
+        ]
     );
     for d in &n.dumpers {
         let t = secs(d.socket.bound_at.expect("bind time"));
@@ -75,7 +79,10 @@ fn exp1_six_dumpers_outside_the_hole_lose_their_six_dles() {
             assert_eq!(a.outcome, Some(Outcome::TryAgain));
             assert_eq!(a.message, "[request failed: timeout waiting for ACK]");
             let took = secs(a.end.unwrap()) - secs(a.start);
-            assert!((29.9..31.0).contains(&took), "30 s of REQ tries, got {took}");
+            assert!(
+                (29.9..31.0).contains(&took),
+                "30 s of REQ tries, got {took}"
+            );
         }
         let delay = secs(mine[1].start) - secs(mine[0].end.unwrap());
         assert!((0.0..1.0).contains(&delay), "requeued at once, got {delay}");
@@ -105,12 +112,21 @@ fn exp1_with_its_scenario_marks_the_dropped_replies() {
         } else {
             Cause::ReplyDropped
         };
-        assert_eq!(a.cause, expect, "{}:{} on port {:?}", a.host, a.disk, a.port);
+        assert_eq!(
+            a.cause, expect,
+            "{}:{} on port {:?}",
+            a.host, a.disk, a.port
+        );
         assert!(a.firewalled);
     }
     // Without the scenario the reader cannot know a reply was dropped.
     let bare = RealReport::new(&n, "exp1", None);
-    assert!(bare.run.attempts.iter().all(|a| a.cause != Cause::ReplyDropped));
+    assert!(
+        bare.run
+            .attempts
+            .iter()
+            .all(|a| a.cause != Cause::ReplyDropped)
+    );
     assert_eq!(bare.run.udpportrange, None);
 }
 
@@ -128,7 +144,16 @@ fn exp1c_two_retries_rescued_after_a_minute_six_lost() {
         .collect();
     assert_eq!(
         outside,
-        [(0, 854), (1, 858), (2, 855), (3, 856), (4, 857), (5, 859), (8, 860), (14, 851)]
+        [
+            (0, 854),
+            (1, 858),
+            (2, 855),
+            (3, 856),
+            (4, 857),
+            (5, 859),
+            (8, 860),
+            (14, 851)
+        ]
     );
     let lost: Vec<&str> = n
         .dles
@@ -139,12 +164,22 @@ fn exp1c_two_retries_rescued_after_a_minute_six_lost() {
     assert_eq!(lost, ["d10", "d11", "d12", "d13", "d14", "d15"]);
     // d01 (dumper14 -> dumper6) and d07 (dumper8 -> dumper7): rescued, each retry about 66.6 s.
     for (dle, first, second) in [("d01", 14, 6), ("d07", 8, 7)] {
-        let mine: Vec<_> = n.attempts.iter().filter(|a| short(&a.disk) == dle).collect();
+        let mine: Vec<_> = n
+            .attempts
+            .iter()
+            .filter(|a| short(&a.disk) == dle)
+            .collect();
         assert_eq!(mine.len(), 2);
-        assert_eq!((mine[0].dumper, mine[1].dumper), (DumperId(first), DumperId(second)));
+        assert_eq!(
+            (mine[0].dumper, mine[1].dumper),
+            (DumperId(first), DumperId(second))
+        );
         assert_eq!(mine[1].outcome, Some(Outcome::Done));
         let took = secs(mine[1].end.unwrap()) - secs(mine[1].start);
-        assert!((66.0..67.2).contains(&took), "{dle}: rescued retry took {took}");
+        assert!(
+            (66.0..67.2).contains(&took),
+            "{dle}: rescued retry took {took}"
+        );
     }
     assert_eq!(n.client.already_running, 20);
 }
@@ -158,10 +193,18 @@ fn planner_outside_the_hole_fails_every_estimate() {
     assert!(n.planner_failures.iter().all(|f| f.host == "client.sim"
         && f.message == "[Request to client.sim failed: timeout waiting for ACK]"));
     assert_eq!(n.dles.len(), 15);
-    assert!(n.dles.iter().all(|d| d.fate == Some(DleFate::NotScheduled) && d.attempts == 0));
+    assert!(
+        n.dles
+            .iter()
+            .all(|d| d.fate == Some(DleFate::NotScheduled) && d.attempts == 0)
+    );
     assert!(n.attempts.is_empty());
     assert!(n.dumpers.iter().all(|d| d.socket.port.is_none()));
-    assert!(n.notices.iter().any(|t| t.contains("got empty schedule from planner")));
+    assert!(
+        n.notices
+            .iter()
+            .any(|t| t.contains("got empty schedule from planner"))
+    );
     // The stub `log.*` (one INFO line) and the real trace log in oldlog/ are one night.
     assert_eq!(n.datestamp.as_deref(), Some("20261202013209"));
 }
@@ -178,7 +221,12 @@ fn full_range_four_dumpers_never_bind_and_two_dles_are_lost() {
         .map(|d| d.id.0)
         .collect();
     assert_eq!(unbound, [0, 9, 13, 18]);
-    let mut ports: Vec<u16> = n.dumpers.iter().filter_map(|d| d.socket.port).map(|p| p.0).collect();
+    let mut ports: Vec<u16> = n
+        .dumpers
+        .iter()
+        .filter_map(|d| d.socket.port)
+        .map(|p| p.0)
+        .collect();
     ports.sort();
     ports.dedup();
     assert_eq!(ports.len(), 20, "20 distinct usable ports");
@@ -193,7 +241,11 @@ fn full_range_four_dumpers_never_bind_and_two_dles_are_lost() {
         .filter(|a| a.message.contains("Can't bind a socket"))
         .map(|a| short(&a.disk))
         .collect();
-    assert_eq!(cant.len(), 6, "four first attempts and two retries on dumper0");
+    assert_eq!(
+        cant.len(),
+        6,
+        "four first attempts and two retries on dumper0"
+    );
     let lost: Vec<&str> = n
         .dles
         .iter()
@@ -224,7 +276,10 @@ fn cthelper_one_rep_timeout_rescued_on_another_dumper() {
     let retry = n.attempts.iter().rfind(|a| a.disk == f.disk).unwrap();
     assert_ne!(retry.dumper, f.dumper);
     assert!((330.0..332.0).contains(&secs(retry.end.unwrap())));
-    assert!((41.0..43.0).contains(&secs(n.estimates_end.unwrap())), "40 s silent estimate passed");
+    assert!(
+        (41.0..43.0).contains(&secs(n.estimates_end.unwrap())),
+        "40 s silent estimate passed"
+    );
 }
 
 #[test]
@@ -256,9 +311,23 @@ fn the_json_has_the_run_schema_and_a_real_block() {
     assert_eq!(
         keys,
         [
-            "schema", "portsim", "scenario", "seed", "replication", "amanda", "udpportrange",
-            "summary", "planner", "amcheck", "dumpers", "attempts", "dles", "exposure",
-            "pinholes", "links", "real"
+            "schema",
+            "portsim",
+            "scenario",
+            "seed",
+            "replication",
+            "amanda",
+            "udpportrange",
+            "summary",
+            "planner",
+            "amcheck",
+            "dumpers",
+            "attempts",
+            "dles",
+            "exposure",
+            "pinholes",
+            "links",
+            "real"
         ]
     );
     assert_eq!(v["attempts"].as_array().unwrap().len(), 26);
@@ -293,7 +362,11 @@ fn a_malformed_line_names_file_line_and_text() {
     assert!(msg.contains("log.20261202011719.0:3:"), "{msg}");
     assert!(msg.contains("SUCCESS dumper h"), "{msg}");
     // Lenient: counted, not fatal.
-    let n = read(&[d.join("log.20261202011719.0")], ReadOptions { lenient: true }).unwrap();
+    let n = read(
+        &[d.join("log.20261202011719.0")],
+        ReadOptions { lenient: true },
+    )
+    .unwrap();
     assert_eq!(n.unrecognized_total, 1);
     assert_eq!(n.unrecognized[0].line, 3);
     std::fs::remove_dir_all(&d).unwrap();
@@ -321,7 +394,10 @@ fn two_nights_and_unknown_files_are_refused() {
     let d = scratch("mixed");
     let a = write(&d, "log.20261201.0", "START driver date 20261201\n");
     let b = write(&d, "log.20261202.0", "START driver date 20261202\n");
-    assert!(matches!(read(&[a, b], ReadOptions::default()), Err(LogError::Mixed(_))));
+    assert!(matches!(
+        read(&[a, b], ReadOptions::default()),
+        Err(LogError::Mixed(_))
+    ));
     let c = write(&d, "notes.txt", "nothing Amanda wrote\n");
     let e = read(&[c], ReadOptions::default()).unwrap_err();
     assert!(matches!(e, LogError::Kind { .. }), "{e}");
