@@ -41,6 +41,8 @@ pub enum Command {
     Apply(crate::amanda::emit::cmd::ApplyArgs),
     /// Write the files the real-Amanda lab needs to run a scenario.
     LabConfig(crate::amanda::emit::cmd::LabConfigArgs),
+    /// Read a real Amanda's logs of one night and report it as `run` does (`portsim.run/1`).
+    ReadLog(ReadLogArgs),
 }
 
 /// Output formats of `compare`.
@@ -139,6 +141,9 @@ pub enum CliError {
     /// The scenario or an override is wrong.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// Amanda's logs could not be read.
+    #[error(transparent)]
+    Log(#[from] crate::amanda::log::LogError),
     /// An output file could not be written.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -189,6 +194,7 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Compare(args)) => compare_cmd(&args),
         Some(Command::Apply(args)) => crate::amanda::emit::cmd::apply_cmd(&args),
         Some(Command::LabConfig(args)) => crate::amanda::emit::cmd::lab_config_cmd(&args),
+        Some(Command::ReadLog(args)) => read_log_cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
                 println!("{:<24} {}", r.name(), r.summary());
@@ -346,6 +352,71 @@ fn reproduce(args: &CompareArgs, seed: u64) -> String {
 
 fn remedy_names() -> String {
     RemedyKind::ALL.map(|r| r.name()).join(", ")
+}
+
+/// Options of `read-log`.
+#[derive(Debug, Args, Clone)]
+pub struct ReadLogArgs {
+    /// Amanda's logs of one night: trace log (`log.DATE.N`), amdump log (`amdump.DATE`), debug
+    /// logs (`PROG.DATE.debug`), or directories holding them (searched recursively).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The scenario the site runs: gives the range, the firewalled hosts and the firewall's hole.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Name of the night in the report (default: the first directory's or file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Count malformed lines as not understood instead of stopping at the first.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+impl ReadLogArgs {
+    /// Reads the night, loads the scenario if given, and names the night.
+    pub fn load(
+        &self,
+    ) -> Result<
+        (
+            crate::amanda::log::RealNight,
+            Option<crate::scenario::Scenario>,
+            String,
+        ),
+        CliError,
+    > {
+        let opts = crate::amanda::log::ReadOptions {
+            lenient: self.lenient,
+        };
+        let night = crate::amanda::log::read(&self.logs, opts)?;
+        let sc = match &self.scenario {
+            Some(p) => Some(load(&Source::File(p.clone()), &[])?),
+            None => None,
+        };
+        let name = self.name.clone().unwrap_or_else(|| {
+            let first = &self.logs[0];
+            let base = if first.is_dir() {
+                first.canonicalize().unwrap_or_else(|_| first.clone())
+            } else {
+                first.with_file_name("")
+            };
+            base.file_name()
+                .map_or("amanda".into(), |n| n.to_string_lossy().into_owned())
+        });
+        Ok((night, sc, name))
+    }
+}
+
+fn read_log_cmd(args: &ReadLogArgs) -> Result<Status, CliError> {
+    let (night, sc, name) = args.load()?;
+    let report = crate::report::real::RealReport::new(&night, &name, sc.as_ref());
+    match args.format {
+        Format::Text => print!("{}", report.to_text()),
+        Format::Json => print!("{}", report.to_json()),
+    }
+    Ok(Status::Ok)
 }
 
 #[cfg(test)]

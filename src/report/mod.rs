@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod plots;
+pub mod real;
 pub mod text;
 pub mod trace;
 
