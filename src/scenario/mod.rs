@@ -70,8 +70,10 @@ pub struct Server {
     pub netusage_kbs: f64,
     /// amcheck's reply wait.
     pub ctimeout: SimDuration,
-    /// Estimate reply wait per line.
+    /// Estimate reply wait per line (per host when `etimeout_per_host`).
     pub etimeout: SimDuration,
+    /// `etimeout` was negative in the file: it is each host's whole wait (amanda.conf(5)).
+    pub etimeout_per_host: bool,
     /// Idle data limit.
     pub dtimeout: SimDuration,
     /// Ports other processes hold.

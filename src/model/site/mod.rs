@@ -12,7 +12,9 @@ mod ports;
 mod requests;
 mod schedule;
 
-use crate::model::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
+use crate::model::client::{
+    Client, OnReq, OnReq3, Peer, REP_ACK_WAIT, Reply, ServiceKey, Services,
+};
 use crate::model::driver::{DleInfo, Driver, Order, Pick};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
@@ -22,7 +24,7 @@ use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
-use crate::model::version::{Exhausted, FailurePause};
+use crate::model::version::{AmandadModel, Exhausted, FailurePause};
 use crate::model::workload::LOSS;
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
@@ -145,6 +147,34 @@ pub enum Event {
         host: HostId,
         /// Its session.
         epoch: u32,
+    },
+    /// A 3.x client's service `id` has its answer ready.
+    ServiceReady {
+        /// The client.
+        host: HostId,
+        /// The service.
+        id: u32,
+    },
+    /// A 3.x client's service `id` waited 10 s for the ACK of its REP.
+    ServiceRepTimer {
+        /// The client.
+        host: HostId,
+        /// The service.
+        id: u32,
+        /// Its timer generation when armed.
+        generation: u32,
+    },
+    /// One disk's estimate of a 3.x client's sendsize `id` is done (a PREP).
+    ServicePartial {
+        /// The client.
+        host: HostId,
+        /// The service.
+        id: u32,
+    },
+    /// A requeued attempt's dumper is ready to send its REQ (3.x: the chunker round trip).
+    AttemptGo {
+        /// The attempt.
+        attempt: u32,
     },
 }
 
@@ -314,8 +344,10 @@ struct Site<'a> {
     planner_holds: bool,
     planner_pending: u32,
     host_estimate_ok: Vec<bool>,
+    host_estimate_msg: Vec<String>,
     requests: Vec<Request>,
     clients: Vec<Client>,
+    services: Vec<Services>,
     driver: Driver,
     results: VecDeque<u32>,
     lease_waiters: VecDeque<u32>,
@@ -364,8 +396,10 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         planner_holds: false,
         planner_pending: 0,
         host_estimate_ok: vec![true; sc.hosts.len()],
+        host_estimate_msg: vec![String::new(); sc.hosts.len()],
         requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
         clients: vec![Client::default(); sc.hosts.len()],
+        services: vec![Services::default(); sc.hosts.len()],
         driver: Driver::new(
             sc.hosts.len(),
             sc.server.netusage_kbs,
@@ -476,6 +510,10 @@ impl Site<'_> {
             Event::DriverWake => self.driver_wake(),
             Event::PortRescan { attempt, rescans } => self.port_rescan(attempt, rescans),
             Event::PartialEstimate { host, epoch } => self.partial_estimate(host, epoch),
+            Event::ServiceReady { host, id } => self.service3_done(host, id),
+            Event::ServiceRepTimer { host, id, generation } => self.service3_rep_timer(host, id, generation),
+            Event::ServicePartial { host, id } => self.service3_partial(host, id),
+            Event::AttemptGo { attempt } => self.attempt_go(attempt),
         }
     }
 

@@ -51,8 +51,15 @@ impl Site<'_> {
                 };
                 for h in 0..self.sc.hosts.len() {
                     let host = HostId(h as u16);
-                    let lines = self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
-                    let wait = self.sc.server.etimeout.times(lines);
+                    let wait = if self.sc.server.etimeout_per_host {
+                        // 3.5.1 planner.c, getsize: a negative etimeout is the host's whole
+                        // wait (`timeout = - conf_etimeout`), not per estimate line.
+                        self.sc.server.etimeout
+                    } else {
+                        let lines =
+                            self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
+                        self.sc.server.etimeout.times(lines)
+                    };
                     self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
                     self.planner_pending += 1;
                 }
@@ -81,7 +88,11 @@ impl Site<'_> {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
                 st.fate = Some(DleFate::NotScheduled);
-                st.message = format!("[Estimate timeout from {name}]");
+                st.message = if self.host_estimate_msg[usize::from(d.host.0)].is_empty() {
+                    self.sc.server.profile.estimate_failed_text(name, false)
+                } else {
+                    self.host_estimate_msg[usize::from(d.host.0)].clone()
+                };
                 st.decided = now;
             }
         }
@@ -178,6 +189,23 @@ impl Site<'_> {
         r.host = Some(self.sc.dles[dle.0 as usize].host);
         r.src_port = port;
         self.record(r);
+        if let FailurePause::Requeue(delay) = self.sc.server.profile.failure_pause
+            && self.dles[dle.0 as usize].attempts > 1
+        {
+            // 3.x: the retry was handed out at once; its REQ waits for the new chunker.
+            self.sim
+                .schedule_in(delay, Event::AttemptGo { attempt: a });
+            return;
+        }
+        self.attempt_go(a);
+    }
+
+    /// The attempt's dumper binds if it must, then sends its REQ.
+    pub(super) fn attempt_go(&mut self, a: u32) {
+        let (d, dle, port) = {
+            let at = &self.attempts[a as usize];
+            (at.dumper, at.dle, at.port)
+        };
         if port.is_none() && !self.bind_dumper(d) {
             self.port_rescan_later(a, 0);
         } else if self.needs_lease(dle) {
@@ -256,6 +284,9 @@ impl Site<'_> {
                     r.dumper = Some(dumper);
                     self.record(r);
                 }
+                // 3.5.1 driver.c, dumper_chunker_result: `enqueue_sched(&runq, sp)` and on to
+                // `start_some_dumps` below, with no sleep and no rest.
+                FailurePause::Requeue(_) => {}
                 FailurePause::DumperAndDle(pause) => {
                     let until = now + pause;
                     self.dumpers[usize::from(dumper.0)].rest_until = until;
