@@ -116,6 +116,9 @@ pub struct Profile {
     /// The planner's failure texts are 3.x's (`[Request to HOST failed: ...]`,
     /// `[Some estimate timeout on HOST]`) and amdump's exit code is modelled.
     pub planner_3x: bool,
+    /// The CONNECT reply names MESG by a 6-digit stream handle (3.x), which the amanda
+    /// conntrack helper truncates to one port shared by every dump.
+    pub mesg_handles: bool,
 }
 
 /// 2.5.2's rescan: every 15 s, 120 times (30 minutes).
@@ -168,6 +171,7 @@ impl Version {
             amandad: AmandadModel::OneAtATime(BusyPolicy::Nak),
             rep_sends: REP_SENDS_2_X,
             planner_3x: false,
+            mesg_handles: false,
         };
         // MODEL.md states the blocking 15 s sleep for 2.4; the event-driven driver of the trunk
         // that became 2.5 pauses only the failed dumper and the retried DLE.
@@ -217,6 +221,7 @@ impl Version {
                 amandad: AmandadModel::Concurrent,
                 rep_sends: REP_SENDS_3_5,
                 planner_3x: true,
+                mesg_handles: true,
                 ..v2_5_0
             },
         }

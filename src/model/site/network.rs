@@ -87,9 +87,10 @@ impl Site<'_> {
         }
         let now = self.sim.now();
         let connect = match p.body {
-            Body::Reply(Reply::Connect) => self.attempt_of(p.req).map(data_ports),
+            Body::Reply(Reply::Connect) => self.attempt_of(p.req).map(|a| self.helper_reads(a)),
             _ => None,
         };
+        let connect = connect.as_ref().map(|(ports, n)| &ports[..*n]);
         let Some(table) = self.state.as_mut() else {
             return (v, None);
         };
@@ -108,7 +109,7 @@ impl Site<'_> {
                 ),
             };
         }
-        let verdict = match table.inbound_connect(h, now, connect.as_ref().map_or(&[], |c| c)) {
+        let verdict = match table.inbound_connect(h, now, connect.unwrap_or(&[])) {
             Inbound::Accept(e) => Verdict {
                 action: Action::Accept,
                 by: Decider::State(e.0),
@@ -198,7 +199,23 @@ pub(super) fn data_ports(a: u32) -> [Port; 3] {
     ]
 }
 
+/// The MESG "port" the amanda helper reads in a 3.x CONNECT line. 3.x sends stream handles,
+/// not ports (`CONNECT DATA 50017 MESG 499999 INDEX -1 STATE 499998` in the lab); the helper
+/// copies at most 5 characters (`nf_conntrack_amanda.c`, `amanda_help`:
+/// `char pbuf[sizeof("65535")]`), so every dump's MESG reads as 49999, and stops at `INDEX -1`.
+pub const TRUNCATED_MESG: Port = Port(49999);
+
 impl Site<'_> {
+    /// The ports the amanda helper reads in attempt `a`'s CONNECT reply, and how many.
+    fn helper_reads(&self, a: u32) -> ([Port; 3], usize) {
+        let ports = data_ports(a);
+        if self.sc.server.profile.mesg_handles {
+            ([ports[0], TRUNCATED_MESG, TRUNCATED_MESG], 2)
+        } else {
+            (ports, 3)
+        }
+    }
+
     /// The dump's TCP connection ends: its state entry, if any, closes with it.
     pub(super) fn close_data_connection(&mut self, a: u32) {
         if let (Some(e), Some(table)) = (self.attempt_conn[a as usize].take(), self.state.as_mut())
