@@ -119,6 +119,9 @@ pub struct Profile {
     /// The CONNECT reply names MESG by a 6-digit stream handle (3.x), which the amanda
     /// conntrack helper truncates to one port shared by every dump.
     pub mesg_handles: bool,
+    /// From the schedule to the driver's first dispatch: 3.x starts the taper and the chunkers
+    /// and waits for the taper's volume before it sends the first dump.
+    pub driver_startup: SimDuration,
 }
 
 /// 2.5.2's rescan: every 15 s, 120 times (30 minutes).
@@ -134,6 +137,11 @@ pub const RESCAN_LIMIT_3_5: u32 = 50;
 pub const RESCAN_INTERVAL_3_5: SimDuration = SimDuration::from_millis(15_800);
 /// 3.x's delay from a failed DLE's requeue to its next REQ (chunker restart; lab exp1 median).
 pub const REQUEUE_DELAY_3_5: SimDuration = SimDuration::from_millis(500);
+/// 3.5.1's driver start-up after the schedule: the lab's quiet runs sent the first dump 4.4-4.5 s
+/// after the planner's FINISH (exp1: `FINISH planner ... time 1.229`, first `send-cmd time
+/// 5.734`; base: the same), the time the taper takes to load and label its volume
+/// (`driver.c`, `main`: no dump before the taper's `TAPER-OK`/`READY`).
+pub const DRIVER_STARTUP_3_5: SimDuration = SimDuration::from_millis(4_400);
 /// REP sends of 2.4-2.5 amandad (MODEL.md section 3: the REP and 5 resends).
 pub const REP_SENDS_2_X: u8 = 6;
 /// REP sends of 3.5.1 amandad: `rep-tries` 5 (`amandad.c`, `s_processrep` sets
@@ -172,6 +180,7 @@ impl Version {
             rep_sends: REP_SENDS_2_X,
             planner_3x: false,
             mesg_handles: false,
+            driver_startup: SimDuration::ZERO,
         };
         // MODEL.md states the blocking 15 s sleep for 2.4; the event-driven driver of the trunk
         // that became 2.5 pauses only the failed dumper and the retried DLE.
@@ -222,6 +231,7 @@ impl Version {
                 rep_sends: REP_SENDS_3_5,
                 planner_3x: true,
                 mesg_handles: true,
+                driver_startup: DRIVER_STARTUP_3_5,
                 ..v2_5_0
             },
         }

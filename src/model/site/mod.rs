@@ -24,7 +24,7 @@ use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
-use crate::model::version::{AmandadModel, Exhausted, FailurePause};
+use crate::model::version::{AmandadModel, Exhausted, FailurePause, Version};
 use crate::model::workload::LOSS;
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
@@ -171,6 +171,11 @@ pub enum Event {
         /// The service.
         id: u32,
     },
+    /// A dumper out of descriptors reports that it cannot bind (3.5.1).
+    NoSocket {
+        /// The attempt.
+        attempt: u32,
+    },
     /// A requeued attempt's dumper is ready to send its REQ (3.x: the chunker round trip).
     AttemptGo {
         /// The attempt.
@@ -277,6 +282,8 @@ pub struct DumperState {
     pub attempts: u32,
     /// Of which ended in failure.
     pub failed_attempts: u32,
+    /// It gave up rescanning for want of descriptors (3.5.1): it can never bind again.
+    pub out_of_descriptors: bool,
 }
 
 /// What became of a DLE.
@@ -410,6 +417,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
                 rest_until: SimTime::ZERO,
                 attempts: 0,
                 failed_attempts: 0,
+                out_of_descriptors: false,
             };
             n
         ],
@@ -537,6 +545,7 @@ impl Site<'_> {
             Event::ServiceRepTimer { host, id, generation } => self.service3_rep_timer(host, id, generation),
             Event::ServicePartial { host, id } => self.service3_partial(host, id),
             Event::AttemptGo { attempt } => self.attempt_go(attempt),
+            Event::NoSocket { attempt } => self.no_socket(attempt),
         }
     }
 

@@ -177,6 +177,17 @@ impl Site<'_> {
         );
     }
 
+    /// The attempt fails: its dumper has no socket (`[request failed: Can't bind a socket ...]`).
+    pub(super) fn no_socket(&mut self, a: u32) {
+        let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
+        let msg = self
+            .sc
+            .server
+            .profile
+            .no_port_text(&self.sc.hosts[usize::from(host.0)].name);
+        self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+    }
+
     pub(super) fn port_rescan(&mut self, a: u32, rescans: u32) {
         let Exhausted::Rescan { limit, .. } = self.sc.server.profile.exhausted else {
             unreachable!("only a rescanning version leaves a dumper without a port");
@@ -188,13 +199,10 @@ impl Site<'_> {
         if self.bind_dumper(d) {
             self.send_dump_request(a);
         } else if rescans >= limit {
-            let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
-            let msg = self
-                .sc
-                .server
-                .profile
-                .no_port_text(&self.sc.hosts[usize::from(host.0)].name);
-            self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+            if self.sc.server.profile.version == Version::V3_5 {
+                self.dumpers[usize::from(d.0)].out_of_descriptors = true;
+            }
+            self.no_socket(a);
         } else {
             self.port_rescan_later(a, rescans);
         }

@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// How long a 3.5.1 dumper out of descriptors takes to report `Can't bind a socket`: three
+/// `security_seterror` tries 5 s apart (lab run `full`: the retry failed 10 s after dispatch).
+const NO_SOCKET_DELAY: SimDuration = SimDuration::from_secs(10);
+
 impl Site<'_> {
     pub(super) fn start(&mut self) {
         for &p in &self.sc.server.ports_in_use {
@@ -98,6 +102,14 @@ impl Site<'_> {
         }
         let r = self.blank(TraceKind::Schedule);
         self.record(r);
+        let startup = self.sc.server.profile.driver_startup;
+        if startup > SimDuration::ZERO {
+            // The driver is not ready to dispatch yet (3.x taper start-up): as a sleep.
+            let until = now + startup;
+            self.asleep_until = Some(until);
+            self.sim.schedule_at(until, Event::DriverWake);
+            return;
+        }
         self.dispatch();
     }
 
@@ -202,11 +214,19 @@ impl Site<'_> {
 
     /// The attempt's dumper binds if it must, then sends its REQ.
     pub(super) fn attempt_go(&mut self, a: u32) {
+        let now = self.sim.now();
         let (d, dle, port) = {
-            let at = &self.attempts[a as usize];
+            let at = &mut self.attempts[a as usize];
+            // A delayed retry starts when its `send-cmd` goes out, as the driver logs it.
+            at.start = now;
             (at.dumper, at.dle, at.port)
         };
-        if port.is_none() && !self.bind_dumper(d) {
+        if port.is_none() && self.dumpers[usize::from(d.0)].out_of_descriptors {
+            // 3.5.1 (lab run `full`): a dumper whose rescans leaked every descriptor fails its
+            // next request after 3 bind tries 5 s apart, with no rescans.
+            self.sim
+                .schedule_in(NO_SOCKET_DELAY, Event::NoSocket { attempt: a });
+        } else if port.is_none() && !self.bind_dumper(d) {
             self.port_rescan_later(a, 0);
         } else if self.needs_lease(dle) {
             self.take_lease_or_wait(a);
