@@ -43,6 +43,51 @@ pub enum Command {
     LabConfig(crate::amanda::emit::cmd::LabConfigArgs),
     /// Read a real Amanda's logs of one night and report it as `run` does (`portsim.run/1`).
     ReadLog(ReadLogArgs),
+    /// Put real Amanda runs of a scenario beside simulated nights, measure by measure.
+    Validate(ValidateArgs),
+}
+
+/// Output formats of `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// An aligned table and what lies outside the simulated range.
+    Text,
+    /// JSON (schema `portsim.validate/1`).
+    Json,
+    /// The Markdown report.
+    Markdown,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args, Clone)]
+pub struct ValidateArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Real runs to make with the lab harness (needs root; minutes per run).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub real: usize,
+    /// Already captured lab run directories to read instead of (or besides) running the lab.
+    #[arg(long = "from", value_name = "DIR", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// Where `--real` writes its run directories (default: lab-runs/SCENARIO).
+    #[arg(long, value_name = "DIR")]
+    pub lab_out: Option<PathBuf>,
+    /// The lab harness `--real` runs.
+    #[arg(long, value_name = "SCRIPT", default_value = "lab/portsim-lab.sh")]
+    pub harness: PathBuf,
+    /// Simulated nights (at least 20).
+    #[arg(long, default_value_t = 400, value_name = "M")]
+    pub nights: usize,
+    /// Where to write report.md, report.json and the plots (default: validation/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
 }
 
 /// Output formats of `compare`.
@@ -195,6 +240,7 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Apply(args)) => crate::amanda::emit::cmd::apply_cmd(&args),
         Some(Command::LabConfig(args)) => crate::amanda::emit::cmd::lab_config_cmd(&args),
         Some(Command::ReadLog(args)) => read_log_cmd(&args),
+        Some(Command::Validate(args)) => validate_cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
                 println!("{:<24} {}", r.name(), r.summary());
@@ -417,6 +463,116 @@ fn read_log_cmd(args: &ReadLogArgs) -> Result<Status, CliError> {
         Format::Json => print!("{}", report.to_json()),
     }
     Ok(Status::Ok)
+}
+
+fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
+    use crate::validate::{self as v, lab};
+    let source = args.scenario.source();
+    let sets = args.scenario.sets();
+    let sc = load(&source, &sets)?;
+    let bad = |arg: String, msg: &str| -> CliError {
+        InputError::Set {
+            arg,
+            msg: msg.into(),
+        }
+        .into()
+    };
+    if args.nights < 20 {
+        return Err(bad(
+            format!("--nights {}", args.nights),
+            "a 95% range needs at least 20 simulated nights",
+        ));
+    }
+    if args.real == 0 && args.from.is_empty() {
+        return Err(bad(
+            "--real 0".into(),
+            "give real runs: --real N (runs the lab, root) or --from DIR... (captured runs)",
+        ));
+    }
+    let mut dirs = args.from.clone();
+    if args.real > 0 {
+        let Some(path) = args.scenario.scenario.clone() else {
+            return Err(bad(
+                "--real".into(),
+                "the lab needs a scenario file (it renders it with lab-config)",
+            ));
+        };
+        let root = args
+            .lab_out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("lab-runs").join(&sc.name));
+        let raw: Vec<String> = args.scenario.sets.clone();
+        let made = lab::run_real(&args.harness, &path, &raw, args.real, &root, |k, out| {
+            eprintln!(
+                "validate: real run {k} of {} into {} (minutes)",
+                args.real,
+                out.display()
+            )
+        })
+        .map_err(|e| bad("--real".into(), &e.to_string()))?;
+        dirs.extend(made);
+    }
+    let file = serde_json::to_value(&sc.file).expect("a loaded scenario serialises");
+    let mut reals = Vec::new();
+    for d in &dirs {
+        let run = lab::read_run(d, &file).map_err(|e| CliError::Write {
+            path: d.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        reals.push(run);
+    }
+    let command = validate_command(args, sc.seed, &dirs);
+    let val = v::validate(&sc, &reals, args.nights, command);
+    if !args.no_out {
+        let dir = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("validation").join(&sc.name));
+        let plots = crate::report::plots::render_validation(&val);
+        let names: Vec<String> = plots
+            .iter()
+            .filter(|p| p.file.ends_with(".png"))
+            .map(|p| p.file.clone())
+            .collect();
+        let mut files = vec![
+            (
+                "report.md".to_string(),
+                v::render::markdown(&val, &names).into_bytes(),
+            ),
+            ("report.json".to_string(), v::render::json(&val).into_bytes()),
+        ];
+        files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
+        crate::output::write_dir_atomic(&dir, &files).map_err(|e| CliError::Write {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        eprintln!("validate: wrote {}", dir.display());
+    }
+    match args.format {
+        ValidateFormat::Text => print!("{}", v::render::text(&val)),
+        ValidateFormat::Json => print!("{}", v::render::json(&val)),
+        ValidateFormat::Markdown => print!("{}", v::render::markdown(&val, &[])),
+    }
+    Ok(Status::Ok)
+}
+
+/// The command that reproduces a validation from its real runs' directories.
+fn validate_command(args: &ValidateArgs, seed: u64, dirs: &[PathBuf]) -> String {
+    let mut c = String::from("portsim validate");
+    if let Some(p) = &args.scenario.scenario {
+        c.push_str(&format!(" {}", p.display()));
+    }
+    for s in &args.scenario.sets {
+        c.push_str(&format!(" --set '{s}'"));
+    }
+    c.push_str(&format!(" --seed {seed} --nights {}", args.nights));
+    if !dirs.is_empty() {
+        c.push_str(" --from");
+        for d in dirs {
+            c.push_str(&format!(" {}", d.display()));
+        }
+    }
+    c
 }
 
 #[cfg(test)]

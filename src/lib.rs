@@ -3,7 +3,8 @@
 //!
 //! Layers: [`sim`] is the kernel (time, queue, seeded streams) and knows nothing of Amanda;
 //! [`model`] is Amanda, its clients and the firewall; [`scenario`] reads and validates input;
-//! [`report`] renders results; [`cli`] ties them to the command line.
+//! [`report`] renders results; [`cli`] ties them to the command line. [`validate`] puts real
+//! Amanda nights (read by [`amanda::log`]) beside simulated ones.
 
 pub mod amanda;
 pub mod check;
@@ -14,3 +15,4 @@ pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod validate;

@@ -100,6 +100,7 @@ mod failures;
 mod style;
 mod timeline;
 mod tradeoff;
+mod validation;
 mod window;
 
 use axis::*;
@@ -109,6 +110,7 @@ use failures::failures;
 use style::*;
 use timeline::timeline;
 use tradeoff::*;
+pub use validation::render_validation;
 use window::window;
 
 /// PNG bytes of an 8-bit RGB buffer, encoded in memory by the `png` crate (no time chunk, so the
