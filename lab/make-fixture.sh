@@ -29,7 +29,7 @@ keep() { # relative paths (globs) to keep
     done
 }
 keep meta.json amanda.conf disklist lab.env scenario.json nft-ruleset.conf nftables.conf \
-     nft-counters.txt amdump-rc.txt report.txt \
+     nft-counters.txt amdump-rc.txt report.txt tc-link.txt \
      'amlog/log.*' 'amlog/amdump.*' 'amlog/oldlog/log.*' 'amlog/oldlog/amdump.*' \
      'srvlog/server/*/amdump.*.debug' \
      'srvlog/server/*/planner.*.debug' 'srvlog/server/*/dumper.*.debug' \
@@ -70,5 +70,8 @@ if [ -n "$big" ]; then
     echo "$big" | sed 's#^#  #' >&2
     exit 1
 fi
+# the night's facts, read independently of the Rust reader (lab/facts.py) from the whole run
+# (omitted logs included), for its tests to compare with
+python3 "$(dirname "$0")/facts.py" "$src" | sed "s#$labroot#/amanda-lab#g" > "$tmp/facts.json"
 chmod 755 "$tmp"; rm -rf "$dst"; mv "$tmp" "$dst"; trap - EXIT
 echo "fixture $dst: $(find "$dst" -type f | wc -l) files, $(du -sk "$dst" | cut -f1) KB"

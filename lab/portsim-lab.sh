@@ -24,7 +24,8 @@
 #   lab/portsim-lab.sh status                       # the lab's namespaces and processes
 #
 # Needs root (namespaces, mounts, nftables) and the packages `install` names. Environment:
-#   LABID        0-9 or empty: a second lab beside the first (own namespaces, work dir, subnet)
+#   LABID        0-9 or empty: a second lab beside the first (own namespaces plLABID-*, work
+#                dir, subnet 10.251.LABID.0/24; empty = 10.251.0.0/24)
 #   PORTSIM      the portsim binary (default: portsim on PATH, else target/{release,debug}/portsim)
 #   PORTSIM_LAB_WORK  scratch dir (default /var/tmp/portsim-labLABID); user backup must traverse it
 #   RUN_TIMEOUT  seconds amdump may run (default: LAB_RUN_TIMEOUT from lab.env, else 1800)
@@ -40,11 +41,12 @@ LABID=${LABID:-}
 P=pl$LABID                         # prefix of every namespace and interface this lab creates
 SRV=$P-srv; SW=$P-sw               # server namespace; switch namespace holding the bridge
 WORK=$(realpath -m "${PORTSIM_LAB_WORK:-/var/tmp/portsim-lab$LABID}")
-NET=10.25${LABID:-1}.0             # the /24 the renderer is asked to use (LAB_NET must match)
+NET=10.251.${LABID:-0}             # the renderer is asked for NET.0/24 (LAB_NET must match)
 CONF=lab
 RATE_DEFAULT=${RATE_DEFAULT:-4mbit}
 LAB_MAX_DATA_MB=${LAB_MAX_DATA_MB:-2048}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+COMMAND="$0 $*"                    # recorded in meta.json
 PACKAGES=(amanda-server amanda-client libencode-locale-perl nftables openbsd-inetd iproute2
           conntrack python3 procps util-linux iputils-ping)
 
@@ -178,10 +180,17 @@ shape() { # NS DEV RATE: UDP (the Amanda protocol) in a fast class, TCP (dump da
     fi
 }
 
+# Amanda here is built --without-ipv6; without IPv6 the veths send no router solicitations or
+# MLD reports, so the nft counters (an inet table) count only the lab's IPv4 traffic.
+no_ipv6() {
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
 net_setup() {
     cmd_teardown
     local i ns ip rate lat
     ip netns add "$SRV"; ip netns add "$SW"
+    no_ipv6 "$SRV"; no_ipv6 "$SW"
     ip -n "$SW" link add br0 type bridge
     ip -n "$SW" link set br0 up
     ip link add "${P}s" netns "$SRV" type veth peer name "${P}sb" netns "$SW"
@@ -193,7 +202,7 @@ net_setup() {
     if [ -n "${LAB_RATE_KBIT:-}" ]; then shape "$SW" "${P}sb" "${LAB_RATE_KBIT}kbit"; fi
     for ((i = 1; i <= NHOSTS; i++)); do
         ns=$(host_ns "$i"); ip="LAB_HOST_${i}_IP"; lat="LAB_HOST_${i}_LATENCY_MS"
-        ip netns add "$ns"
+        ip netns add "$ns"; no_ipv6 "$ns"
         ip link add "${P}h$i" netns "$ns" type veth peer name "${P}h${i}b" netns "$SW"
         ip -n "$ns" addr add "${!ip}/24" dev "${P}h$i"
         ip -n "$SW" link set "${P}h${i}b" master br0
@@ -442,6 +451,7 @@ run_amdump() {
         local name="LAB_HOST_${i}_NAME"
         ip netns exec "$(host_ns "$i")" tc -s class show dev "${P}h$i" > "$RUN/clients/${!name}/tc.txt" 2>&1 || true
     done
+    [ -z "${LAB_RATE_KBIT:-}" ] || ip netns exec "$SW" tc -s class show dev "${P}sb" > "$RUN/tc-link.txt" 2>&1 || true
     ln -f "$WORK"/state/log/amdump.2* "$WORK"/state/log/log.2* "$RUN/amlog/" 2>/dev/null || true
     cp -a "$WORK/state/log/oldlog" "$RUN/amlog/" 2>/dev/null || true
     timeout 60 bash -c "$(declare -f in_srv); WORK='$WORK' SRV='$SRV' in_srv '$RUN/srvlog' su backup -s /bin/sh -c 'amreport $CONF -f $RUN/report.txt'" \
@@ -477,9 +487,9 @@ cmd_collect() { # OUTDIR
 write_meta() {
     local rc start end
     eval "$(tr ' ' '\n' < "$WORK/runs/current/amdump-rc.txt")"
-    python3 - "$1" "$rc" "$start" "$end" "$WORK/config/lab.env" "${LAB_SCENARIO:-}" "$LABID" "$RUN_TIMEOUT" "$NHOSTS" <<'PY'
+    python3 - "$1" "$rc" "$start" "$end" "$WORK/config/lab.env" "${LAB_SCENARIO:-}" "$LABID" "$RUN_TIMEOUT" "$NHOSTS" "$COMMAND" <<'PY'
 import json, os, sys, datetime, subprocess, shlex
-path, rc, start, end, envfile, scen, labid, run_timeout, nhosts = sys.argv[1:]
+path, rc, start, end, envfile, scen, labid, run_timeout, nhosts, command = sys.argv[1:]
 env = {}
 for line in open(envfile):
     line = line.strip()
@@ -496,6 +506,7 @@ meta = {
     "schema": "portsim.lab-run/1",
     "scenario": scen,
     "harness": "lab/portsim-lab.sh",
+    "command": command,
     "labid": labid or None,
     "hosts": int(nhosts),
     "amdump_exit_code": int(rc),
