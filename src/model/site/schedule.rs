@@ -60,8 +60,18 @@ impl Site<'_> {
                         // wait (`timeout = - conf_etimeout`), not per estimate line.
                         self.sc.server.etimeout
                     } else {
-                        let lines =
-                            self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
+                        // 3.5.1 planner.c, getsize: `timeout = total_estimates * etimeout`,
+                        // one estimate per level asked; a DLE due for a full dump every night
+                        // (dumpcycle 1) asks level 0 alone. (Older profiles keep two lines per
+                        // disk, as their committed results assume.)
+                        let per_disk = if self.sc.server.profile.planner_3x
+                            && self.sc.workload.dumpcycle == 1
+                        {
+                            1
+                        } else {
+                            ESTIMATE_LINES_PER_DISK
+                        };
+                        let lines = self.sc.hosts[h].dles.len() as u64 * per_disk;
                         self.sc.server.etimeout.times(lines)
                     };
                     self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
