@@ -122,6 +122,10 @@ pub struct Profile {
     /// From the schedule to the driver's first dispatch: 3.x starts the taper and the chunkers
     /// and waits for the taper's volume before it sends the first dump.
     pub driver_startup: SimDuration,
+    /// A dumper's REQ leaves a uniform draw in [0, this] after the driver's command (the
+    /// driver writes its commands one by one and each dumper process must run): so dumpers
+    /// dispatched together bind in a random order, as in the lab, not in index order.
+    pub command_jitter: SimDuration,
 }
 
 /// 2.5.2's rescan: every 15 s, 120 times (30 minutes).
@@ -142,6 +146,10 @@ pub const REQUEUE_DELAY_3_5: SimDuration = SimDuration::from_millis(500);
 /// 5.734`; base: the same), the time the taper takes to load and label its volume
 /// (`driver.c`, `main`: no dump before the taper's `TAPER-OK`/`READY`).
 pub const DRIVER_STARTUP_3_5: SimDuration = SimDuration::from_millis(4_400);
+/// 3.5.1's spread from a driver command to its dumper's REQ: the lab's quiet run exp1 sent 15
+/// commands within 0.26 s and the 15 dumpers bound within 0.25 s, in no index order (dumper11
+/// bound before dumper0).
+pub const COMMAND_JITTER_3_5: SimDuration = SimDuration::from_millis(300);
 /// REP sends of 2.4-2.5 amandad (MODEL.md section 3: the REP and 5 resends).
 pub const REP_SENDS_2_X: u8 = 6;
 /// REP sends of 3.5.1 amandad: `rep-tries` 5 (`amandad.c`, `s_processrep` sets
@@ -181,6 +189,7 @@ impl Version {
             planner_3x: false,
             mesg_handles: false,
             driver_startup: SimDuration::ZERO,
+            command_jitter: SimDuration::ZERO,
         };
         // MODEL.md states the blocking 15 s sleep for 2.4; the event-driven driver of the trunk
         // that became 2.5 pauses only the failed dumper and the retried DLE.
@@ -232,6 +241,7 @@ impl Version {
                 planner_3x: true,
                 mesg_handles: true,
                 driver_startup: DRIVER_STARTUP_3_5,
+                command_jitter: COMMAND_JITTER_3_5,
                 ..v2_5_0
             },
         }

@@ -25,7 +25,7 @@ use crate::model::protocol::{
 };
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
 use crate::model::version::{AmandadModel, Exhausted, FailurePause, Version};
-use crate::model::workload::LOSS;
+use crate::model::workload::{LOSS, PROCESS_STARTS};
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
 use crate::scenario::{PlannerBinding, PortPolicy, Scenario};
@@ -393,6 +393,7 @@ struct Site<'a> {
     replies_dropped: u64,
     lost: u64,
     loss: Stream,
+    starts: Stream,
     net: Network,
     flows: BTreeMap<FlowId, u32>,
     state: Option<StateTable>,
@@ -458,6 +459,7 @@ pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
         replies_dropped: 0,
         lost: 0,
         loss: stream(sc.seed, rep, LOSS),
+        starts: stream(sc.seed, rep, PROCESS_STARTS),
         net: Network::new(sc.links.iter().map(|l| l.link).collect()),
         flows: BTreeMap::new(),
         state: sc

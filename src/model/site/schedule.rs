@@ -4,7 +4,7 @@ use super::*;
 
 /// How long a 3.5.1 dumper out of descriptors takes to report `Can't bind a socket`: three
 /// `security_seterror` tries 5 s apart (lab run `full`: the retry failed 10 s after dispatch).
-const NO_SOCKET_DELAY: SimDuration = SimDuration::from_secs(10);
+pub(super) const NO_SOCKET_DELAY: SimDuration = SimDuration::from_secs(10);
 
 impl Site<'_> {
     pub(super) fn start(&mut self) {
@@ -211,10 +211,19 @@ impl Site<'_> {
         r.host = Some(self.sc.dles[dle.0 as usize].host);
         r.src_port = port;
         self.record(r);
-        if let FailurePause::Requeue(delay) = self.sc.server.profile.failure_pause
+        let profile = &self.sc.server.profile;
+        let mut delay = SimDuration::ZERO;
+        if let FailurePause::Requeue(d) = profile.failure_pause
             && self.dles[dle.0 as usize].attempts > 1
         {
             // 3.x: the retry was handed out at once; its REQ waits for the new chunker.
+            delay = delay + d;
+        }
+        if profile.command_jitter > SimDuration::ZERO {
+            let j = self.starts.random_range(0..=profile.command_jitter.0);
+            delay = delay + SimDuration(j);
+        }
+        if delay > SimDuration::ZERO {
             self.sim
                 .schedule_in(delay, Event::AttemptGo { attempt: a });
             return;
