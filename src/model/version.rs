@@ -139,8 +139,12 @@ pub const RESCAN_LIMIT_3_5: u32 = 50;
 /// 3.5.1's delay between scans: the 15 s sleep (`security-util.c`/`dgram.c`: "Retrying entire
 /// range after 15 second delay") plus the scan itself (~0.8 s in the lab with ambind).
 pub const RESCAN_INTERVAL_3_5: SimDuration = SimDuration::from_millis(15_800);
-/// 3.x's delay from a failed DLE's requeue to its next REQ (chunker restart; lab exp1 median).
-pub const REQUEUE_DELAY_3_5: SimDuration = SimDuration::from_millis(500);
+/// 3.x's shortest delay from a failed DLE's requeue to its next REQ (the chunker restart); the
+/// profile adds a uniform draw of up to [`REQUEUE_SPREAD_3_5`]: the lab's quiet runs took
+/// 0.23-0.59 s (exp1) and 0.64-0.92 s (full).
+pub const REQUEUE_DELAY_3_5: SimDuration = SimDuration::from_millis(200);
+/// The spread of 3.x's requeue delay.
+pub const REQUEUE_SPREAD_3_5: SimDuration = SimDuration::from_millis(700);
 /// 3.5.1's driver start-up after the schedule: the lab's quiet runs sent the first dump 4.4-4.5 s
 /// after the planner's FINISH (exp1: `FINISH planner ... time 1.229`, first `send-cmd time
 /// 5.734`; base: the same), the time the taper takes to load and label its volume

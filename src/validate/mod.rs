@@ -233,6 +233,19 @@ pub fn validate(sc: &Scenario, reals: &[RealRun], nights: usize, command: String
     }
 }
 
+/// Seconds between the first and the last `Can't bind a socket` failure of a real night.
+fn no_port_spread(n: &RealNight) -> f64 {
+    let ends: Vec<f64> = n
+        .attempts
+        .iter()
+        .filter(|a| a.message.contains("Can't bind a socket"))
+        .filter_map(|a| a.end.map(|e| e.as_secs_f64()))
+        .collect();
+    let lo = ends.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ends.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if ends.len() > 1 { hi - lo } else { 0.0 }
+}
+
 /// Why a real value lies outside the simulated 95% range, from what its night's logs show.
 ///
 /// Each mechanism is checked against the run before it is named; the last resort says that
@@ -247,19 +260,42 @@ pub fn mechanism(m: Measure, x: f64, sim: &Dist, run: &RealRun) -> String {
         .zip(n.estimates_end)
         .map(|(a, e)| a.start.as_secs_f64() - e.as_secs_f64())
         .filter(|d| *d > 6.0);
+    if n.exit_status.is_none() && n.driver_end.is_none() {
+        return "the run did not finish: no driver FINISH and no amdump exit in its logs (the lab's run timeout killed amdump), so the night was cut short".into();
+    }
     let est_end = n.estimates_end.map(|e| e.as_secs_f64());
     let first = n.attempts.first().map(|a| a.start.as_secs_f64());
     match m {
         Measure::FirstDispatch
-            if first
-                .zip(est_end)
-                .is_some_and(|(f, e)| e > 0.3 && (f - e - 4.4).abs() < 0.8) =>
+            if slow_start.is_none()
+                && first
+                    .zip(est_end)
+                    .is_some_and(|(f, e)| (1.5..=6.0).contains(&(f - e))) =>
         {
             let (f, e) = first.zip(est_end).unwrap_or_default();
             return format!(
-                "the real estimate phase took {e:.2} s (planner start-up and sendsize running tar on every DLE), where the scenario's `estimate_s` makes it instant; the driver's own start-up after it, {:.2} s, is portsim's 4.4 s",
+                "start-up: the real estimate phase ended at {e:.2} s (planner start-up, and sendsize running tar on every DLE, which the scenario's `estimate_s` leaves out) and the driver's own start-up after it took {:.2} s; portsim uses 4.4 s for the latter, the lab's quiet runs took 2.0-4.5 s (taper start-up varies from run to run)",
                 f - e
             );
+        }
+        Measure::FailAfter
+            if no_port_spread(n) > 0.0 && (x - sim.p50.unwrap_or_default()).abs() < 5.0 =>
+        {
+            return format!(
+                "the rescan period: portsim's dumper gives up after 50 scans of 15.8 s and 10 s of bind tries ({:.1} s); the real scans are 15 s of sleep plus a scan whose length varies with load ({x:.1} s here)",
+                sim.p50.unwrap_or_default()
+            );
+        }
+        Measure::RescuedRetry | Measure::Window if no_port_spread(n) > 5.0 => {
+            return format!(
+                "the real dumpers without a port gave up {:.1} s apart (each runs out of descriptors after its own count of scans), so their DLEs' retries ran one at a time; portsim's give up within a second and their retries share the link",
+                no_port_spread(n)
+            );
+        }
+        Measure::RescuedRetry
+            if above && (x - sim.p97_5.unwrap_or_default() - 10.0).abs() < 1.5 =>
+        {
+            return "one REP resend period (10 s) more: the rescue waits for the other dump's MESG expectation to die and then for the client's next REP resend, which the real expectation missed by a few seconds".into();
         }
         Measure::FailAfter if above && sim.p97_5.is_some_and(|p| x - p < 2.0) => {
             return format!(
@@ -268,7 +304,10 @@ pub fn mechanism(m: Measure, x: f64, sim: &Dist, run: &RealRun) -> String {
             );
         }
         Measure::DispatchSpread
-            if above && slow_start.is_none() && n.dumpers.len() > 1 && x < 1.0 =>
+            if above
+                && slow_start.is_none()
+                && n.dumpers.len() > 1
+                && x / (n.dumpers.len() as f64 - 1.0) < 0.2 =>
         {
             return format!(
                 "the real driver writes its dump commands one after another ({:.0} ms per dumper here); portsim dispatches every idle dumper in one instant",
@@ -294,16 +333,19 @@ pub fn mechanism(m: Measure, x: f64, sim: &Dist, run: &RealRun) -> String {
         }
         Measure::ExitCode => {
             let code = x as i32;
-            let sim_codes: Vec<i32> = sim.shares.iter().map(|s| s.0 as i32).collect();
-            if code & 1 == 1 && !sim_codes.contains(&code) && sim_codes.contains(&(code & !1)) {
-                if let Some(f) = fatal {
-                    return format!(
-                        "bit 1 comes from a process portsim does not simulate: `{f}` (Report.pm \
-                         sets 1 for every FATAL/ERROR line); without it the code is {}, which \
-                         the model gives",
-                        code & !1
-                    );
-                }
+            if code & 1 == 1
+                && let Some(f) = fatal
+            {
+                let share = sim
+                    .shares
+                    .iter()
+                    .find(|s| s.0 as i32 == code & !1)
+                    .map_or(0.0, |s| s.1);
+                return format!(
+                    "bit 1 comes from a process portsim does not simulate: `{f}` (Report.pm sets 1 for every FATAL/ERROR line); without it the code is {}, which the model gives in {:.0}% of nights",
+                    code & !1,
+                    100.0 * share
+                );
             }
             if code == 124 {
                 return "killed by the lab's run timeout (124 is timeout(1)'s code, not amdump's)"
@@ -322,7 +364,7 @@ pub fn mechanism(m: Measure, x: f64, sim: &Dist, run: &RealRun) -> String {
         }
         Measure::RetryDelay if above => {
             return "the retry's delay is the chunker round trip (ABORT, a new chunker, \
-                    SHM-WRITE), not a timer: 0.2-0.6 s on a quiet machine (portsim: 0.5 s), \
+                    SHM-WRITE), not a timer: 0.2-0.9 s on a quiet machine (portsim: 0.2-0.9 s), \
                     seconds under load; the later of several simultaneous retries wait for \
                     their chunkers one after another"
                 .into();
@@ -335,6 +377,14 @@ pub fn mechanism(m: Measure, x: f64, sim: &Dist, run: &RealRun) -> String {
              every process start-up in the night is slower than the model's quiet-machine \
              figures",
             slow_start.unwrap_or_default()
+        );
+    }
+    if let (Some(lo), Some(hi), Some(p)) = (sim.min, sim.max, sim.percentile(x))
+        && (lo..=hi).contains(&x)
+        && !m.categorical()
+    {
+        return format!(
+            "chance: the value lies within the simulated nights' extremes (percentile {p:.1}); about 1 real value in 20 falls outside a 95% range by chance"
         );
     }
     if run.same_scenario == Some(false) {

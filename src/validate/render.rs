@@ -14,6 +14,14 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
+fn trim_pct(p: f64) -> String {
+    if p < 1.0 {
+        format!("{p:.2}")
+    } else {
+        format!("{p:.0}")
+    }
+}
+
 fn sim_cell(row: &Row) -> String {
     let d: &Dist = &row.sim;
     if d.n == 0 {
@@ -23,7 +31,7 @@ fn sim_cell(row: &Row) -> String {
         return d
             .shares
             .iter()
-            .map(|(v, s)| format!("{} in {:.0}%", num(Some(*v)), 100.0 * s))
+            .map(|(v, s)| format!("{} in {}%", num(Some(*v)), trim_pct(100.0 * s)))
             .collect::<Vec<_>>()
             .join(", ");
     }

@@ -217,11 +217,11 @@ impl Site<'_> {
             && self.dles[dle.0 as usize].attempts > 1
         {
             // 3.x: the retry was handed out at once; its REQ waits for the new chunker.
-            delay = delay + d;
-        }
-        if profile.command_jitter > SimDuration::ZERO {
+            let spread = crate::model::version::REQUEUE_SPREAD_3_5.0;
+            delay = d + SimDuration(self.starts.random_range(0..=spread));
+        } else if profile.command_jitter > SimDuration::ZERO {
             let j = self.starts.random_range(0..=profile.command_jitter.0);
-            delay = delay + SimDuration(j);
+            delay = SimDuration(j);
         }
         if delay > SimDuration::ZERO {
             self.sim
