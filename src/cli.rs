@@ -242,7 +242,7 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::ReadLog(args)) => read_log_cmd(&args),
         Some(Command::Validate(args)) => validate_cmd(&args),
         Some(Command::Remedies) => {
-            for r in RemedyKind::ALL {
+            for r in RemedyKind::KNOWN {
                 println!("{:<24} {}", r.name(), r.summary());
             }
             Ok(Status::Ok)
@@ -285,9 +285,14 @@ fn compare_cmd(args: &CompareArgs) -> Result<Status, CliError> {
         .into());
     }
     let specs = if args.remedies.is_empty() {
-        RemedyKind::ALL
-            .iter()
-            .map(|&kind| RemedySpec {
+        let mut kinds = RemedyKind::ALL.to_vec();
+        match RemedyKind::Bsdtcp.applies_to(&base) {
+            Ok(()) => kinds.push(RemedyKind::Bsdtcp),
+            Err(why) => eprintln!("compare: remedy bsdtcp skipped: {why}"),
+        }
+        kinds
+            .into_iter()
+            .map(|kind| RemedySpec {
                 kind,
                 params: Vec::new(),
             })
@@ -397,7 +402,7 @@ fn reproduce(args: &CompareArgs, seed: u64) -> String {
 }
 
 fn remedy_names() -> String {
-    RemedyKind::ALL.map(|r| r.name()).join(", ")
+    RemedyKind::KNOWN.map(|r| r.name()).join(", ")
 }
 
 /// Options of `read-log`.

@@ -436,7 +436,17 @@ fn validate(
             "per-request-firewalled needs a server.udpportrange to reserve ports from",
         );
     }
+    if s.auth == super::schema::Auth::Bsdtcp && !profile.planner_3x {
+        return c.fail(
+            "server.auth",
+            format!(
+                "bsdtcp is Amanda 3.x's (3.4 or later here); Amanda {} speaks bsd/bsdudp: remove server.auth or set server.version",
+                s.version
+            ),
+        );
+    }
     let server = Server {
+        auth: s.auth,
         amcheck: s.amcheck,
         port_policy: s.reserved_ports,
         profile,

@@ -86,6 +86,8 @@ pub struct Server {
     pub port_policy: PortPolicy,
     /// Whether an amcheck holds a range port all night.
     pub amcheck: bool,
+    /// amanda.conf `auth`.
+    pub auth: schema::Auth,
 }
 
 impl Server {

@@ -91,6 +91,30 @@ pub struct ServerFile {
     /// firewalled client for its duration (the `reserve-for-firewalled` code change).
     #[serde(default)]
     pub reserved_ports: PortPolicy,
+    /// Amanda's security driver between server and clients (amanda.conf `auth`): `bsdudp`
+    /// (UDP requests, replies to the dumper's port) or `bsdtcp` (3.x: one TCP connection from
+    /// the server per client, every reply rides it).
+    #[serde(default, skip_serializing_if = "Auth::is_bsdudp")]
+    pub auth: Auth,
+}
+
+/// amanda.conf's `auth`, as far as the firewall is concerned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth {
+    /// UDP requests from a reserved port; replies come back to it (`bsd`, `bsdudp`).
+    #[default]
+    Bsdudp,
+    /// One TCP connection from the server to the client's amandad (port 10080/tcp) carries
+    /// requests and replies (`bsdtcp`, Amanda 3.x).
+    Bsdtcp,
+}
+
+impl Auth {
+    /// Whether this is the default (kept out of written scenario files).
+    pub fn is_bsdudp(&self) -> bool {
+        *self == Auth::Bsdudp
+    }
 }
 
 /// Who gets the ports of `udpportrange`.

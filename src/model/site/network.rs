@@ -12,7 +12,12 @@ impl Site<'_> {
 
     /// Sends a packet through the firewall and the links; true if it will be delivered.
     pub(super) fn send(&mut self, p: Packet) -> bool {
-        let proto = if p.kind == PacketKind::Syn {
+        // bsdtcp: Amanda's messages ride one TCP connection that the server opens to the
+        // client's amandad (10080/tcp); the filter judges its SYN (the server's messages stand
+        // for it), and the client's replies travel on the established connection.
+        let tcp_auth = self.sc.server.auth == crate::scenario::schema::Auth::Bsdtcp
+            && p.kind != PacketKind::Syn;
+        let proto = if p.kind == PacketKind::Syn || tcp_auth {
             Proto::Tcp
         } else {
             Proto::Udp
@@ -26,7 +31,22 @@ impl Site<'_> {
             dst_zone: self.zone_of(p.dst),
             dst_port: p.dst_port,
         };
-        let (v, entry) = self.filter(&p, &header);
+        let (v, entry) = if tcp_auth && matches!(p.src, Node::Host(_)) {
+            let by = if self.zone_of(p.src) == self.zone_of(p.dst) {
+                Decider::SameZone
+            } else {
+                Decider::Connection
+            };
+            (
+                Verdict {
+                    action: Action::Accept,
+                    by,
+                },
+                None,
+            )
+        } else {
+            self.filter(&p, &header)
+        };
         if p.kind == PacketKind::Syn
             && let Some(a) = self.attempt_of(p.req)
         {

@@ -42,7 +42,10 @@ impl Site<'_> {
 
     /// Binds dumper `d`'s port; false when the range is full and the version does not fall back.
     pub(super) fn bind_dumper(&mut self, d: DumperId) -> bool {
-        let use_range = self.sc.server.port_policy == PortPolicy::PerDumper;
+        // bsdtcp binds no UDP socket in reserved-udp-port: its connections come from
+        // reserved-tcp-port (default 512-1023), which the model draws as the fallback range.
+        let use_range = self.sc.server.port_policy == PortPolicy::PerDumper
+            && self.sc.server.auth != crate::scenario::schema::Auth::Bsdtcp;
         let draws = self.night.dumper_ports[usize::from(d.0)];
         let Some((p, kind)) = self.dgram_bind(draws, use_range) else {
             return false;
@@ -58,7 +61,8 @@ impl Site<'_> {
     }
 
     pub(super) fn bind_planner(&mut self) {
-        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, true) else {
+        let use_range = self.sc.server.auth != crate::scenario::schema::Auth::Bsdtcp;
+        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, use_range) else {
             return;
         };
         self.planner_port = Some((p, kind));
