@@ -544,7 +544,10 @@ fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
                 "report.md".to_string(),
                 v::render::markdown(&val, &names).into_bytes(),
             ),
-            ("report.json".to_string(), v::render::json(&val).into_bytes()),
+            (
+                "report.json".to_string(),
+                v::render::json(&val).into_bytes(),
+            ),
         ];
         files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
         crate::output::write_dir_atomic(&dir, &files).map_err(|e| CliError::Write {

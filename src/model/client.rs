@@ -294,9 +294,8 @@ impl Services {
     /// The server ACKed the REP of `req`: the service is over.
     pub fn on_rep_ack(&mut self, req: ReqId) -> bool {
         let before = self.active.len();
-        self.active.retain(|a| {
-            !(a.peer.req == req && matches!(a.state, ServiceState::Replying { .. }))
-        });
+        self.active
+            .retain(|a| !(a.peer.req == req && matches!(a.state, ServiceState::Replying { .. })));
         self.active.len() != before
     }
 
@@ -305,7 +304,12 @@ impl Services {
     pub fn on_rep_timer(&mut self, id: u32, g: u32, rep_sends: u8) -> Option<(Peer, Reply, u32)> {
         let i = self.active.iter().position(|a| a.id == id)?;
         let a = &mut self.active[i];
-        let ServiceState::Replying { reply, sends, generation } = &mut a.state else {
+        let ServiceState::Replying {
+            reply,
+            sends,
+            generation,
+        } = &mut a.state
+        else {
             return None;
         };
         if *generation != g {

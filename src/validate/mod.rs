@@ -317,9 +317,12 @@ pub fn mechanism(m: Measure, x: f64, sim: &Dist, run: &RealRun) -> String {
         Measure::Window
             if above
                 && slow_start.is_none()
-                && n.planner.as_ref().and_then(|p| p.bound_at).is_some_and(|t| {
-                    x - sim.p97_5.unwrap_or_default() <= t.as_secs_f64() + 2.0
-                }) =>
+                && n.planner
+                    .as_ref()
+                    .and_then(|p| p.bound_at)
+                    .is_some_and(|t| {
+                        x - sim.p97_5.unwrap_or_default() <= t.as_secs_f64() + 2.0
+                    }) =>
         {
             let t = n
                 .planner

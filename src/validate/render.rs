@@ -76,7 +76,11 @@ pub fn text(v: &Validation) -> String {
     let w = v.rows.iter().map(|r| r.label.len()).max().unwrap_or(10);
     let sims: Vec<String> = v.rows.iter().map(sim_cell).collect();
     let sw = sims.iter().map(String::len).max().unwrap_or(10).max(20);
-    let _ = write!(s, "\n{:w$}  {:sw$}", "measure", "simulated median [95% range]");
+    let _ = write!(
+        s,
+        "\n{:w$}  {:sw$}",
+        "measure", "simulated median [95% range]"
+    );
     for i in 0..v.runs.len() {
         let _ = write!(s, "  {:>16}", format!("real{}", i + 1));
     }
@@ -133,7 +137,10 @@ pub fn markdown(v: &Validation, plots: &[String]) -> String {
     );
     let _ = writeln!(s, "Reproduce: `{}`\n", v.command);
     let _ = writeln!(s, "## Real runs\n");
-    let _ = writeln!(s, "| | run | exit | same scenario | `already running` | notices |");
+    let _ = writeln!(
+        s,
+        "| | run | exit | same scenario | `already running` | notices |"
+    );
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     for (i, r) in v.runs.iter().enumerate() {
         let same = match r.same_scenario {
@@ -185,7 +192,10 @@ pub fn markdown(v: &Validation, plots: &[String]) -> String {
     let out = outside(v);
     let _ = writeln!(s, "\n## Outside the 95% range, and why\n");
     if out.is_empty() {
-        let _ = writeln!(s, "None: every real value lies within the simulated 95% range.");
+        let _ = writeln!(
+            s,
+            "None: every real value lies within the simulated 95% range."
+        );
     }
     for (row, i, p) in out {
         let _ = writeln!(

@@ -193,8 +193,14 @@ impl Site<'_> {
 
     fn client3_reply(&mut self, h: HostId, to: Peer, reply: Reply, id: u32, generation: u32) {
         self.client_send(h, to, PacketKind::Rep, Body::Reply(reply));
-        self.sim
-            .schedule_in(REP_ACK_WAIT, Event::ServiceRepTimer { host: h, id, generation });
+        self.sim.schedule_in(
+            REP_ACK_WAIT,
+            Event::ServiceRepTimer {
+                host: h,
+                id,
+                generation,
+            },
+        );
     }
 
     pub(super) fn service3_done(&mut self, h: HostId, id: u32) {
@@ -213,7 +219,8 @@ impl Site<'_> {
 
     pub(super) fn service3_rep_timer(&mut self, h: HostId, id: u32, generation: u32) {
         let sends = self.sc.server.profile.rep_sends;
-        if let Some((to, reply, g)) = self.services[usize::from(h.0)].on_rep_timer(id, generation, sends)
+        if let Some((to, reply, g)) =
+            self.services[usize::from(h.0)].on_rep_timer(id, generation, sends)
         {
             self.client3_reply(h, to, reply, id, g);
         }

@@ -544,7 +544,11 @@ impl Site<'_> {
             Event::PortRescan { attempt, rescans } => self.port_rescan(attempt, rescans),
             Event::PartialEstimate { host, epoch } => self.partial_estimate(host, epoch),
             Event::ServiceReady { host, id } => self.service3_done(host, id),
-            Event::ServiceRepTimer { host, id, generation } => self.service3_rep_timer(host, id, generation),
+            Event::ServiceRepTimer {
+                host,
+                id,
+                generation,
+            } => self.service3_rep_timer(host, id, generation),
             Event::ServicePartial { host, id } => self.service3_partial(host, id),
             Event::AttemptGo { attempt } => self.attempt_go(attempt),
             Event::NoSocket { attempt } => self.no_socket(attempt),

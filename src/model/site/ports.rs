@@ -206,8 +206,10 @@ impl Site<'_> {
             if self.sc.server.profile.version == Version::V3_5 {
                 // Out of descriptors: three bind tries 5 s apart, then the TRY-AGAIN.
                 self.dumpers[usize::from(d.0)].out_of_descriptors = true;
-                self.sim
-                    .schedule_in(super::schedule::NO_SOCKET_DELAY, Event::NoSocket { attempt: a });
+                self.sim.schedule_in(
+                    super::schedule::NO_SOCKET_DELAY,
+                    Event::NoSocket { attempt: a },
+                );
             } else {
                 self.no_socket(a);
             }

@@ -224,8 +224,7 @@ impl Site<'_> {
             delay = SimDuration(j);
         }
         if delay > SimDuration::ZERO {
-            self.sim
-                .schedule_in(delay, Event::AttemptGo { attempt: a });
+            self.sim.schedule_in(delay, Event::AttemptGo { attempt: a });
             return;
         }
         self.attempt_go(a);

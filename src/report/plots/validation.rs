@@ -86,7 +86,10 @@ where
         let yc = top + s.px(ROW_H * i as i32 + ROW_H / 2);
         if i % 2 == 0 {
             root.draw(&Rectangle::new(
-                [(0, yc - s.px(ROW_H / 2)), (s.px(1000), yc + s.px(ROW_H / 2))],
+                [
+                    (0, yc - s.px(ROW_H / 2)),
+                    (s.px(1000), yc + s.px(ROW_H / 2)),
+                ],
                 RGBColor(247, 247, 247).filled(),
             ))?;
         }
