@@ -88,6 +88,8 @@ pub struct ValidateArgs {
     /// What to print.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
+    /// Say whether a real night's failures carry the port-range signature (logs as `read-log`).
+    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `compare`.
@@ -241,6 +243,7 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::LabConfig(args)) => crate::amanda::emit::cmd::lab_config_cmd(&args),
         Some(Command::ReadLog(args)) => read_log_cmd(&args),
         Some(Command::Validate(args)) => validate_cmd(&args),
+        Some(Command::Diagnose(args)) => diagnose_cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::KNOWN {
                 println!("{:<24} {}", r.name(), r.summary());
@@ -560,6 +563,51 @@ fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
         ValidateFormat::Text => print!("{}", v::render::text(&val)),
         ValidateFormat::Json => print!("{}", v::render::json(&val)),
         ValidateFormat::Markdown => print!("{}", v::render::markdown(&val, &[])),
+    }
+    Ok(Status::Ok)
+}
+
+/// Options of `diagnose`.
+#[derive(Debug, Args, Clone)]
+pub struct DiagnoseArgs {
+    /// The logs, as for `read-log`; with `--scenario`, the scenario is also run.
+    #[command(flatten)]
+    pub logs: ReadLogArgs,
+    /// Simulated nights of the scenario whose verdicts are counted.
+    #[arg(long, default_value_t = 20)]
+    pub nights: u64,
+}
+
+fn diagnose_cmd(args: &DiagnoseArgs) -> Result<Status, CliError> {
+    use crate::report::diagnose::{DIAGNOSE_SCHEMA, DiagnoseReport, Verdict, diagnose};
+    let (night, sc, name) = args.logs.load()?;
+    let real = crate::report::real::RealReport::new(&night, &name, sc.as_ref());
+    let mut report = DiagnoseReport {
+        schema: DIAGNOSE_SCHEMA,
+        real: diagnose(&real.run, sc.as_ref()),
+        simulated: None,
+        simulated_verdicts: Vec::new(),
+    };
+    if let Some(sc) = &sc {
+        let mut counts: Vec<(Verdict, usize)> = Vec::new();
+        for rep in 0..args.nights.max(1) {
+            let run = RunReport::new(sc, &site::run(sc, rep, false), rep);
+            let d = diagnose(&run, Some(sc));
+            match counts.iter_mut().find(|(v, _)| *v == d.verdict) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((d.verdict, 1)),
+            }
+            if rep == 0 {
+                report.simulated = Some(d);
+            }
+        }
+        // Most common first; ties in first-seen order (stable sort).
+        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        report.simulated_verdicts = counts;
+    }
+    match args.logs.format {
+        Format::Text => print!("{}", report.to_text()),
+        Format::Json => print!("{}", report.to_json()),
     }
     Ok(Status::Ok)
 }

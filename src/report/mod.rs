@@ -1,5 +1,6 @@
 //! What users read: the run report in text and JSON, and the event trace.
 
+pub mod diagnose;
 pub mod json;
 pub mod plots;
 pub mod real;
