@@ -45,6 +45,8 @@ pub enum Command {
     ReadLog(ReadLogArgs),
     /// Put real Amanda runs of a scenario beside simulated nights, measure by measure.
     Validate(ValidateArgs),
+    /// Say whether a real night's failures carry the port-range signature (logs as `read-log`).
+    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `validate`.
@@ -88,8 +90,6 @@ pub struct ValidateArgs {
     /// What to print.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
-    /// Say whether a real night's failures carry the port-range signature (logs as `read-log`).
-    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `compare`.
