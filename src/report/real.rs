@@ -17,7 +17,8 @@
 //! not understood, amdump's exit status, bind times, planner failures, client notes). A reader of
 //! simulated runs may ignore it; its absence tells a simulated run.
 
-use super::json::{AttemptRow, DleRow, DumperRow, Exposure, RUN_SCHEMA, RunReport, Summary};
+use super::json::{AttemptRow, DleRow, DumperRow, Exposure, RUN_SCHEMA, RunReport};
+use crate::model::measures::Summary;
 use crate::amanda::log::{ClientNotes, LineRef, RealBind, RealNight, SourceFile};
 use crate::model::HostId;
 use crate::model::Node;

@@ -33,7 +33,7 @@ pub struct ScenarioFile {
     pub hosts: Vec<HostFile>,
     /// What must hold when the scenario runs (`portsim check`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<crate::check::expect::ExpectFile>,
+    pub expect: Option<super::expect::ExpectFile>,
 }
 
 fn default_seed() -> u64 {
@@ -77,7 +77,7 @@ pub struct ServerFile {
     pub ports_in_use: Vec<PortUseFile>,
     /// When the planner binds its socket relative to the dumpers.
     #[serde(default)]
-    pub planner: PlannerBinding,
+    pub planner: PlannerBindingFile,
     /// Entries of the services database near the range (2.5.0+ skips ports named there).
     #[serde(default)]
     pub services: Vec<ServiceFile>,
@@ -90,18 +90,18 @@ pub struct ServerFile {
     /// Who binds range ports: every dumper for life (Amanda as shipped), or a request to a
     /// firewalled client for its duration (the `reserve-for-firewalled` code change).
     #[serde(default)]
-    pub reserved_ports: PortPolicy,
+    pub reserved_ports: PortPolicyFile,
     /// Amanda's security driver between server and clients (amanda.conf `auth`): `bsdudp`
     /// (UDP requests, replies to the dumper's port) or `bsdtcp` (3.x: one TCP connection from
     /// the server per client, every reply rides it).
-    #[serde(default, skip_serializing_if = "Auth::is_bsdudp")]
-    pub auth: Auth,
+    #[serde(default, skip_serializing_if = "AuthFile::is_bsdudp")]
+    pub auth: AuthFile,
 }
 
 /// amanda.conf's `auth`, as far as the firewall is concerned.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Auth {
+pub enum AuthFile {
     /// UDP requests from a reserved port; replies come back to it (`bsd`, `bsdudp`).
     #[default]
     Bsdudp,
@@ -110,17 +110,17 @@ pub enum Auth {
     Bsdtcp,
 }
 
-impl Auth {
+impl AuthFile {
     /// Whether this is the default (kept out of written scenario files).
     pub fn is_bsdudp(&self) -> bool {
-        *self == Auth::Bsdudp
+        *self == AuthFile::Bsdudp
     }
 }
 
 /// Who gets the ports of `udpportrange`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PortPolicy {
+pub enum PortPolicyFile {
     /// Each dumper binds one socket in the range and keeps it (Amanda as shipped).
     #[default]
     PerDumper,
@@ -178,7 +178,7 @@ pub struct PortUseFile {
 /// When the planner binds its UDP socket (MODEL.md section 2: a race in 2.4's `amdump`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PlannerBinding {
+pub enum PlannerBindingFile {
     /// Binds first: it holds one range port while the dumpers bind, and estimates cross the firewall.
     #[default]
     BeforeDumpers,

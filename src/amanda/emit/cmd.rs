@@ -9,7 +9,7 @@ use super::apply::{self, Dialect, FwOptions};
 use super::lab::{self, LabOptions};
 use super::{Addressing, EmitError, Placement};
 use crate::cli::{CliError, ScenarioArgs, Status};
-use crate::compare::remedy::{Remedy, RemedyKind, RemedySpec};
+use crate::study::compare::remedy::{Remedy, RemedyKind, RemedySpec};
 use crate::scenario::load::{SetArg, with_sets};
 use crate::scenario::{InputError, Scenario, Source, load_value, read};
 use clap::{Args, ValueEnum};
@@ -260,7 +260,7 @@ pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
         },
     )
     .map_err(|e| input(&source, e))?;
-    crate::output::write_dir_atomic(&args.out, &files).map_err(|e| CliError::Write {
+    crate::output::write_report_dir(&args.out, &files).map_err(|e| CliError::Write {
         path: args.out.display().to_string(),
         source: e,
     })?;

@@ -6,7 +6,8 @@
 //! not configuration and has no line. A setting with no amanda.conf form is an error.
 
 use super::{EmitError, is_3x};
-use crate::scenario::{PortPolicy, Scenario};
+use crate::model::config::PortPolicy;
+use crate::scenario::Scenario;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -20,7 +21,7 @@ pub fn dumptype_name(maxdumps: u32) -> String {
 /// and 3.x's `bsdudp` do, or 3.x's `bsdtcp` when the scenario says so.
 pub fn auth(sc: &Scenario) -> &'static str {
     match (is_3x(sc), sc.server.auth) {
-        (true, crate::scenario::schema::Auth::Bsdtcp) => "bsdtcp",
+        (true, crate::model::config::Auth::Bsdtcp) => "bsdtcp",
         (true, _) => "bsdudp",
         (false, _) => "bsd",
     }

@@ -9,7 +9,8 @@
 use super::addr::Cidr;
 use super::{Addressing, EmitError, FwDialect, Placement, conf, firewall, is_3x};
 use crate::model::stateful::{StateConfig, StateKind};
-use crate::scenario::{PortPolicy, Scenario};
+use crate::model::config::PortPolicy;
+use crate::scenario::Scenario;
 use std::fmt::Write;
 
 /// The schema name in `lab.env`.

@@ -15,6 +15,7 @@ mod schedule;
 use crate::model::client::{
     Client, OnReq, OnReq3, Peer, REP_ACK_WAIT, Reply, ServiceKey, Services,
 };
+use crate::model::config::{PlannerBinding, PortPolicy, SiteConfig};
 use crate::model::driver::{DleInfo, Driver, Order, Pick};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
@@ -28,7 +29,6 @@ use crate::model::version::{AmandadModel, Exhausted, FailurePause, Version};
 use crate::model::workload::{LOSS, PROCESS_STARTS};
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
-use crate::scenario::{PlannerBinding, PortPolicy, Scenario};
 use crate::sim::rng::{Stream, stream};
 use crate::sim::{SimDuration, SimTime, Simulation};
 use rand::RngExt;
@@ -363,7 +363,7 @@ impl RunResult {
 
 /// The world of one night.
 struct Site<'a> {
-    sc: &'a Scenario,
+    sc: &'a SiteConfig,
     night: Night,
     sim: Simulation<Event>,
     ports: PortTable,
@@ -402,7 +402,7 @@ struct Site<'a> {
 }
 
 /// Runs replication `rep` of the scenario's night; `trace` keeps every event.
-pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
+pub fn run(sc: &SiteConfig, rep: u64, trace: bool) -> RunResult {
     let night = Night::draw(sc, rep);
     let n = usize::from(sc.server.inparallel);
     let mut site = Site {

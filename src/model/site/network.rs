@@ -15,7 +15,7 @@ impl Site<'_> {
         // bsdtcp: Amanda's messages ride one TCP connection that the server opens to the
         // client's amandad (10080/tcp); the filter judges its SYN (the server's messages stand
         // for it), and the client's replies travel on the established connection.
-        let tcp_auth = self.sc.server.auth == crate::scenario::schema::Auth::Bsdtcp
+        let tcp_auth = self.sc.server.auth == crate::model::config::Auth::Bsdtcp
             && p.kind != PacketKind::Syn;
         let proto = if p.kind == PacketKind::Syn || tcp_auth {
             Proto::Tcp

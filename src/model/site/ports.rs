@@ -45,7 +45,7 @@ impl Site<'_> {
         // bsdtcp binds no UDP socket in reserved-udp-port: its connections come from
         // reserved-tcp-port (default 512-1023), which the model draws as the fallback range.
         let use_range = self.sc.server.port_policy == PortPolicy::PerDumper
-            && self.sc.server.auth != crate::scenario::schema::Auth::Bsdtcp;
+            && self.sc.server.auth != crate::model::config::Auth::Bsdtcp;
         let draws = self.night.dumper_ports[usize::from(d.0)];
         let Some((p, kind)) = self.dgram_bind(draws, use_range) else {
             return false;
@@ -61,7 +61,7 @@ impl Site<'_> {
     }
 
     pub(super) fn bind_planner(&mut self) {
-        let use_range = self.sc.server.auth != crate::scenario::schema::Auth::Bsdtcp;
+        let use_range = self.sc.server.auth != crate::model::config::Auth::Bsdtcp;
         let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, use_range) else {
             return;
         };

@@ -3,7 +3,7 @@
 //! when it lies outside the 95% range. Each row has its own scale, labelled at both ends.
 
 use super::*;
-use crate::validate::{Row, Validation};
+use crate::study::validate::{Row, Validation};
 
 const ROW_H: i32 = 54;
 const LEFT: i32 = 250;

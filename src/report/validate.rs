@@ -1,6 +1,6 @@
 //! A validation as text, Markdown (report.md) and JSON (`portsim.validate/1`).
 
-use super::{Dist, Placement, Row, Validation};
+use crate::study::validate::{Dist, Placement, Row, Validation};
 use std::fmt::Write;
 
 /// JSON schema name.

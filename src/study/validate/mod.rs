@@ -9,7 +9,6 @@
 
 pub mod lab;
 pub mod measure;
-pub mod render;
 
 use crate::amanda::log::RealNight;
 use crate::model::site;

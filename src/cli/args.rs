@@ -1,0 +1,283 @@
+//! Every command-line argument of portsim, in one place (clap derive).
+
+use crate::scenario::{InputError, Scenario, Source, load};
+use crate::study::check::fault::Fault;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Replays how Amanda dumpers, a reserved UDP port range and a firewall interact.
+#[derive(Debug, Parser)]
+#[command(
+    name = "portsim",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do (default: `run` on the built-in incident).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `run` when no command is given.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one night and report every dumper, failure and the backup window.
+    Run(RunArgs),
+    /// Measure the five remedies against the baseline over many nights, with intervals.
+    Compare(CompareArgs),
+    /// List the remedies `compare` knows, one line each.
+    Remedies,
+    /// Run every scenario with an `expect` block and judge its expectations (for CI).
+    Check(CheckArgs),
+    /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
+    Apply(crate::amanda::emit::cmd::ApplyArgs),
+    /// Write the files the real-Amanda lab needs to run a scenario.
+    LabConfig(crate::amanda::emit::cmd::LabConfigArgs),
+    /// Read a real Amanda's logs of one night and report it as `run` does (`portsim.run/1`).
+    ReadLog(ReadLogArgs),
+    /// Put real Amanda runs of a scenario beside simulated nights, measure by measure.
+    Validate(ValidateArgs),
+    /// Say whether a real night's failures carry the port-range signature (logs as `read-log`).
+    Diagnose(DiagnoseArgs),
+}
+
+/// Output formats of `compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// An aligned table and the verdicts.
+    Text,
+    /// JSON (schema `portsim.compare/1`) with every replication's values.
+    Json,
+    /// The Markdown report.
+    Markdown,
+    /// One row per variant and measure.
+    Csv,
+}
+
+/// Options of `compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Nights per variant (at least 2).
+    #[arg(long, default_value_t = 200)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Remedies to compare, comma-separated (default: all five); each may carry its own
+    /// parameters: `stateful-firewall,stateful-firewall:kind=conntrack+helper`.
+    #[arg(long, value_delimiter = ',', value_name = "NAME[:KEY=VALUE]...,...")]
+    pub remedies: Vec<String>,
+    /// Override a remedy parameter: `--remedy-set widen-range.range=[850,880]`,
+    /// `--remedy-set stateful-firewall.kind=conntrack+helper`.
+    #[arg(long = "remedy-set", value_name = "REMEDY.KEY=VALUE")]
+    pub remedy_sets: Vec<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Where to write report.md, report.json, report.csv and the plots (default: reports/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// The remedy drawn beside the baseline in the timeline plot (default: the recommended one).
+    #[arg(long, value_name = "NAME")]
+    pub timeline: Option<String>,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Text,
+    /// JSON for programs (schema `portsim.run/1`).
+    Json,
+}
+
+/// Options shared by commands that load a scenario.
+#[derive(Debug, Args, Clone)]
+pub struct ScenarioArgs {
+    /// Scenario file (JSON). Without it: the built-in incident, scenarios/tokyo.json.
+    pub scenario: Option<PathBuf>,
+    /// Override one setting: `--set server.inparallel=10`, `--set server.udpportrange=[850,875]`.
+    /// The value is JSON, or else taken as a string. Repeatable; applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Seed of every random stream (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Options of `run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write one JSON line per event to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Print only the SHA-256 of the event trace (the `--trace` lines), not the report.
+    #[arg(long)]
+    pub fingerprint: bool,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table of every expectation, then the failures with what was expected and measured.
+    Text,
+    /// JSON for programs (schema `portsim.check/1`), with every night's value.
+    Json,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Scenario files or directories (searched for *.json, recursively). Default: scenarios/.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Also write JUnit XML to FILE: one test case per expectation.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Rewrite every pinned fingerprint that changed (or is empty) and print old -> new.
+    #[arg(long)]
+    pub bless: bool,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Break the model on purpose, to see which checks notice (for tests).
+    #[arg(long, hide = true, conflicts_with = "bless", value_parser = fault_parser())]
+    pub inject_fault: Option<Fault>,
+}
+
+fn fault_parser() -> impl TypedValueParser<Value = Fault> {
+    PossibleValuesParser::new(Fault::ALL.map(Fault::name))
+        .map(|s| Fault::parse(&s).expect("a possible value"))
+}
+
+impl ScenarioArgs {
+    /// Where the scenario comes from: the file, or the built-in incident.
+    pub fn source(&self) -> Source {
+        match &self.scenario {
+            Some(p) => Source::File(p.clone()),
+            None => Source::Builtin,
+        }
+    }
+
+    /// The overrides, `--seed` last as `seed=N`.
+    pub fn sets(&self) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        if let Some(seed) = self.seed {
+            sets.push(format!("seed={seed}"));
+        }
+        sets
+    }
+
+    /// Loads the scenario with its overrides.
+    pub fn load(&self) -> Result<Scenario, InputError> {
+        load(&self.source(), &self.sets())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
+
+/// Output formats of `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// An aligned table and what lies outside the simulated range.
+    Text,
+    /// JSON (schema `portsim.validate/1`).
+    Json,
+    /// The Markdown report.
+    Markdown,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args, Clone)]
+pub struct ValidateArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Real runs to make with the lab harness (needs root; minutes per run).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub real: usize,
+    /// Already captured lab run directories to read instead of (or besides) running the lab.
+    #[arg(long = "from", value_name = "DIR", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// Where `--real` writes its run directories (default: lab-runs/SCENARIO).
+    #[arg(long, value_name = "DIR")]
+    pub lab_out: Option<PathBuf>,
+    /// The lab harness `--real` runs.
+    #[arg(long, value_name = "SCRIPT", default_value = "lab/portsim-lab.sh")]
+    pub harness: PathBuf,
+    /// Simulated nights (at least 20).
+    #[arg(long, default_value_t = 400, value_name = "M")]
+    pub nights: usize,
+    /// Where to write report.md, report.json and the plots (default: validation/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+
+/// Options of `read-log`.
+#[derive(Debug, Args, Clone)]
+pub struct ReadLogArgs {
+    /// Amanda's logs of one night: trace log (`log.DATE.N`), amdump log (`amdump.DATE`), debug
+    /// logs (`PROG.DATE.debug`), or directories holding them (searched recursively).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The scenario the site runs: gives the range, the firewalled hosts and the firewall's hole.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Name of the night in the report (default: the first directory's or file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Count malformed lines as not understood instead of stopping at the first.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Options of `diagnose`.
+#[derive(Debug, Args, Clone)]
+pub struct DiagnoseArgs {
+    /// The logs, as for `read-log`; with `--scenario`, the scenario is also run.
+    #[command(flatten)]
+    pub logs: ReadLogArgs,
+    /// Simulated nights of the scenario whose verdicts are counted.
+    #[arg(long, default_value_t = 20)]
+    pub nights: u64,
+}
+

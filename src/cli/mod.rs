@@ -1,0 +1,29 @@
+//! The command line: arguments ([`args`]), one module per command body, and how a command
+//! ends ([`error`]). Nothing below this layer knows clap or exit codes.
+
+pub mod args;
+pub mod check;
+pub mod compare;
+pub mod error;
+pub mod logs;
+pub mod run;
+pub mod validate;
+
+pub use args::{Cli, Command, ScenarioArgs};
+pub use error::{CliError, Status};
+
+/// Runs the parsed command line; prints to stdout.
+pub fn run(cli: Cli) -> Result<Status, CliError> {
+    match cli.command {
+        Some(Command::Run(args)) => run::cmd(&args),
+        Some(Command::Check(args)) => check::cmd(&args),
+        Some(Command::Compare(args)) => compare::cmd(&args),
+        Some(Command::Remedies) => compare::remedies(),
+        Some(Command::Apply(args)) => crate::amanda::emit::cmd::apply_cmd(&args),
+        Some(Command::LabConfig(args)) => crate::amanda::emit::cmd::lab_config_cmd(&args),
+        Some(Command::ReadLog(args)) => logs::read_log_cmd(&args),
+        Some(Command::Validate(args)) => validate::validate_cmd(&args),
+        Some(Command::Diagnose(args)) => logs::diagnose_cmd(&args),
+        None => run::cmd(&cli.run),
+    }
+}
