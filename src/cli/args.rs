@@ -35,9 +35,9 @@ pub enum Command {
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(CheckArgs),
     /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
-    Apply(crate::amanda::emit::cmd::ApplyArgs),
+    Apply(crate::cli::emit::ApplyArgs),
     /// Write the files the real-Amanda lab needs to run a scenario.
-    LabConfig(crate::amanda::emit::cmd::LabConfigArgs),
+    LabConfig(crate::cli::emit::LabConfigArgs),
     /// Read a real Amanda's logs of one night and report it as `run` does (`portsim.run/1`).
     ReadLog(ReadLogArgs),
     /// Put real Amanda runs of a scenario beside simulated nights, measure by measure.

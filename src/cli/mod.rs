@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check;
 pub mod compare;
+pub mod emit;
 pub mod error;
 pub mod logs;
 pub mod run;
@@ -19,8 +20,8 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Check(args)) => check::cmd(&args),
         Some(Command::Compare(args)) => compare::cmd(&args),
         Some(Command::Remedies) => compare::remedies(),
-        Some(Command::Apply(args)) => crate::amanda::emit::cmd::apply_cmd(&args),
-        Some(Command::LabConfig(args)) => crate::amanda::emit::cmd::lab_config_cmd(&args),
+        Some(Command::Apply(args)) => crate::cli::emit::apply_cmd(&args),
+        Some(Command::LabConfig(args)) => crate::cli::emit::lab_config_cmd(&args),
         Some(Command::ReadLog(args)) => logs::read_log_cmd(&args),
         Some(Command::Validate(args)) => validate::validate_cmd(&args),
         Some(Command::Diagnose(args)) => logs::diagnose_cmd(&args),

@@ -8,7 +8,6 @@
 
 pub mod addr;
 pub mod apply;
-pub mod cmd;
 pub mod conf;
 pub mod fw;
 pub mod iptables;

@@ -1,13 +1,9 @@
-//! The `apply` and `lab-config` commands: their clap arguments and bodies.
-//!
-//! This is command-line code parked beside the emitters until the cli becomes `src/cli/` (issue 9):
-//! it is the only file here that imports the study layer (the remedies) and the cli; it moves to
-//! `src/cli/apply.rs` and `src/cli/lab_config.rs` unchanged.
+//! The `apply` and `lab-config` commands: their bodies (clap arguments beside them).
 
-use super::addr::{AddrArgs, Cidr};
-use super::apply::{self, Dialect, FwOptions};
-use super::lab::{self, LabOptions};
-use super::{Addressing, EmitError, Placement};
+use crate::amanda::emit::addr::{AddrArgs, Cidr};
+use crate::amanda::emit::apply::{self, Dialect, FwOptions};
+use crate::amanda::emit::lab::{self, LabOptions};
+use crate::amanda::emit::{Addressing, EmitError, Placement};
 use crate::cli::{CliError, ScenarioArgs, Status};
 use crate::study::compare::remedy::{Remedy, RemedyKind, RemedySpec};
 use crate::scenario::load::{SetArg, with_sets};
