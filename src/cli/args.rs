@@ -248,7 +248,6 @@ pub struct ValidateArgs {
     pub format: ValidateFormat,
 }
 
-
 /// Options of `read-log`.
 #[derive(Debug, Args, Clone)]
 pub struct ReadLogArgs {
@@ -280,4 +279,3 @@ pub struct DiagnoseArgs {
     #[arg(long, default_value_t = 20)]
     pub nights: u64,
 }
-

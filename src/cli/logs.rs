@@ -40,7 +40,6 @@ impl ReadLogArgs {
     }
 }
 
-
 /// `read-log`.
 pub fn read_log_cmd(args: &ReadLogArgs) -> Result<Status, CliError> {
     let (night, sc, name) = args.load()?;
@@ -51,7 +50,6 @@ pub fn read_log_cmd(args: &ReadLogArgs) -> Result<Status, CliError> {
     }
     Ok(Status::Ok)
 }
-
 
 /// `diagnose`.
 pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<Status, CliError> {
@@ -87,4 +85,3 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<Status, CliError> {
     }
     Ok(Status::Ok)
 }
-

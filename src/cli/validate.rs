@@ -2,22 +2,22 @@
 
 use super::args::{ValidateArgs, ValidateFormat};
 use super::{CliError, Status};
-use crate::scenario::{InputError, load};
+use crate::report::validate as render;
+use crate::scenario::{InputError, Scenario, load};
+use crate::study::validate::{self as v, RealRun, Validation, lab};
 use std::path::PathBuf;
+
+fn bad(arg: String, msg: &str) -> CliError {
+    InputError::Set {
+        arg,
+        msg: msg.into(),
+    }
+    .into()
+}
 
 /// `validate`.
 pub fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
-    use crate::study::validate::{self as v, lab};
-    let source = args.scenario.source();
-    let sets = args.scenario.sets();
-    let sc = load(&source, &sets)?;
-    let bad = |arg: String, msg: &str| -> CliError {
-        InputError::Set {
-            arg,
-            msg: msg.into(),
-        }
-        .into()
-    };
+    let sc = load(&args.scenario.source(), &args.scenario.sets())?;
     if args.nights < 20 {
         return Err(bad(
             format!("--nights {}", args.nights),
@@ -30,38 +30,8 @@ pub fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
             "give real runs: --real N (runs the lab, root) or --from DIR... (captured runs)",
         ));
     }
-    let mut dirs = args.from.clone();
-    if args.real > 0 {
-        let Some(path) = args.scenario.scenario.clone() else {
-            return Err(bad(
-                "--real".into(),
-                "the lab needs a scenario file (it renders it with lab-config)",
-            ));
-        };
-        let root = args
-            .lab_out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("lab-runs").join(&sc.name));
-        let raw: Vec<String> = args.scenario.sets.clone();
-        let made = lab::run_real(&args.harness, &path, &raw, args.real, &root, |k, out| {
-            eprintln!(
-                "validate: real run {k} of {} into {} (minutes)",
-                args.real,
-                out.display()
-            )
-        })
-        .map_err(|e| bad("--real".into(), &e.to_string()))?;
-        dirs.extend(made);
-    }
-    let file = serde_json::to_value(&sc.file).expect("a loaded scenario serialises");
-    let mut reals = Vec::new();
-    for d in &dirs {
-        let run = lab::read_run(d, &file).map_err(|e| CliError::Write {
-            path: d.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        reals.push(run);
-    }
+    let dirs = run_dirs(args, &sc)?;
+    let reals = read_runs(&dirs, &sc)?;
     let command = validate_command(args, sc.seed, &dirs);
     let val = v::validate(&sc, &reals, args.nights, command);
     if !args.no_out {
@@ -69,37 +39,83 @@ pub fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("validation").join(&sc.name));
-        let plots = crate::report::plots::render_validation(&val);
-        let names: Vec<String> = plots
-            .iter()
-            .filter(|p| p.file.ends_with(".png"))
-            .map(|p| p.file.clone())
-            .collect();
-        let mut files = vec![
-            (
-                "report.md".to_string(),
-                crate::report::validate::markdown(&val, &names).into_bytes(),
-            ),
-            (
-                "report.json".to_string(),
-                crate::report::validate::json(&val).into_bytes(),
-            ),
-        ];
-        files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
-        crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::Write {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
+        write_report(&dir, &val)?;
         eprintln!("validate: wrote {}", dir.display());
     }
     match args.format {
-        ValidateFormat::Text => print!("{}", crate::report::validate::text(&val)),
-        ValidateFormat::Json => print!("{}", crate::report::validate::json(&val)),
-        ValidateFormat::Markdown => print!("{}", crate::report::validate::markdown(&val, &[])),
+        ValidateFormat::Text => print!("{}", render::text(&val)),
+        ValidateFormat::Json => print!("{}", render::json(&val)),
+        ValidateFormat::Markdown => print!("{}", render::markdown(&val, &[])),
     }
     Ok(Status::Ok)
 }
 
+/// The captured runs given with `--from`, then the ones `--real N` makes with the lab.
+fn run_dirs(args: &ValidateArgs, sc: &Scenario) -> Result<Vec<PathBuf>, CliError> {
+    let mut dirs = args.from.clone();
+    if args.real == 0 {
+        return Ok(dirs);
+    }
+    let Some(path) = args.scenario.scenario.clone() else {
+        return Err(bad(
+            "--real".into(),
+            "the lab needs a scenario file (it renders it with lab-config)",
+        ));
+    };
+    let root = args
+        .lab_out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("lab-runs").join(&sc.name));
+    let made = lab::run_real(
+        &args.harness,
+        &path,
+        &args.scenario.sets,
+        args.real,
+        &root,
+        |k, out| {
+            eprintln!(
+                "validate: real run {k} of {} into {} (minutes)",
+                args.real,
+                out.display()
+            )
+        },
+    )
+    .map_err(|e| bad("--real".into(), &e.to_string()))?;
+    dirs.extend(made);
+    Ok(dirs)
+}
+
+/// Each run directory read back, compared with the validated scenario.
+fn read_runs(dirs: &[PathBuf], sc: &Scenario) -> Result<Vec<RealRun>, CliError> {
+    let file = serde_json::to_value(&sc.file).expect("a loaded scenario serialises");
+    dirs.iter()
+        .map(|d| {
+            lab::read_run(d, &file).map_err(|e| match e {
+                lab::LabError::Log(e) => CliError::Log(e),
+                other => bad(format!("--from {}", d.display()), &other.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// report.md, report.json and the plots, replacing only the report's own files.
+fn write_report(dir: &std::path::Path, val: &Validation) -> Result<(), CliError> {
+    let plots = crate::report::plots::render_validation(val);
+    let names: Vec<String> = plots
+        .iter()
+        .filter(|p| p.file.ends_with(".png"))
+        .map(|p| p.file.clone())
+        .collect();
+    let mut files = vec![
+        (
+            "report.md".to_string(),
+            render::markdown(val, &names).into_bytes(),
+        ),
+        ("report.json".to_string(), render::json(val).into_bytes()),
+    ];
+    files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
+    crate::output::write_report_dir(dir, &files).map_err(|e| CliError::write(dir, e))
+}
 
 /// The command that reproduces a validation from its real runs' directories.
 fn validate_command(args: &ValidateArgs, seed: u64, dirs: &[PathBuf]) -> String {
@@ -119,4 +135,3 @@ fn validate_command(args: &ValidateArgs, seed: u64, dirs: &[PathBuf]) -> String 
     }
     c
 }
-

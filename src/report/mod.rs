@@ -1,12 +1,12 @@
 //! What users read: the run report in text and JSON, and the event trace.
 
-pub mod diagnose;
 pub mod check;
 pub mod compare;
-pub mod validate;
+pub mod diagnose;
 pub mod json;
 pub mod plots;
 pub mod real;
 pub mod text;
+pub mod validate;
 
 pub use json::RunReport;

@@ -18,11 +18,11 @@
 //! simulated runs may ignore it; its absence tells a simulated run.
 
 use super::json::{AttemptRow, DleRow, DumperRow, Exposure, RUN_SCHEMA, RunReport};
-use crate::model::measures::Summary;
 use crate::amanda::log::{ClientNotes, LineRef, RealBind, RealNight, SourceFile};
 use crate::model::HostId;
 use crate::model::Node;
 use crate::model::firewall::{Header, Proto};
+use crate::model::measures::Summary;
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, Port, PortRange};
 use crate::scenario::Scenario;

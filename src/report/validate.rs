@@ -123,19 +123,8 @@ fn outside(v: &Validation) -> Vec<(&Row, usize, &Placement)> {
     out
 }
 
-/// The Markdown report.
-pub fn markdown(v: &Validation, plots: &[String]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "# Validation: {}\n", v.scenario);
-    let _ = writeln!(
-        s,
-        "Real Amanda 3.5.1 runs of the scenario beside {} simulated nights (profile {}, seed {}). \
-         Simulated figures are the median and the central 95% range of nights (nearest rank); \
-         each real value is given with its mid-rank percentile among the simulated nights, and \
-         **OUT** when it lies outside the 95% range, with the mechanism below.\n",
-        v.nights, v.version, v.seed
-    );
-    let _ = writeln!(s, "Reproduce: `{}`\n", v.command);
+/// The table of real runs.
+fn runs_table(s: &mut String, v: &Validation) {
     let _ = writeln!(s, "## Real runs\n");
     let _ = writeln!(
         s,
@@ -165,6 +154,22 @@ pub fn markdown(v: &Validation, plots: &[String]) -> String {
             notices.join("<br>")
         );
     }
+}
+
+/// The Markdown report.
+pub fn markdown(v: &Validation, plots: &[String]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Validation: {}\n", v.scenario);
+    let _ = writeln!(
+        s,
+        "Real Amanda 3.5.1 runs of the scenario beside {} simulated nights (profile {}, seed {}). \
+         Simulated figures are the median and the central 95% range of nights (nearest rank); \
+         each real value is given with its mid-rank percentile among the simulated nights, and \
+         **OUT** when it lies outside the 95% range, with the mechanism below.\n",
+        v.nights, v.version, v.seed
+    );
+    let _ = writeln!(s, "Reproduce: `{}`\n", v.command);
+    runs_table(&mut s, v);
     let _ = writeln!(s, "\n## Measures\n");
     let _ = write!(s, "| measure | simulated median [95% range] | mean |");
     for i in 0..v.runs.len() {

@@ -12,41 +12,7 @@ impl Site<'_> {
 
     /// Sends a packet through the firewall and the links; true if it will be delivered.
     pub(super) fn send(&mut self, p: Packet) -> bool {
-        // bsdtcp: Amanda's messages ride one TCP connection that the server opens to the
-        // client's amandad (10080/tcp); the filter judges its SYN (the server's messages stand
-        // for it), and the client's replies travel on the established connection.
-        let tcp_auth = self.sc.server.auth == crate::model::config::Auth::Bsdtcp
-            && p.kind != PacketKind::Syn;
-        let proto = if p.kind == PacketKind::Syn || tcp_auth {
-            Proto::Tcp
-        } else {
-            Proto::Udp
-        };
-        let header = Header {
-            proto,
-            src: p.src,
-            src_zone: self.zone_of(p.src),
-            src_port: p.src_port,
-            dst: p.dst,
-            dst_zone: self.zone_of(p.dst),
-            dst_port: p.dst_port,
-        };
-        let (v, entry) = if tcp_auth && matches!(p.src, Node::Host(_)) {
-            let by = if self.zone_of(p.src) == self.zone_of(p.dst) {
-                Decider::SameZone
-            } else {
-                Decider::Connection
-            };
-            (
-                Verdict {
-                    action: Action::Accept,
-                    by,
-                },
-                None,
-            )
-        } else {
-            self.filter(&p, &header)
-        };
+        let (v, entry) = self.verdict_of(&p);
         if p.kind == PacketKind::Syn
             && let Some(a) = self.attempt_of(p.req)
         {
@@ -95,6 +61,39 @@ impl Site<'_> {
             }
             false
         }
+    }
+
+    /// The filter's verdict on `p` and the state entry it made or refreshed. bsdtcp: Amanda's
+    /// messages ride one TCP connection that the server opens to the client's amandad
+    /// (10080/tcp); the filter judges its SYN (the server's messages stand for it), and the
+    /// client's replies travel on the established connection.
+    fn verdict_of(&mut self, p: &Packet) -> (Verdict, Option<EntryId>) {
+        let tcp_auth =
+            self.sc.server.auth == crate::model::config::Auth::Bsdtcp && p.kind != PacketKind::Syn;
+        let proto = if p.kind == PacketKind::Syn || tcp_auth {
+            Proto::Tcp
+        } else {
+            Proto::Udp
+        };
+        let header = Header {
+            proto,
+            src: p.src,
+            src_zone: self.zone_of(p.src),
+            src_port: p.src_port,
+            dst: p.dst,
+            dst_zone: self.zone_of(p.dst),
+            dst_port: p.dst_port,
+        };
+        if tcp_auth && matches!(p.src, Node::Host(_)) {
+            let by = if header.src_zone == header.dst_zone {
+                Decider::SameZone
+            } else {
+                Decider::Connection
+            };
+            let action = Action::Accept;
+            return (Verdict { action, by }, None);
+        }
+        self.filter(p, &header)
     }
 
     /// The firewall's verdict: the state table first (replies of flows the server's zone opened),
