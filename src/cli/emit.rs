@@ -256,7 +256,7 @@ pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
         },
     )
     .map_err(|e| input(&source, e))?;
-    crate::output::write_report_dir(&args.out, &files).map_err(|e| CliError::Write {
+    crate::output::create_dir_atomic(&args.out, &files).map_err(|e| CliError::Write {
         path: args.out.display().to_string(),
         source: e,
     })?;
