@@ -100,7 +100,7 @@ where
     DB::ErrorType: 'static,
 {
     let (x0, x1) = (s.px(LEFT), s.px(1000 - RIGHT));
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         root.draw(&Rectangle::new(
             [
                 (0, yc - s.px(ROW_H / 2)),
