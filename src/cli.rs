@@ -451,7 +451,7 @@ fn diagnose_cmd(args: &DiagnoseArgs) -> Result<Status, CliError> {
             }
         }
         // Most common first; ties in first-seen order (stable sort).
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         report.simulated_verdicts = counts;
     }
     match args.logs.format {
