@@ -404,3 +404,63 @@ fn two_nights_and_unknown_files_are_refused() {
     assert!(e.to_string().contains("notes.txt"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// 2.4's shapes, assembled: `FILE-DUMP` with unquoted words, `[request timeout]`, a debug log
+/// whose lines count seconds from its `start at` and whose bind reads `0.0.0.0.851`. Hand-written
+/// in those formats (server-src/driverio.c, dgram.c and debug.c of 2.4/2.5), not captured.
+#[test]
+fn a_2_4_night_in_its_own_formats() {
+    let d = scratch("v24");
+    write(
+        &d,
+        "log.20061130.0",
+        "START planner date 20061130\nDISK planner dmz1 /var\nDISK planner lan1 /home\n\
+         START driver date 20061130\n\
+         SUCCESS dumper lan1 /home 20061130 1 [sec 3.063 kb 1376 kps 449.2 orig-kb 1376]\n\
+         FAIL dumper dmz1 /var 20061130 0 [request timeout]\n\
+         FAIL dumper dmz1 /var 20061130 0 [request timeout]\n\
+         FAIL driver dmz1 /var 20061130 0 [could not connect to dmz1]\n\
+         FINISH driver date 20061130 time 121.532\n",
+    );
+    write(
+        &d,
+        "amdump.1",
+        "amdump: start at Thu Nov 30 22:00:00 CET 2006\n\
+         driver: started dumper0 pid 4711\ndriver: started dumper1 pid 4712\n\
+         driver: send-cmd time 40.100 to dumper0: FILE-DUMP 00-00001 /dumps/20061130/lan1._home.1 lan1 ffff9efe0f /home hda2 1 2006:11:29:22:5:14 DUMP |;bsd-auth;index;\n\
+         driver: send-cmd time 40.200 to dumper1: FILE-DUMP 01-00002 /dumps/20061130/dmz1._var.0 dmz1 ffff9efe0f /var sda2 0 1970:1:1:0:0:0 DUMP |;bsd-auth;index;\n\
+         driver: result time 44.000 from dumper0: DONE 00-00001 1376 1376 3 [sec 3.063 kb 1376 kps 449.2 orig-kb 1376]\n\
+         driver: result time 70.250 from dumper1: TRY-AGAIN 01-00002 [request timeout]\n\
+         driver: send-cmd time 85.300 to dumper1: FILE-DUMP 01-00003 /dumps/20061130/dmz1._var.0 dmz1 ffff9efe0f /var sda2 0 1970:1:1:0:0:0 DUMP |;bsd-auth;index;\n\
+         driver: result time 115.400 from dumper1: TRY-AGAIN 01-00003 [request timeout]\n\
+         driver: FINISHED time 121.532\n",
+    );
+    write(
+        &d,
+        "dumper.20061130220000.debug",
+        "dumper: debug 1 pid 4712 ruid 34 euid 34: start at Thu Nov 30 22:00:01 2006\n\
+         dumper: time 0.002: dgram_bind: socket bound to 0.0.0.0.855\n",
+    );
+    let n = read(std::slice::from_ref(&d), ReadOptions::default()).unwrap();
+    assert_eq!(n.unrecognized_total, 0, "{:?}", n.unrecognized);
+    assert_eq!(n.datestamp.as_deref(), Some("20061130"));
+    assert_eq!(port_of(&n, 1), Some(855));
+    assert_eq!(port_of(&n, 0), None, "dumper0's debug log was not given");
+    assert!((secs(n.dumpers[1].socket.bound_at.unwrap()) - 1.002).abs() < 1e-6);
+    assert_eq!(n.attempts.len(), 3);
+    assert_eq!(n.attempts[1].message, "[request timeout]");
+    let fates: Vec<(&str, Option<DleFate>, &str)> = n
+        .dles
+        .iter()
+        .map(|x| (x.host.as_str(), x.fate, x.message.as_str()))
+        .collect();
+    assert_eq!(
+        fates,
+        [
+            ("dmz1", Some(DleFate::Failed), "[could not connect to dmz1]"),
+            ("lan1", Some(DleFate::Dumped), "")
+        ]
+    );
+    assert!((secs(n.window.unwrap()) - 115.4).abs() < 1e-6);
+    std::fs::remove_dir_all(&d).unwrap();
+}

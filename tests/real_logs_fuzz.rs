@@ -111,7 +111,7 @@ proptest! {
             }
             std::fs::write(d.join(name), lines.join("\n")).unwrap();
         }
-        match read(&[d.clone()], ReadOptions::default()) {
+        match read(std::slice::from_ref(&d), ReadOptions::default()) {
             Ok(_) => {}
             Err(LogError::Line { path, line, .. }) => {
                 let file = Path::new(&path).file_name().unwrap().to_string_lossy().into_owned();
@@ -120,7 +120,7 @@ proptest! {
             Err(LogError::Mixed(_)) => {} // a mangled START date makes a second night
             Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
-        let lenient = read(&[d.clone()], ReadOptions { lenient: true });
+        let lenient = read(std::slice::from_ref(&d), ReadOptions { lenient: true });
         prop_assert!(lenient.is_ok() || matches!(lenient, Err(LogError::Mixed(_))));
         std::fs::remove_dir_all(&d).unwrap();
     }

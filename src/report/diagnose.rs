@@ -154,6 +154,78 @@ pub fn diagnose(r: &RunReport, sc: Option<&Scenario>) -> Diagnosis {
         .iter()
         .filter(|a| a.outcome != Some(Outcome::Done))
         .count();
+    let (bad, good) = dumper_rows(r, sc);
+    let planner = planner_row(r, sc);
+    let mut failing_hosts: Vec<String> = timeouts
+        .iter()
+        .map(|a| a.host.clone())
+        .chain(
+            r.dles
+                .iter()
+                .filter(|d| d.fate == Some(DleFate::NotScheduled))
+                .map(|d| d.host.clone()),
+        )
+        .collect();
+    failing_hosts.sort();
+    failing_hosts.dedup();
+    let lost = r
+        .dles
+        .iter()
+        .filter(|d| d.fate != Some(DleFate::Dumped))
+        .count();
+    let filtered: Vec<Option<bool>> = failing_hosts
+        .iter()
+        .map(|h| {
+            let sc = sc?;
+            let h = host_index(sc, h)?;
+            Some(sc.firewalled(crate::model::HostId(h as u16)))
+        })
+        .collect();
+    let planner_form = planner.as_ref().filter(|p| match p.in_hole {
+        Some(h) => !h,
+        None => p.timeouts > 0,
+    });
+    let checks = match planner_form {
+        Some(p) if failed_attempts == 0 => planner_checks(p, r, &filtered),
+        _ => checks(r, &filtered, &timeouts, failed_attempts, &bad, &good),
+    };
+    let hints = hints(r);
+    let verdict = if planner_form.is_some() && failed_attempts == 0 {
+        if checks.iter().all(|c| c.holds != Some(false)) {
+            Verdict::PlannerSignature
+        } else {
+            Verdict::Partial
+        }
+    } else if failed_attempts == 0 && lost == 0 {
+        Verdict::Clean
+    } else if timeouts.is_empty() {
+        Verdict::NotThis
+    } else if checks.iter().all(|c| c.holds != Some(false)) {
+        Verdict::Signature
+    } else {
+        Verdict::Partial
+    };
+    Diagnosis {
+        night: r.scenario.clone(),
+        verdict,
+        checks,
+        bad,
+        good,
+        planner,
+        failing_hosts,
+        lost,
+        hints,
+        hole_from: match sc {
+            Some(sc) => format!("scenario {}", sc.name),
+            None => "inferred from the ports of the dumpers that worked".into(),
+        },
+    }
+}
+
+/// The dumpers that never worked and timed out (bad) and those that worked (good), each with
+/// whether its port is in the hole of the hosts it served: the scenario's rules, else the ports
+/// of the working dumpers.
+fn dumper_rows(r: &RunReport, sc: Option<&Scenario>) -> (Vec<PortRow>, Vec<PortRow>) {
     let row = |id: u16| {
         let mine = r.attempts.iter().filter(|a| a.dumper == id);
         let port = r.dumpers.iter().find(|d| d.id == id).and_then(|d| d.port);
@@ -205,40 +277,11 @@ pub fn diagnose(r: &RunReport, sc: Option<&Scenario>) -> Diagnosis {
             bad.push(row);
         }
     }
-    let planner = planner_row(r, sc);
-    let mut failing_hosts: Vec<String> = timeouts
-        .iter()
-        .map(|a| a.host.clone())
-        .chain(
-            r.dles
-                .iter()
-                .filter(|d| d.fate == Some(DleFate::NotScheduled))
-                .map(|d| d.host.clone()),
-        )
-        .collect();
-    failing_hosts.sort();
-    failing_hosts.dedup();
-    let lost = r
-        .dles
-        .iter()
-        .filter(|d| d.fate != Some(DleFate::Dumped))
-        .count();
-    let filtered: Vec<Option<bool>> = failing_hosts
-        .iter()
-        .map(|h| {
-            let sc = sc?;
-            let h = host_index(sc, h)?;
-            Some(sc.firewalled(crate::model::HostId(h as u16)))
-        })
-        .collect();
-    let planner_form = planner.as_ref().filter(|p| match p.in_hole {
-        Some(h) => !h,
-        None => p.timeouts > 0,
-    });
-    let checks = match planner_form {
-        Some(p) if failed_attempts == 0 => planner_checks(p, r, &filtered),
-        _ => checks(r, &filtered, &timeouts, failed_attempts, &bad, &good),
-    };
+    (bad, good)
+}
+
+/// Other mechanisms the failures point to: an exhausted range, replies lost after the ACK.
+fn hints(r: &RunReport) -> Vec<String> {
     let mut hints = Vec::new();
     let unbound: Vec<String> = r
         .dumpers
@@ -263,36 +306,7 @@ pub fn diagnose(r: &RunReport, sc: Option<&Scenario>) -> Diagnosis {
             "replies timed out after the ACK (`waiting for REP`, `estimate timeout`): a stateful filter's timeout or the amanda helper, not the port range".into(),
         );
     }
-    let verdict = if planner_form.is_some() && failed_attempts == 0 {
-        if checks.iter().all(|c| c.holds != Some(false)) {
-            Verdict::PlannerSignature
-        } else {
-            Verdict::Partial
-        }
-    } else if failed_attempts == 0 && lost == 0 {
-        Verdict::Clean
-    } else if timeouts.is_empty() {
-        Verdict::NotThis
-    } else if checks.iter().all(|c| c.holds != Some(false)) {
-        Verdict::Signature
-    } else {
-        Verdict::Partial
-    };
-    Diagnosis {
-        night: r.scenario.clone(),
-        verdict,
-        checks,
-        bad,
-        good,
-        planner,
-        failing_hosts,
-        lost,
-        hints,
-        hole_from: match sc {
-            Some(sc) => format!("scenario {}", sc.name),
-            None => "inferred from the ports of the dumpers that worked".into(),
-        },
-    }
+    hints
 }
 
 /// The planner's row when estimates failed: how many with the signature's text, and whether

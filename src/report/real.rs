@@ -212,39 +212,7 @@ impl RealReport {
             sc,
             range: sc.and_then(|s| s.server.range).or(night.range_seen),
         };
-        let end_fallback = night.window.or(night.driver_end).unwrap_or(SimTime::ZERO);
-        let attempts: Vec<AttemptRow> = night
-            .attempts
-            .iter()
-            .map(|a| {
-                let port = night
-                    .dumpers
-                    .iter()
-                    .find(|d| d.id == a.dumper)
-                    .and_then(|d| d.socket.port);
-                AttemptRow {
-                    host: a.host.clone(),
-                    disk: a.disk.clone(),
-                    dumper: a.dumper.0,
-                    port,
-                    firewalled: cx.firewalled(&a.host),
-                    port_wait_s: 0.0,
-                    start_s: secs(a.start),
-                    end_s: secs(a.end.unwrap_or(end_fallback)),
-                    outcome: a.outcome,
-                    cause: infer_cause(
-                        a.outcome,
-                        &a.message,
-                        port.and_then(|p| cx.in_hole(&a.host, p)),
-                    ),
-                    message: if a.outcome.is_none() {
-                        "no result: the run ended first".into()
-                    } else {
-                        a.message.clone()
-                    },
-                }
-            })
-            .collect();
+        let attempts = attempt_rows(night, &cx);
         let dumpers: Vec<DumperRow> = night
             .dumpers
             .iter()
@@ -276,47 +244,7 @@ impl RealReport {
             })
             .collect();
         let summary = summary(night, &attempts, &dles);
-        let row = |id: u16, s: &RealBind| RealDumperRow {
-            id,
-            pid: s.pid,
-            port: s.port,
-            bound_s: s.bound_at.map(secs),
-            busy_scans: s.busy_scans,
-            gave_up: s.gave_up,
-        };
-        let real = RealBlock {
-            source: REAL_SOURCE,
-            datestamp: night.datestamp.clone(),
-            origin: night.origin.clone(),
-            exit_status: night.exit_status,
-            inparallel: night.inparallel,
-            scenario: sc.map(|s| s.name.clone()),
-            causes: "inferred from Amanda's text; reply-dropped only where a scenario puts the port outside the host's hole",
-            not_observed: NOT_OBSERVED.to_vec(),
-            dumpers: night
-                .dumpers
-                .iter()
-                .map(|d| row(d.id.0, &d.socket))
-                .collect(),
-            planner: night.planner.as_ref().map(|p| row(0, p)),
-            planner_failures: night
-                .planner_failures
-                .iter()
-                .map(|f| PlannerFailureRow {
-                    host: f.host.clone(),
-                    disk: f.disk.clone(),
-                    message: f.message.clone(),
-                })
-                .collect(),
-            estimates_end_s: night.estimates_end.map(secs),
-            driver_end_s: night.driver_end.map(secs),
-            client: night.client,
-            notices: night.notices.clone(),
-            notes: night.notes.clone(),
-            files: night.sources.clone(),
-            unrecognized_lines: night.unrecognized_total,
-            unrecognized: night.unrecognized.clone(),
-        };
+        let real = real_block(night, sc);
         let process_row = |s: &RealBind| DumperRow {
             id: 0,
             port: s.port,
@@ -435,6 +363,88 @@ impl RealReport {
             let _ = writeln!(o, "    {}:{}: {}", u.path, u.line, u.text);
         }
         o
+    }
+}
+
+/// One row per attempt, with its dumper's port and the inferred cause.
+fn attempt_rows(night: &RealNight, cx: &Context) -> Vec<AttemptRow> {
+    let end_fallback = night.window.or(night.driver_end).unwrap_or(SimTime::ZERO);
+    night
+        .attempts
+        .iter()
+        .map(|a| {
+            let port = night
+                .dumpers
+                .iter()
+                .find(|d| d.id == a.dumper)
+                .and_then(|d| d.socket.port);
+            AttemptRow {
+                host: a.host.clone(),
+                disk: a.disk.clone(),
+                dumper: a.dumper.0,
+                port,
+                firewalled: cx.firewalled(&a.host),
+                port_wait_s: 0.0,
+                start_s: secs(a.start),
+                end_s: secs(a.end.unwrap_or(end_fallback)),
+                outcome: a.outcome,
+                cause: infer_cause(
+                    a.outcome,
+                    &a.message,
+                    port.and_then(|p| cx.in_hole(&a.host, p)),
+                ),
+                message: if a.outcome.is_none() {
+                    "no result: the run ended first".into()
+                } else {
+                    a.message.clone()
+                },
+            }
+        })
+        .collect()
+}
+
+/// The `real` block: what only a real night has.
+fn real_block(night: &RealNight, sc: Option<&Scenario>) -> RealBlock {
+    let row = |id: u16, s: &RealBind| RealDumperRow {
+        id,
+        pid: s.pid,
+        port: s.port,
+        bound_s: s.bound_at.map(secs),
+        busy_scans: s.busy_scans,
+        gave_up: s.gave_up,
+    };
+    RealBlock {
+        source: REAL_SOURCE,
+        datestamp: night.datestamp.clone(),
+        origin: night.origin.clone(),
+        exit_status: night.exit_status,
+        inparallel: night.inparallel,
+        scenario: sc.map(|s| s.name.clone()),
+        causes: "inferred from Amanda's text; reply-dropped only where a scenario puts the port outside the host's hole",
+        not_observed: NOT_OBSERVED.to_vec(),
+        dumpers: night
+            .dumpers
+            .iter()
+            .map(|d| row(d.id.0, &d.socket))
+            .collect(),
+        planner: night.planner.as_ref().map(|p| row(0, p)),
+        planner_failures: night
+            .planner_failures
+            .iter()
+            .map(|f| PlannerFailureRow {
+                host: f.host.clone(),
+                disk: f.disk.clone(),
+                message: f.message.clone(),
+            })
+            .collect(),
+        estimates_end_s: night.estimates_end.map(secs),
+        driver_end_s: night.driver_end.map(secs),
+        client: night.client,
+        notices: night.notices.clone(),
+        notes: night.notes.clone(),
+        files: night.sources.clone(),
+        unrecognized_lines: night.unrecognized_total,
+        unrecognized: night.unrecognized.clone(),
     }
 }
 

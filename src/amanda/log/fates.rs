@@ -18,73 +18,7 @@ pub(super) fn dles_of(
     mut plan_fail: Vec<PlannerFailure>,
 ) {
     let mut book = DleBook::default();
-    let mut driver_fail: BTreeMap<(String, String), String> = BTreeMap::new();
-    let mut trace_attempts: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for (_, l) in traces.iter().flatten() {
-        match l {
-            TraceLine::Disk { host, disk } => {
-                book.get(host, disk);
-            }
-            TraceLine::Estimate {
-                host,
-                disk,
-                level,
-                ckb,
-            } => {
-                let d = book.get(host, disk);
-                d.level = d.level.or(*level);
-                d.size_kb = d.size_kb.or(*ckb);
-            }
-            TraceLine::Result {
-                kind,
-                prog,
-                host,
-                disk,
-                level,
-                message,
-                kb,
-            } => {
-                let k = (host.clone(), disk.clone());
-                let d = book.get(host, disk);
-                match (prog.as_str(), kind) {
-                    ("dumper", ResultKind::Success | ResultKind::Strange) => {
-                        d.fate = Some(DleFate::Dumped);
-                        d.level = *level;
-                        if kb.is_some() {
-                            d.size_kb = *kb;
-                        }
-                        *trace_attempts.entry(k).or_default() += 1;
-                    }
-                    ("dumper", _) => {
-                        *trace_attempts.entry(k.clone()).or_default() += 1;
-                        if d.fate.is_none() && *kind == ResultKind::Partial {
-                            d.fate = Some(DleFate::Failed);
-                        }
-                        if d.message.is_empty() || d.fate != Some(DleFate::Failed) {
-                            d.message.clone_from(message);
-                        }
-                    }
-                    ("driver", ResultKind::Fail) => {
-                        driver_fail.insert(k, message.clone());
-                    }
-                    ("planner", ResultKind::Fail) => {
-                        if !plan_fail.iter().any(|f| f.host == *host && f.disk == *disk) {
-                            plan_fail.push(PlannerFailure {
-                                host: host.clone(),
-                                disk: disk.clone(),
-                                message: message.clone(),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            TraceLine::Notice { kind, prog, text } => {
-                night.notices.push(format!("{kind} {prog} {text}"));
-            }
-            _ => {}
-        }
-    }
+    let verdicts = TraceVerdicts::read(night, &mut book, traces, &mut plan_fail);
     for a in &night.attempts {
         let d = book.get(&a.host, &a.disk);
         d.attempts += 1;
@@ -105,7 +39,7 @@ pub(super) fn dles_of(
             d.message.clone_from(&f.message);
         }
     }
-    for ((host, disk), msg) in driver_fail {
+    for ((host, disk), msg) in verdicts.driver_fail {
         let d = book.get(&host, &disk);
         if d.fate != Some(DleFate::Dumped) {
             d.fate = Some(DleFate::Failed);
@@ -114,7 +48,7 @@ pub(super) fn dles_of(
     }
     if night.attempts.is_empty() {
         // Only the trace log: its dumper lines count the attempts.
-        for ((host, disk), n) in trace_attempts {
+        for ((host, disk), n) in verdicts.attempts {
             book.get(&host, &disk).attempts = n;
         }
     }
@@ -124,6 +58,92 @@ pub(super) fn dles_of(
         if d.fate == Some(DleFate::Dumped) {
             d.message.clear();
         }
+    }
+}
+
+/// What the trace log says beyond the DLE book: the driver's final failures and, per DLE, the
+/// dumper's attempt lines.
+#[derive(Default)]
+struct TraceVerdicts {
+    driver_fail: BTreeMap<(String, String), String>,
+    attempts: BTreeMap<(String, String), u32>,
+}
+
+impl TraceVerdicts {
+    /// Reads every trace line into the book, the planner failures and the verdicts.
+    fn read(
+        night: &mut RealNight,
+        book: &mut DleBook,
+        traces: &[Vec<(usize, TraceLine)>],
+        plan_fail: &mut Vec<PlannerFailure>,
+    ) -> TraceVerdicts {
+        let mut v = TraceVerdicts::default();
+        for (_, l) in traces.iter().flatten() {
+            match l {
+                TraceLine::Disk { host, disk } => {
+                    book.get(host, disk);
+                }
+                TraceLine::Estimate {
+                    host,
+                    disk,
+                    level,
+                    ckb,
+                } => {
+                    let d = book.get(host, disk);
+                    d.level = d.level.or(*level);
+                    d.size_kb = d.size_kb.or(*ckb);
+                }
+                TraceLine::Result {
+                    kind,
+                    prog,
+                    host,
+                    disk,
+                    level,
+                    message,
+                    kb,
+                } => {
+                    let k = (host.clone(), disk.clone());
+                    let d = book.get(host, disk);
+                    match (prog.as_str(), kind) {
+                        ("dumper", ResultKind::Success | ResultKind::Strange) => {
+                            d.fate = Some(DleFate::Dumped);
+                            d.level = *level;
+                            if kb.is_some() {
+                                d.size_kb = *kb;
+                            }
+                            *v.attempts.entry(k).or_default() += 1;
+                        }
+                        ("dumper", _) => {
+                            *v.attempts.entry(k.clone()).or_default() += 1;
+                            if d.fate.is_none() && *kind == ResultKind::Partial {
+                                d.fate = Some(DleFate::Failed);
+                            }
+                            if d.message.is_empty() || d.fate != Some(DleFate::Failed) {
+                                d.message.clone_from(message);
+                            }
+                        }
+                        ("driver", ResultKind::Fail) => {
+                            v.driver_fail.insert(k, message.clone());
+                        }
+                        ("planner", ResultKind::Fail)
+                            if !plan_fail.iter().any(|f| f.host == *host && f.disk == *disk) =>
+                        {
+                            plan_fail.push(PlannerFailure {
+                                host: host.clone(),
+                                disk: disk.clone(),
+                                message: message.clone(),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                TraceLine::Notice { kind, prog, text } => {
+                    night.notices.push(format!("{kind} {prog} {text}"));
+                }
+                _ => {}
+            }
+        }
+        v
     }
 }
 

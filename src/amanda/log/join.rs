@@ -276,25 +276,24 @@ fn driver(
                 handle,
                 outcome,
                 message,
-            } => {
-                let Some(i) = open.remove(dumper) else {
-                    night.notes.push(format!(
-                        "amdump log line {n}: a result from {dumper}, which had no dump"
-                    ));
-                    continue;
-                };
-                let a = &mut night.attempts[i];
-                if handle.as_ref().is_some_and(|h| *h != a.handle) {
-                    night.notes.push(format!(
-                        "amdump log line {n}: {dumper}'s result names {} but it ran {}",
-                        handle.as_deref().unwrap_or("-"),
-                        a.handle
-                    ));
+            } => match open.remove(dumper) {
+                Some(i) => {
+                    let a = &mut night.attempts[i];
+                    a.end = Some(clocks.driver(*time));
+                    a.outcome = Some(*outcome);
+                    a.message.clone_from(message);
+                    if let Some(h) = handle.as_ref().filter(|h| **h != a.handle) {
+                        let note = format!(
+                            "amdump log line {n}: {dumper}'s result names {h} but it ran {}",
+                            a.handle
+                        );
+                        night.notes.push(note);
+                    }
                 }
-                a.end = Some(clocks.driver(*time));
-                a.outcome = Some(*outcome);
-                a.message.clone_from(message);
-            }
+                None => night.notes.push(format!(
+                    "amdump log line {n}: a result from {dumper}, which had no dump"
+                )),
+            },
             AmdumpLine::DriverFinished { time } => night.driver_end = Some(clocks.driver(*time)),
             AmdumpLine::EstimatesDone { time } => night.estimates_end = Some(clocks.planner(*time)),
             AmdumpLine::PlannerFailed {
@@ -309,10 +308,9 @@ fn driver(
             _ => {}
         }
     }
-    if let Some(n) = night.inparallel {
-        for i in 0..n.min(u32::from(u16::MAX)) as u16 {
-            pids.entry(DumperId(i)).or_insert(None);
-        }
+    // Dumpers the driver started but never named again still count.
+    for i in 0..night.inparallel.unwrap_or(0).min(u32::from(u16::MAX)) as u16 {
+        pids.entry(DumperId(i)).or_insert(None);
     }
     (pids, plan_fail)
 }
