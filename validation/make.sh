@@ -21,7 +21,7 @@ v lab-hole-one-host-15 validation/scenarios/hole-one-host-15.json \
 v lab-hole-host-per-dle lab/scenarios/hole-host-per-dle.json \
   --from $(have $L/harness-hole-host-per-dle-1 $F/harness-hole-host-per-dle-2)
 # Range exhaustion: inparallel 24 for 20 usable ports.
-v lab-range-exhaustion lab/scenarios/range-exhaustion.json --from $F/full
+v lab-range-exhaustion lab/scenarios/range-exhaustion.json --from $F/full $(have $F/harness-range-exhaustion-1)
 # conntrack with slow estimates, no helper: positive etimeout (harness) and etimeout -150 (recipe).
 v lab-conntrack-slow-estimates lab/scenarios/conntrack-slow-estimates.json \
   --from $F/harness-conntrack-slow-estimates-1

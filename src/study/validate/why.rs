@@ -106,9 +106,13 @@ fn rescans(c: &Ctx) -> Option<String> {
                 c.x
             ))
         }
-        Measure::RescuedRetry | Measure::Window if spread > 5.0 => Some(format!(
-            "the real dumpers without a port gave up {spread:.1} s apart (each runs out of descriptors after its own count of scans), so their DLEs' retries ran one at a time; portsim's give up within a second and their retries share the link"
-        )),
+        Measure::RescuedRetry | Measure::Window
+            if spread > 5.0 && (c.m == Measure::RescuedRetry || c.slow_start.is_none()) =>
+        {
+            Some(format!(
+                "the real dumpers without a port gave up {spread:.1} s apart (each runs out of descriptors after its own count of scans), so their DLEs' retries ran one at a time; portsim's give up within a second and their retries share the link"
+            ))
+        }
         _ => None,
     }
 }
