@@ -3,16 +3,15 @@
 use super::args::{ValidateArgs, ValidateFormat};
 use super::{CliError, Status};
 use crate::report::validate as render;
-use crate::scenario::{InputError, Scenario, load};
+use crate::scenario::{Scenario, load};
 use crate::study::validate::{self as v, RealRun, Validation, lab};
 use std::path::PathBuf;
 
 fn bad(arg: String, msg: &str) -> CliError {
-    InputError::Set {
+    CliError::Arg {
         arg,
         msg: msg.into(),
     }
-    .into()
 }
 
 /// `validate`.
