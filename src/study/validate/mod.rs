@@ -217,7 +217,10 @@ pub fn validate(sc: &Scenario, reals: &[RealRun], nights: usize, command: String
         .collect();
     Validation {
         scenario: sc.name.clone(),
-        version: format!("{:?}", sc.server.profile.version),
+        version: serde_json::to_value(sc.server.profile.version)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
         seed: sc.seed,
         nights,
         runs: reals
