@@ -8,7 +8,9 @@
 //!    configuration ([`model::config`]); it knows no file format.
 //! 2. [`scenario`] reads the file format, builds on bases, applies `--set` and validates into the
 //!    model's types; `expect` blocks stay raw data there.
-//! 3. [`amanda`]: real Amanda outside the simulator: its configuration text, logs and imports.
+//! 3. [`amanda`]: interop with real Amanda: the configuration a scenario stands for
+//!    ([`amanda::emit`]), imports of a site's files ([`amanda::import`]), its logs read back
+//!    ([`amanda::log`]).
 //! 4. [`study`] runs many nights: [`study::compare`], [`study::check`].
 //! 5. [`report`] renders results it is given: text, JSON, CSV, Markdown, plots.
 //! 6. [`cli`] holds every clap argument and one module per command body.

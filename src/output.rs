@@ -430,6 +430,42 @@ fn recover_old_swap(dir: &Path, new: &BTreeSet<String>) -> io::Result<()> {
     Ok(())
 }
 
+/// Creates directory `dir`, which must not exist, holding `files`: built beside it under a
+/// hidden name, then renamed into place, so that `dir` appears whole or not at all (`lab-config`).
+pub fn create_dir_atomic(dir: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+    if fs::symlink_metadata(dir).is_ok() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "exists already; give a new directory",
+        ));
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = dir
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a directory name"))?
+        .to_string_lossy()
+        .into_owned();
+    let fresh = parent.join(format!(".{name}.tmp{}", std::process::id()));
+    let _ = fs::remove_dir_all(&fresh);
+    let built = (|| {
+        fs::create_dir(&fresh)?;
+        for (file, bytes) in files {
+            let mut f = fs::File::create(fresh.join(file))?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        fs::rename(&fresh, dir)
+    })();
+    if built.is_err() {
+        let _ = fs::remove_dir_all(&fresh);
+    }
+    built
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

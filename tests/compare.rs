@@ -207,16 +207,17 @@ fn the_report_directory_is_complete_and_replaced_whole() {
 }
 
 #[test]
-fn remedies_lists_the_five() {
+fn remedies_lists_the_six() {
     let out = portsim(&["remedies"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 5);
+    assert_eq!(text.lines().count(), 6);
     for name in [
         "widen-range",
         "lower-inparallel",
         "relax-firewall",
         "reserve-for-firewalled",
         "stateful-firewall",
+        "bsdtcp",
     ] {
         assert!(text.contains(name), "{text}");
     }

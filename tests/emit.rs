@@ -11,8 +11,8 @@
 use portsim::amanda::emit::addr::{AddrArgs, Cidr};
 use portsim::amanda::emit::lab::{self, LabOptions};
 use portsim::amanda::emit::{Addressing, EmitError, FwDialect, Placement, firewall};
-use portsim::study::compare::remedy::{Remedy, RemedyKind, RemedySpec};
 use portsim::scenario::{Scenario, Source, load_value, read};
+use portsim::study::compare::remedy::{Remedy, RemedyKind, RemedySpec};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -465,7 +465,6 @@ fn lab_config_writes_the_contract_files_or_nothing() {
     assert_eq!(
         names,
         [
-            ".portsim-report",
             "amanda-site.conf",
             "disklist",
             "dles.tsv",

@@ -36,16 +36,22 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a scenario from a site's amanda.conf, disklist, build and firewall ruleset.
     Import(super::import::ImportArgs),
-    /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
-    Apply(super::apply::ApplyArgs),
-    /// Write the files the real-Amanda lab needs to run a scenario.
-    LabConfig(super::apply::LabConfigArgs),
     /// Tell what happened to a DLE tonight, step by step, why, and which remedies prevent it.
     Explain(ExplainArgs),
     /// Draw one DLE's packets between dumper, filter and client as a sequence diagram.
     Ladder(LadderArgs),
     /// Draw one night: every dumper's attempts over time, failures and lost DLEs marked.
     Timeline(TimelineArgs),
+    /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
+    Apply(crate::cli::emit::ApplyArgs),
+    /// Write the files the real-Amanda lab needs to run a scenario.
+    LabConfig(crate::cli::emit::LabConfigArgs),
+    /// Read a real Amanda's logs of one night and report it as `run` does (`portsim.run/1`).
+    ReadLog(ReadLogArgs),
+    /// Put real Amanda runs of a scenario beside simulated nights, measure by measure.
+    Validate(ValidateArgs),
+    /// Say whether a real night's failures carry the port-range signature (logs as `read-log`).
+    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `compare`.
@@ -268,4 +274,79 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// Output formats of `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// An aligned table and what lies outside the simulated range.
+    Text,
+    /// JSON (schema `portsim.validate/1`).
+    Json,
+    /// The Markdown report.
+    Markdown,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args, Clone)]
+pub struct ValidateArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Real runs to make with the lab harness (needs root; minutes per run).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub real: usize,
+    /// Already captured lab run directories to read instead of (or besides) running the lab.
+    #[arg(long = "from", value_name = "DIR", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// Where `--real` writes its run directories (default: lab-runs/SCENARIO).
+    #[arg(long, value_name = "DIR")]
+    pub lab_out: Option<PathBuf>,
+    /// The lab harness `--real` runs.
+    #[arg(long, value_name = "SCRIPT", default_value = "lab/portsim-lab.sh")]
+    pub harness: PathBuf,
+    /// Simulated nights (at least 20).
+    #[arg(long, default_value_t = 400, value_name = "M")]
+    pub nights: usize,
+    /// Where to write report.md, report.json and the plots (default: validation/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+/// Options of `read-log`.
+#[derive(Debug, Args, Clone)]
+pub struct ReadLogArgs {
+    /// Amanda's logs of one night: trace log (`log.DATE.N`), amdump log (`amdump.DATE`), debug
+    /// logs (`PROG.DATE.debug`), or directories holding them (searched recursively).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The scenario the site runs: gives the range, the firewalled hosts and the firewall's hole.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Name of the night in the report (default: the first directory's or file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Count malformed lines as not understood instead of stopping at the first.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Options of `diagnose`.
+#[derive(Debug, Args, Clone)]
+pub struct DiagnoseArgs {
+    /// The logs, as for `read-log`; with `--scenario`, the scenario is also run.
+    #[command(flatten)]
+    pub logs: ReadLogArgs,
+    /// Simulated nights of the scenario whose verdicts are counted.
+    #[arg(long, default_value_t = 20)]
+    pub nights: u64,
 }

@@ -4,6 +4,7 @@ use super::args::{CompareArgs, CompareFormat};
 use super::error::{CliError, Status};
 use crate::report::compare as render;
 use crate::scenario::InputError;
+use crate::scenario::Scenario;
 use crate::scenario::load::SetArg;
 use crate::study::compare;
 use crate::study::compare::remedy::{RemedyKind, RemedySpec};
@@ -21,7 +22,7 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         }
         .into());
     }
-    let specs = specs(args)?;
+    let specs = specs(args, &base)?;
     let remedy_sets = remedy_sets(args)?;
     let variants = compare::variants_of(&source, &tree, &sets, base, &specs, &remedy_sets)?;
     let timeline = match &args.timeline {
@@ -67,11 +68,17 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
 }
 
 /// The remedies to compare: `--remedies`, or all five; none twice with the same parameters.
-fn specs(args: &CompareArgs) -> Result<Vec<RemedySpec>, InputError> {
+fn specs(args: &CompareArgs, base: &Scenario) -> Result<Vec<RemedySpec>, InputError> {
     let specs: Vec<RemedySpec> = if args.remedies.is_empty() {
-        RemedyKind::ALL
-            .iter()
-            .map(|&kind| RemedySpec {
+        // bsdtcp is 3.x's alone: the default set takes it only where it applies, and says so.
+        let mut kinds = RemedyKind::ALL.to_vec();
+        match RemedyKind::Bsdtcp.applies_to(base) {
+            Ok(()) => kinds.push(RemedyKind::Bsdtcp),
+            Err(why) => eprintln!("compare: remedy bsdtcp skipped: {why}"),
+        }
+        kinds
+            .into_iter()
+            .map(|kind| RemedySpec {
                 kind,
                 params: Vec::new(),
             })
@@ -141,12 +148,12 @@ fn reproduce(args: &CompareArgs, seed: u64) -> String {
 }
 
 fn remedy_names() -> String {
-    RemedyKind::ALL.map(|r| r.name()).join(", ")
+    RemedyKind::KNOWN.map(|r| r.name()).join(", ")
 }
 
 /// `portsim remedies`.
 pub fn remedies() -> Result<Status, CliError> {
-    for r in RemedyKind::ALL {
+    for r in RemedyKind::KNOWN {
         println!("{:<24} {}", r.name(), r.summary());
     }
     Ok(Status::Ok)

@@ -20,6 +20,17 @@ pub enum CliError {
         /// Why.
         source: std::io::Error,
     },
+    /// A command-line argument is wrong or what it asks for failed.
+    #[error("{arg}: {msg}")]
+    Arg {
+        /// The argument as given, e.g. `--nights 5`.
+        arg: String,
+        /// Why, and the fix.
+        msg: String,
+    },
+    /// Real Amanda logs could not be read.
+    #[error(transparent)]
+    Log(#[from] crate::amanda::log::LogError),
 }
 
 /// What a finished command tells `main`.

@@ -1,19 +1,21 @@
 //! The command line: arguments ([`args`]), one module per command body, and how a command
 //! ends ([`error`]). Nothing below this layer knows clap or exit codes.
 
-pub mod apply;
 pub mod args;
-pub mod import;
 pub mod check;
 pub mod compare;
+pub mod emit;
 pub mod error;
 pub mod explain;
+pub mod import;
 pub mod ladder;
+pub mod logs;
 pub mod picture;
 pub mod run;
 pub mod timeline;
+pub mod validate;
 
-pub use args::{Cli, Command};
+pub use args::{Cli, Command, ScenarioArgs};
 pub use error::{CliError, Status};
 
 /// Runs the parsed command line; prints to stdout.
@@ -27,11 +29,14 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
             import::cmd(&args)?;
             Ok(Status::Ok)
         }
-        Some(Command::Apply(args)) => apply::apply_cmd(&args),
-        Some(Command::LabConfig(args)) => apply::lab_config_cmd(&args),
         Some(Command::Explain(args)) => explain::cmd(&args),
         Some(Command::Ladder(args)) => ladder::cmd(&args),
         Some(Command::Timeline(args)) => timeline::cmd(&args),
+        Some(Command::Apply(args)) => crate::cli::emit::apply_cmd(&args),
+        Some(Command::LabConfig(args)) => crate::cli::emit::lab_config_cmd(&args),
+        Some(Command::ReadLog(args)) => logs::read_log_cmd(&args),
+        Some(Command::Validate(args)) => validate::validate_cmd(&args),
+        Some(Command::Diagnose(args)) => logs::diagnose_cmd(&args),
         None => run::cmd(&cli.run),
     }
 }

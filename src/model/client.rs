@@ -5,6 +5,12 @@
 //! 10 s for its ACK, resending up to 5 times; in that window a REQ from another peer is
 //! swallowed (no ACK, no NAK), so a blocked reply keeps the client deaf for about a minute.
 //! A REQ from a port >= 1024 is answered with an ERROR REP ("port N not secure").
+//!
+//! Amanda 3.x's amandad ([`Services`]) is different: one amandad serves every REQ at once, one
+//! service per request, and a REQ for a service already running with the same arguments (a
+//! retry of the same DLE from another dumper) is ACKed with no REP ("already running, acking
+//! req"): the retrying dumper waits out its REP wait and resends, and only a resend after the
+//! first service is gone starts the dump (3.5.1 `amandad.c`, `protocol_accept`).
 
 use super::ports::Port;
 use super::protocol::{ReqId, Service};
@@ -13,7 +19,7 @@ use crate::sim::SimDuration;
 
 /// Wait for the server's ACK of a REP.
 pub const REP_ACK_WAIT: SimDuration = SimDuration::from_secs(10);
-/// REP resends before amandad gives up and exits.
+/// REP resends before amandad gives up and exits (2.x; 3.x: the profile's `rep_sends`).
 pub const REP_RESENDS: u8 = 5;
 
 /// The server socket and request a client is serving.
@@ -169,6 +175,163 @@ impl Client {
     }
 }
 
+/// What a 3.x service is asked to do, as amandad compares them: the service and its
+/// arguments (for sendbackup, the DLE; the planner's sendsize, one per host).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceKey {
+    /// The service.
+    pub service: Service,
+    /// The DLE a sendbackup is for (index into the site's DLEs), none for sendsize.
+    pub dle: Option<u32>,
+}
+
+/// Where one 3.x service stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceState {
+    /// Running (`s_repwait`).
+    Serving,
+    /// Its REP is out, waiting for the ACK (`s_ackwait`).
+    Replying {
+        /// The reply being resent.
+        reply: Reply,
+        /// REP sends so far.
+        sends: u8,
+        /// Timer generation: a REP timer with another value is stale.
+        generation: u32,
+    },
+}
+
+/// One `active_service` of a 3.x amandad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Active {
+    /// Its id (unique per client for the night; carried by its timer events).
+    pub id: u32,
+    /// Who asked.
+    pub peer: Peer,
+    /// What runs.
+    pub key: ServiceKey,
+    /// Where it stands.
+    pub state: ServiceState,
+}
+
+/// What a 3.x amandad does with an incoming REQ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnReq3 {
+    /// ACK it and start service `id`.
+    Start(u32),
+    /// ACK it and answer at once with an ERROR REP.
+    Refuse,
+    /// A duplicate while the service runs: ACK again.
+    ReAck,
+    /// A duplicate while the REP waits for its ACK: resend the REP of service `id` and wait
+    /// another 10 s without using a try (`s_ackwait`: "received dup P_REQ packet, resending REP").
+    ResendRep(u32, Reply),
+    /// The same service and arguments already run for another request: ACK, no REP.
+    AlreadyRunning,
+}
+
+/// A 3.x client's amandad: every active service.
+#[derive(Clone, Debug, Default)]
+pub struct Services {
+    /// Services running or replying.
+    pub active: Vec<Active>,
+    next_id: u32,
+}
+
+impl Services {
+    /// A REQ for `key` from `peer` arrives.
+    pub fn on_req(&mut self, peer: Peer, key: ServiceKey) -> OnReq3 {
+        if let Some(a) = self.active.iter().find(|a| a.peer == peer) {
+            return match a.state {
+                ServiceState::Serving => OnReq3::ReAck,
+                ServiceState::Replying { reply, .. } => OnReq3::ResendRep(a.id, reply),
+            };
+        }
+        if !peer.port.is_reserved() {
+            return OnReq3::Refuse;
+        }
+        if self.active.iter().any(|a| a.key == key) {
+            return OnReq3::AlreadyRunning;
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        self.active.push(Active {
+            id,
+            peer,
+            key,
+            state: ServiceState::Serving,
+        });
+        OnReq3::Start(id)
+    }
+
+    /// Service `id` has its answer: its REP goes out now. Returns the peer and the timer
+    /// generation to arm.
+    pub fn on_service_done(&mut self, id: u32, reply: Reply) -> Option<(Peer, u32)> {
+        let a = self.active.iter_mut().find(|a| a.id == id)?;
+        if a.state != ServiceState::Serving {
+            return None;
+        }
+        a.state = ServiceState::Replying {
+            reply,
+            sends: 1,
+            generation: 0,
+        };
+        Some((a.peer, 0))
+    }
+
+    /// A duplicate REQ made service `id` resend its REP: the new timer generation.
+    pub fn on_dup_resend(&mut self, id: u32) -> Option<(Peer, u32)> {
+        let a = self.active.iter_mut().find(|a| a.id == id)?;
+        match &mut a.state {
+            ServiceState::Replying { generation, .. } => {
+                *generation += 1;
+                Some((a.peer, *generation))
+            }
+            ServiceState::Serving => None,
+        }
+    }
+
+    /// The server ACKed the REP of `req`: the service is over.
+    pub fn on_rep_ack(&mut self, req: ReqId) -> bool {
+        let before = self.active.len();
+        self.active
+            .retain(|a| !(a.peer.req == req && matches!(a.state, ServiceState::Replying { .. })));
+        self.active.len() != before
+    }
+
+    /// Service `id`'s REP wait (generation `g`) expired: the REP to resend and the new
+    /// generation, or `None` (stale timer, or `rep_sends` used: the service ends).
+    pub fn on_rep_timer(&mut self, id: u32, g: u32, rep_sends: u8) -> Option<(Peer, Reply, u32)> {
+        let i = self.active.iter().position(|a| a.id == id)?;
+        let a = &mut self.active[i];
+        let ServiceState::Replying {
+            reply,
+            sends,
+            generation,
+        } = &mut a.state
+        else {
+            return None;
+        };
+        if *generation != g {
+            return None;
+        }
+        if *sends < rep_sends {
+            *sends += 1;
+            *generation += 1;
+            Some((a.peer, *reply, *generation))
+        } else {
+            // "timeout waiting for ACK for our REP": A_FINISH, service_delete.
+            self.active.remove(i);
+            None
+        }
+    }
+
+    /// The key of service `id`, while it exists.
+    pub fn key(&self, id: u32) -> Option<ServiceKey> {
+        self.active.iter().find(|a| a.id == id).map(|a| a.key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +378,36 @@ mod tests {
         );
         assert!(c.on_rep_ack(ReqId(1)));
         assert_eq!(c.amandad, Amandad::Idle);
+    }
+
+    #[test]
+    fn three_x_serves_many_and_acks_a_running_dle_without_rep() {
+        let mut s = Services::default();
+        let key = |d| ServiceKey {
+            service: Service::Sendbackup,
+            dle: Some(d),
+        };
+        let (a, b, c) = (peer(850, 1), peer(841, 2), peer(842, 3));
+        assert_eq!(s.on_req(a, key(0)), OnReq3::Start(1));
+        // Another DLE from another dumper: served at once, no NAK.
+        assert_eq!(s.on_req(b, key(1)), OnReq3::Start(2));
+        // The retry of DLE 0 from another dumper while its first service runs.
+        assert_eq!(s.on_req(c, key(0)), OnReq3::AlreadyRunning);
+        assert_eq!(s.on_req(a, key(0)), OnReq3::ReAck);
+        assert_eq!(s.on_service_done(1, Reply::Connect), Some((a, 0)));
+        assert_eq!(s.on_req(a, key(0)), OnReq3::ResendRep(1, Reply::Connect));
+        assert_eq!(s.on_dup_resend(1), Some((a, 1)));
+        // Stale generation 0 is ignored; four more sends, then the service ends.
+        assert_eq!(s.on_rep_timer(1, 0, 5), None);
+        let mut g = 1;
+        for _ in 0..4 {
+            let (_, _, ng) = s.on_rep_timer(1, g, 5).expect("a resend");
+            g = ng;
+        }
+        assert_eq!(s.on_rep_timer(1, g, 5), None);
+        assert_eq!(s.key(1), None);
+        // Gone: the retry's resend now starts a new service.
+        assert_eq!(s.on_req(c, key(0)), OnReq3::Start(3));
     }
 
     #[test]

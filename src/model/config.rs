@@ -86,9 +86,9 @@ pub struct Server {
     pub netusage_kbs: f64,
     /// amcheck's reply wait.
     pub ctimeout: SimDuration,
-    /// Estimate reply wait per line.
+    /// Estimate reply wait per line (per host when `etimeout_per_host`).
     pub etimeout: SimDuration,
-    /// `etimeout` was negative: it is the whole wait for a host, whatever its estimate lines.
+    /// `etimeout` was negative in amanda.conf: it is each host's whole wait.
     pub etimeout_per_host: bool,
     /// Idle data limit.
     pub dtimeout: SimDuration,
@@ -102,6 +102,19 @@ pub struct Server {
     pub port_policy: PortPolicy,
     /// Whether an amcheck holds a range port all night.
     pub amcheck: bool,
+    /// amanda.conf `auth`.
+    pub auth: Auth,
+}
+
+/// amanda.conf's `auth`, as far as the firewall is concerned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Auth {
+    /// UDP requests from a reserved port; replies come back to it (`bsd`, `bsdudp`).
+    #[default]
+    Bsdudp,
+    /// One TCP connection from the server to the client's amandad (10080/tcp) carries requests
+    /// and replies (`bsdtcp`, Amanda 3.x).
+    Bsdtcp,
 }
 
 impl Server {

@@ -113,6 +113,9 @@ pub enum Decider {
     StateFull,
     /// The amanda helper drops a reply whose expectation another master holds.
     HelperClash(u32),
+    /// A reply riding the server's established TCP connection (`auth "bsdtcp"`): a filter
+    /// that passes TCP after the SYN never judges it.
+    Connection,
 }
 
 /// The filter's answer for one packet.
@@ -187,6 +190,7 @@ impl Firewall {
             Decider::State(e) => format!("state #{e}"),
             Decider::StateFull => "state table full".into(),
             Decider::HelperClash(e) => format!("amanda helper: expectation held by #{e}"),
+            Decider::Connection => "established TCP connection (bsdtcp)".into(),
         }
     }
 

@@ -19,10 +19,23 @@ pub enum Version {
     /// 2.5.2 and 3.x: no fallback; an extra dumper rescans the range every 15 s, then fails.
     #[serde(rename = "2.5.2")]
     V2_5_2,
+    /// 3.4 - 3.5.x: no host gap, an amandad that serves many requests at once, retries
+    /// requeued at once, 5 REP sends (read from the 3.5.1 sources; see [`Version::profile`]).
+    #[serde(rename = "3.5")]
+    V3_5,
 }
 
 /// Names accepted in `server.version`, in the order shown to users.
-pub const VERSION_NAMES: &[&str] = &["2.4", "2.5.0", "2.5.1", "2.5.2", "3.x (as 2.5.2)"];
+pub const VERSION_NAMES: &[&str] = &[
+    "2.4",
+    "2.5.0",
+    "2.5.1",
+    "2.5.2",
+    "3.0-3.3 (as 2.5.2)",
+    "3.4",
+    "3.5",
+    "3.5.1",
+];
 
 /// What a dumper does when no range port is free.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +60,18 @@ pub enum BusyPolicy {
     AckWithoutReply,
 }
 
+/// How a client's amandad serves requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AmandadModel {
+    /// One request at a time (inetd `wait`, one service per amandad); a second peer gets
+    /// the [`BusyPolicy`] answer.
+    OneAtATime(BusyPolicy),
+    /// Many services at once in one amandad (3.x `amandad.c`: `serviceq`, one
+    /// `active_service` per REQ); a REQ for a service already running with the same arguments
+    /// (the same DLE) is ACKed with no REP (`protocol_accept`: "already running, acking req").
+    Concurrent,
+}
+
 /// The driver's 15 s "in case the dumper failed because of a temporary network problem".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailurePause {
@@ -56,6 +81,11 @@ pub enum FailurePause {
     /// The event-driven driver (trunk since 1999, 2.5 on): only the failed dumper idles, and
     /// the retried DLE gets a start time that far ahead (`dp->start_t = now + 15`).
     DumperAndDle(SimDuration),
+    /// 3.x: no pause at all. The DLE goes back to the run queue's tail at once and
+    /// `start_some_dumps` runs at once, so the lowest idle dumper (often the one that just
+    /// failed) picks again; its request leaves this much later (the chunker round trip, 0.2-0.9 s
+    /// on a quiet machine in the lab: `driver.c`, `dumper_chunker_result`).
+    Requeue(SimDuration),
 }
 
 /// Everything the model needs to know about a version.
@@ -79,23 +109,68 @@ pub struct Profile {
     pub retries: u32,
     /// sendsize sends a partial reply (PREP) as each disk's estimate is done (2.5.1+).
     pub partial_estimates: bool,
-    /// amandad's answer to another peer while busy.
-    pub busy: BusyPolicy,
+    /// How amandad serves requests.
+    pub amandad: AmandadModel,
+    /// REP sends before amandad gives up waiting for their ACK (the first one included).
+    pub rep_sends: u8,
+    /// The planner's failure texts are 3.x's (`[Request to HOST failed: ...]`,
+    /// `[Some estimate timeout on HOST]`) and amdump's exit code is modelled.
+    pub planner_3x: bool,
+    /// The CONNECT reply names MESG by a 6-digit stream handle (3.x), which the amanda
+    /// conntrack helper truncates to one port shared by every dump.
+    pub mesg_handles: bool,
+    /// From the schedule to the driver's first dispatch: 3.x starts the taper and the chunkers
+    /// and waits for the taper's volume before it sends the first dump.
+    pub driver_startup: SimDuration,
+    /// A dumper's REQ leaves a uniform draw in [0, this] after the driver's command (the
+    /// driver writes its commands one by one and each dumper process must run): so dumpers
+    /// dispatched together bind in a random order, as in the lab, not in index order.
+    pub command_jitter: SimDuration,
 }
 
 /// 2.5.2's rescan: every 15 s, 120 times (30 minutes).
 pub const RESCAN_INTERVAL: SimDuration = SimDuration::from_secs(15);
 /// 2.5.2's rescan count.
 pub const RESCAN_LIMIT: u32 = 120;
+/// 3.5.1's effective rescan count: each rescan leaks descriptors (pipes of `ambind`), and with
+/// the usual soft limit of 1024 the dumper runs out after about 50 (lab run `full`: 50 scans
+/// of `all ports between 840 and 860 busy`, then `Too many open files`).
+pub const RESCAN_LIMIT_3_5: u32 = 50;
+/// 3.5.1's delay between scans: the 15 s sleep (`security-util.c`/`dgram.c`: "Retrying entire
+/// range after 15 second delay") plus the scan itself (~0.8 s in the lab with ambind).
+pub const RESCAN_INTERVAL_3_5: SimDuration = SimDuration::from_millis(15_800);
+/// 3.x's shortest delay from a failed DLE's requeue to its next REQ (the chunker restart); the
+/// profile adds a uniform draw of up to [`REQUEUE_SPREAD_3_5`]: the lab's quiet runs took
+/// 0.23-0.59 s (exp1) and 0.64-0.92 s (full).
+pub const REQUEUE_DELAY_3_5: SimDuration = SimDuration::from_millis(200);
+/// The spread of 3.x's requeue delay.
+pub const REQUEUE_SPREAD_3_5: SimDuration = SimDuration::from_millis(700);
+/// 3.5.1's driver start-up after the schedule: the lab's quiet runs sent the first dump 4.4-4.5 s
+/// after the planner's FINISH (exp1: `FINISH planner ... time 1.229`, first `send-cmd time
+/// 5.734`; base: the same), the time the taper takes to load and label its volume
+/// (`driver.c`, `main`: no dump before the taper's `TAPER-OK`/`READY`).
+pub const DRIVER_STARTUP_3_5: SimDuration = SimDuration::from_millis(4_400);
+/// 3.5.1's spread from a driver command to its dumper's REQ: the lab's quiet run exp1 sent 15
+/// commands within 0.26 s and the 15 dumpers bound within 0.25 s, in no index order (dumper11
+/// bound before dumper0).
+pub const COMMAND_JITTER_3_5: SimDuration = SimDuration::from_millis(300);
+/// REP sends of 2.4-2.5 amandad (MODEL.md section 3: the REP and 5 resends).
+pub const REP_SENDS_2_X: u8 = 6;
+/// REP sends of 3.5.1 amandad: `rep-tries` 5 (`amandad.c`, `s_processrep` sets
+/// `repretry = getconf_int(CNF_REP_TRIES)`, `s_ackwait` resends while `--repretry > 0`).
+pub const REP_SENDS_3_5: u8 = 5;
 
 impl Version {
-    /// Parses `server.version`; any 3.x behaves as 2.5.2.
+    /// Parses `server.version`: 3.4 and 3.5.x select the 3.5 profile; 3.0-3.3 keep the
+    /// 2.5.2 profile they always had (their driver still had a host gap).
     pub fn parse(s: &str) -> Option<Version> {
         match s {
             "2.4" | "2.4.2" | "2.4.3" | "2.4.4" | "2.4.5" => Some(Version::V2_4),
             "2.5.0" | "2.5" => Some(Version::V2_5_0),
             "2.5.1" => Some(Version::V2_5_1),
             "2.5.2" => Some(Version::V2_5_2),
+            "3.4" | "3.5" => Some(Version::V3_5),
+            _ if s.starts_with("3.4.") || s.starts_with("3.5.") => Some(Version::V3_5),
             _ if s == "3" || s.starts_with("3.") => Some(Version::V2_5_2),
             _ => None,
         }
@@ -113,7 +188,12 @@ impl Version {
             failure_pause: FailurePause::Driver(SimDuration::from_secs(15)),
             retries: 1,
             partial_estimates: false,
-            busy: BusyPolicy::Nak,
+            amandad: AmandadModel::OneAtATime(BusyPolicy::Nak),
+            rep_sends: REP_SENDS_2_X,
+            planner_3x: false,
+            mesg_handles: false,
+            driver_startup: SimDuration::ZERO,
+            command_jitter: SimDuration::ZERO,
         };
         // MODEL.md states the blocking 15 s sleep for 2.4; the event-driven driver of the trunk
         // that became 2.5 pauses only the failed dumper and the retried DLE.
@@ -136,7 +216,36 @@ impl Version {
                     interval: RESCAN_INTERVAL,
                     limit: RESCAN_LIMIT,
                 },
-                busy: BusyPolicy::AckWithoutReply,
+                amandad: AmandadModel::OneAtATime(BusyPolicy::AckWithoutReply),
+                ..v2_5_0
+            },
+            // Each rule read from the 3.5.1 sources (tag subtag-community-3.5.1) and checked
+            // against the lab's real runs (issue 11):
+            // - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
+            //   `dumper_chunker_result`: a TRY-AGAIN with `dump_attempted < retry_dump`
+            //   (default 2: one retry) is `enqueue_sched(&runq, sp)` at once, then
+            //   `start_some_dumps` runs: no sleep, no rest.
+            // - `amandad-src/amandad.c`: `protocol_accept` starts one `active_service` per
+            //   REQ and ACKs a REQ whose service and arguments are already running;
+            //   `s_ackwait`: `rep-tries` 5 REP sends, 10 s apart.
+            // - `server-src/planner.c`, `handle_result`: the failure texts; `main`:
+            //   `exit_status = EXIT_FAILURE` on an empty schedule.
+            // - `common-src/security-util.c`/`dgram.c` rescans every 15 s; the descriptor
+            //   leak observed in the lab ends it after about 50 scans.
+            Version::V3_5 => Profile {
+                partial_estimates: true,
+                exhausted: Exhausted::Rescan {
+                    interval: RESCAN_INTERVAL_3_5,
+                    limit: RESCAN_LIMIT_3_5,
+                },
+                host_gap: SimDuration::ZERO,
+                failure_pause: FailurePause::Requeue(REQUEUE_DELAY_3_5),
+                amandad: AmandadModel::Concurrent,
+                rep_sends: REP_SENDS_3_5,
+                planner_3x: true,
+                mesg_handles: true,
+                driver_startup: DRIVER_STARTUP_3_5,
+                command_jitter: COMMAND_JITTER_3_5,
                 ..v2_5_0
             },
         }
@@ -167,9 +276,23 @@ impl Profile {
         }
     }
 
+    /// The planner's text for a host whose estimates failed (`no_ack`: not even an ACK).
+    pub fn estimate_failed_text(&self, host: &str, no_ack: bool) -> String {
+        // 3.5.1 planner.c, handle_result: "timeout waiting for REP" becomes "Some estimate
+        // timeout on HOST", any other error "Request to HOST failed: ERR".
+        match (self.planner_3x, no_ack) {
+            (false, _) => format!("[Estimate timeout from {host}]"),
+            (true, true) => format!("[Request to {host} failed: timeout waiting for ACK]"),
+            (true, false) => format!("[Some estimate timeout on {host}]"),
+        }
+    }
+
     /// The driver's text when a DLE fails for good.
     pub fn gave_up_text(&self, host: &str) -> String {
-        if self.modern() {
+        if self.planner_3x {
+            // 3.5.1 writes no text of its own: the trace log's last FAIL carries the dumper's.
+            "[too many dumper retry]".into()
+        } else if self.modern() {
             "[too many dumper retry]".into()
         } else {
             format!("[could not connect to {host}]")
@@ -197,8 +320,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn three_x_behaves_as_2_5_2() {
-        assert_eq!(Version::parse("3.5.1"), Some(Version::V2_5_2));
+    fn three_x_selects_its_profile() {
+        assert_eq!(Version::parse("3.5.1"), Some(Version::V3_5));
+        assert_eq!(Version::parse("3.5"), Some(Version::V3_5));
+        assert_eq!(Version::parse("3.4.2"), Some(Version::V3_5));
+        assert_eq!(Version::parse("3.3.9"), Some(Version::V2_5_2));
+        let p = Version::V3_5.profile();
+        assert_eq!(p.host_gap, SimDuration::ZERO);
+        assert_eq!(p.failure_pause, FailurePause::Requeue(REQUEUE_DELAY_3_5));
+        assert_eq!(p.amandad, AmandadModel::Concurrent);
+        assert_eq!(p.rep_sends, 5);
+        assert_eq!(p.retries, 1);
+        assert_eq!(
+            p.estimate_failed_text("c", true),
+            "[Request to c failed: timeout waiting for ACK]"
+        );
+        assert_eq!(
+            p.estimate_failed_text("c", false),
+            "[Some estimate timeout on c]"
+        );
+    }
+
+    #[test]
+    fn three_zero_behaves_as_2_5_2() {
+        assert_eq!(Version::parse("3.1"), Some(Version::V2_5_2));
         assert_eq!(Version::parse("2.6"), None);
         let p = Version::V2_5_2.profile();
         assert!(!p.eager_bind && p.skip_services && p.partial_estimates);

@@ -26,6 +26,8 @@ pub const FALLBACK_PORTS: Purpose = Purpose(6);
 pub const LOSS: Purpose = Purpose(7);
 /// Stream of amcheck's port offsets.
 pub const AMCHECK_PORTS: Purpose = Purpose(8);
+/// Stream: how long each 3.x dumper takes from the driver's command to its REQ.
+pub const PROCESS_STARTS: Purpose = Purpose(9);
 
 /// One DLE's work tonight.
 #[derive(Clone, Debug)]

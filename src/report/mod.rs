@@ -2,9 +2,12 @@
 
 pub mod check;
 pub mod compare;
+pub mod diagnose;
 pub mod explain;
 pub mod json;
 pub mod plots;
+pub mod real;
 pub mod text;
+pub mod validate;
 
 pub use json::RunReport;

@@ -65,8 +65,8 @@ pub struct ServerFile {
     /// amcheck's reply wait, seconds.
     #[serde(default = "default_ctimeout")]
     pub ctimeout: f64,
-    /// Estimate reply wait per estimate line, seconds; negative: the total per host (as in
-    /// amanda.conf).
+    /// Estimate reply wait per estimate line, seconds; negative: the whole wait per host
+    /// (as amanda.conf allows, e.g. `etimeout -150`).
     #[serde(default = "default_etimeout")]
     pub etimeout: f64,
     /// Idle data-stream limit of a dump, seconds.
@@ -91,6 +91,30 @@ pub struct ServerFile {
     /// firewalled client for its duration (the `reserve-for-firewalled` code change).
     #[serde(default)]
     pub reserved_ports: PortPolicyFile,
+    /// Amanda's security driver between server and clients (amanda.conf `auth`): `bsdudp`
+    /// (UDP requests, replies to the dumper's port) or `bsdtcp` (3.x: one TCP connection from
+    /// the server per client, every reply rides it).
+    #[serde(default, skip_serializing_if = "AuthFile::is_bsdudp")]
+    pub auth: AuthFile,
+}
+
+/// amanda.conf's `auth`, as far as the firewall is concerned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthFile {
+    /// UDP requests from a reserved port; replies come back to it (`bsd`, `bsdudp`).
+    #[default]
+    Bsdudp,
+    /// One TCP connection from the server to the client's amandad (port 10080/tcp) carries
+    /// requests and replies (`bsdtcp`, Amanda 3.x).
+    Bsdtcp,
+}
+
+impl AuthFile {
+    /// Whether this is the default (kept out of written scenario files).
+    pub fn is_bsdudp(&self) -> bool {
+        *self == AuthFile::Bsdudp
+    }
 }
 
 /// Who gets the ports of `udpportrange`.

@@ -18,9 +18,13 @@ pub fn dumptype_name(maxdumps: u32) -> String {
 }
 
 /// The `auth` a scenario's protocol stands for: UDP requests from a range port, as 2.x's `bsd`
-/// and 3.x's `bsdudp` do.
+/// and 3.x's `bsdudp` do, or 3.x's `bsdtcp` when the scenario says so.
 pub fn auth(sc: &Scenario) -> &'static str {
-    if is_3x(sc) { "bsdudp" } else { "bsd" }
+    match (is_3x(sc), sc.server.auth) {
+        (true, crate::model::config::Auth::Bsdtcp) => "bsdtcp",
+        (true, _) => "bsdudp",
+        (false, _) => "bsd",
+    }
 }
 
 /// `amanda.conf` lines: the global settings, then one dumptype per `maxdumps` value, each

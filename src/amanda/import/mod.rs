@@ -7,7 +7,6 @@
 //! expressed is a warning naming file:line. Disk sizes, rates and estimate times come from
 //! Amanda's trace logs, which this module does not read: here they are defaults, and say so.
 
-
 pub mod conf;
 pub mod disklist;
 pub mod fw;
@@ -20,8 +19,8 @@ pub mod version;
 pub mod zones;
 
 use crate::scenario::schema::{
-    DiskFile, FirewallFile, HostFile, NetworkFile, PlannerBindingFile as PlannerBinding, PortPolicyFile as PortPolicy, ScenarioFile,
-    ServerFile, WorkloadFile,
+    DiskFile, FirewallFile, HostFile, NetworkFile, PlannerBindingFile as PlannerBinding,
+    PortPolicyFile as PortPolicy, ScenarioFile, ServerFile, WorkloadFile,
 };
 use conf::{Conf, Param};
 use serde_json::{Value, json};
@@ -669,6 +668,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
         )),
         seed: 1,
         server: ServerFile {
+            auth: Default::default(),
             version,
             zone: server_zone,
             inparallel: inparallel as u32,

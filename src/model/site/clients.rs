@@ -9,9 +9,13 @@ impl Site<'_> {
             port: p.src_port,
             req: p.req,
         };
+        let busy = match self.sc.server.profile.amandad {
+            AmandadModel::Concurrent => return self.client3_receives(h, p, peer),
+            AmandadModel::OneAtATime(busy) => busy,
+        };
         match (p.kind, p.body) {
             (PacketKind::Req, Body::Service(service)) => {
-                match self.clients[hi].on_req(peer, service, self.sc.server.profile.busy) {
+                match self.clients[hi].on_req(peer, service, busy) {
                     OnReq::Start(s) => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         let epoch = self.clients[hi].epoch;
@@ -118,6 +122,118 @@ impl Site<'_> {
         }
         if let Some((peer, reply)) = c.on_rep_timer() {
             self.client_reply(h, peer, reply);
+        }
+    }
+}
+
+/// The 3.x amandad: many services at once (`amandad.c`, 3.5.1).
+impl Site<'_> {
+    fn client3_receives(&mut self, h: HostId, p: Packet, peer: Peer) {
+        let hi = usize::from(h.0);
+        match (p.kind, p.body) {
+            (PacketKind::Req, Body::Service(service)) => {
+                let key = ServiceKey {
+                    service,
+                    dle: self.request_dle(p.req).map(|d| d.0),
+                };
+                match self.services[hi].on_req(peer, key) {
+                    OnReq3::Start(id) => {
+                        self.client_send(h, peer, PacketKind::Ack, Body::None);
+                        let took = match service {
+                            Service::Sendbackup => self.sc.workload.sendbackup_startup,
+                            Service::Sendsize => {
+                                let parts = &self.night.host_partials[hi];
+                                for &t in &parts[..parts.len().saturating_sub(1)] {
+                                    self.sim
+                                        .schedule_in(t, Event::ServicePartial { host: h, id });
+                                }
+                                self.night.host_estimate[hi]
+                            }
+                        };
+                        self.sim
+                            .schedule_in(took, Event::ServiceReady { host: h, id });
+                    }
+                    OnReq3::Refuse => {
+                        // Not secure: answered at once, no service kept.
+                        self.client_send(h, peer, PacketKind::Ack, Body::None);
+                        self.client_send(h, peer, PacketKind::Rep, Body::Reply(Reply::NotSecure));
+                    }
+                    OnReq3::ReAck => self.client_send(h, peer, PacketKind::Ack, Body::None),
+                    OnReq3::AlreadyRunning => {
+                        self.client_send(h, peer, PacketKind::Ack, Body::None);
+                        let mut r = self.blank(TraceKind::Swallow);
+                        r.host = Some(h);
+                        r.src_port = Some(p.src_port);
+                        r.dumper = self.dumper_of(p.req);
+                        r.note = Some("already running, acking req");
+                        self.record(r);
+                    }
+                    OnReq3::ResendRep(id, reply) => {
+                        if let Some((to, generation)) = self.services[hi].on_dup_resend(id) {
+                            self.client3_reply(h, to, reply, id, generation);
+                        }
+                    }
+                }
+            }
+            (PacketKind::RepAck, _) => {
+                self.services[hi].on_rep_ack(p.req);
+            }
+            _ => {}
+        }
+    }
+
+    /// The DLE a request is for (a dumper's), none for the planner's.
+    fn request_dle(&self, id: ReqId) -> Option<DleId> {
+        match self.requests[id.0 as usize].owner {
+            Requester::Dumper(d) => self.dumpers[usize::from(d.0)]
+                .busy
+                .map(|a| self.attempts[a as usize].dle),
+            Requester::Planner => None,
+        }
+    }
+
+    fn client3_reply(&mut self, h: HostId, to: Peer, reply: Reply, id: u32, generation: u32) {
+        self.client_send(h, to, PacketKind::Rep, Body::Reply(reply));
+        self.sim.schedule_in(
+            REP_ACK_WAIT,
+            Event::ServiceRepTimer {
+                host: h,
+                id,
+                generation,
+            },
+        );
+    }
+
+    pub(super) fn service3_done(&mut self, h: HostId, id: u32) {
+        let hi = usize::from(h.0);
+        let Some(key) = self.services[hi].key(id) else {
+            return;
+        };
+        let reply = match key.service {
+            Service::Sendsize => Reply::Estimates,
+            Service::Sendbackup => Reply::Connect,
+        };
+        if let Some((to, generation)) = self.services[hi].on_service_done(id, reply) {
+            self.client3_reply(h, to, reply, id, generation);
+        }
+    }
+
+    pub(super) fn service3_rep_timer(&mut self, h: HostId, id: u32, generation: u32) {
+        let sends = self.sc.server.profile.rep_sends;
+        if let Some((to, reply, g)) =
+            self.services[usize::from(h.0)].on_rep_timer(id, generation, sends)
+        {
+            self.client3_reply(h, to, reply, id, g);
+        }
+    }
+
+    pub(super) fn service3_partial(&mut self, h: HostId, id: u32) {
+        let svc = &self.services[usize::from(h.0)];
+        if let Some(a) = svc.active.iter().find(|a| a.id == id)
+            && a.state == crate::model::client::ServiceState::Serving
+        {
+            let peer = a.peer;
+            self.client_send(h, peer, PacketKind::Prep, Body::None);
         }
     }
 }

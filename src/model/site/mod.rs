@@ -12,7 +12,9 @@ mod ports;
 mod requests;
 mod schedule;
 
-use crate::model::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
+use crate::model::client::{
+    Client, OnReq, OnReq3, Peer, REP_ACK_WAIT, Reply, ServiceKey, Services,
+};
 use crate::model::config::{PlannerBinding, PortPolicy, SiteConfig};
 use crate::model::driver::{DleInfo, Driver, Order, Pick};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
@@ -23,8 +25,8 @@ use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
-use crate::model::version::{Exhausted, FailurePause};
-use crate::model::workload::LOSS;
+use crate::model::version::{AmandadModel, Exhausted, FailurePause, Version};
+use crate::model::workload::{LOSS, PROCESS_STARTS};
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
 use crate::sim::rng::{Stream, stream};
@@ -146,6 +148,39 @@ pub enum Event {
         /// Its session.
         epoch: u32,
     },
+    /// A 3.x client's service `id` has its answer ready.
+    ServiceReady {
+        /// The client.
+        host: HostId,
+        /// The service.
+        id: u32,
+    },
+    /// A 3.x client's service `id` waited 10 s for the ACK of its REP.
+    ServiceRepTimer {
+        /// The client.
+        host: HostId,
+        /// The service.
+        id: u32,
+        /// Its timer generation when armed.
+        generation: u32,
+    },
+    /// One disk's estimate of a 3.x client's sendsize `id` is done (a PREP).
+    ServicePartial {
+        /// The client.
+        host: HostId,
+        /// The service.
+        id: u32,
+    },
+    /// A dumper out of descriptors reports that it cannot bind (3.5.1).
+    NoSocket {
+        /// The attempt.
+        attempt: u32,
+    },
+    /// A requeued attempt's dumper is ready to send its REQ (3.x: the chunker round trip).
+    AttemptGo {
+        /// The attempt.
+        attempt: u32,
+    },
 }
 
 /// What a trace line records.
@@ -252,6 +287,8 @@ pub struct DumperState {
     pub attempts: u32,
     /// Of which ended in failure.
     pub failed_attempts: u32,
+    /// It gave up rescanning for want of descriptors (3.5.1): it can never bind again.
+    pub out_of_descriptors: bool,
 }
 
 /// What became of a DLE.
@@ -306,6 +343,29 @@ pub struct RunResult {
     pub trace: Option<Vec<TraceRecord>>,
 }
 
+impl RunResult {
+    /// amdump's exit code for this night, as 3.x computes it (`perl/Amanda/Amdump.pm`: the
+    /// first bad exit of planner or driver, OR amreport's mask). `Report.pm`: any FAIL line of a
+    /// DLE that was not dumped sets 4 (`STATUS_FAILED`); `planner.c`, `main`: an empty schedule
+    /// makes the planner exit 1. Errors the model has no part in (a chunker's `FATAL`) are not
+    /// counted, so a real night can show 1 more.
+    pub fn amdump_exit(&self) -> i32 {
+        let mut code = 0;
+        if self.dles.iter().any(|d| d.fate != Some(DleFate::Dumped)) {
+            code |= 4;
+        }
+        if !self.dles.is_empty()
+            && self
+                .dles
+                .iter()
+                .all(|d| d.fate == Some(DleFate::NotScheduled))
+        {
+            code |= 1;
+        }
+        code
+    }
+}
+
 /// The world of one night.
 struct Site<'a> {
     sc: &'a SiteConfig,
@@ -319,8 +379,10 @@ struct Site<'a> {
     planner_holds: bool,
     planner_pending: u32,
     host_estimate_ok: Vec<bool>,
+    host_estimate_msg: Vec<String>,
     requests: Vec<Request>,
     clients: Vec<Client>,
+    services: Vec<Services>,
     driver: Driver,
     results: VecDeque<u32>,
     lease_waiters: VecDeque<u32>,
@@ -336,6 +398,7 @@ struct Site<'a> {
     replies_dropped: u64,
     lost: u64,
     loss: Stream,
+    starts: Stream,
     net: Network,
     flows: BTreeMap<FlowId, u32>,
     state: Option<StateTable>,
@@ -371,6 +434,7 @@ impl<'a> Site<'a> {
                     rest_until: SimTime::ZERO,
                     attempts: 0,
                     failed_attempts: 0,
+                    out_of_descriptors: false,
                 };
                 n
             ],
@@ -380,8 +444,10 @@ impl<'a> Site<'a> {
             planner_holds: false,
             planner_pending: 0,
             host_estimate_ok: vec![true; sc.hosts.len()],
+            host_estimate_msg: vec![String::new(); sc.hosts.len()],
             requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
             clients: vec![Client::default(); sc.hosts.len()],
+            services: vec![Services::default(); sc.hosts.len()],
             driver: Driver::new(
                 sc.hosts.len(),
                 sc.server.netusage_kbs,
@@ -409,6 +475,7 @@ impl<'a> Site<'a> {
             replies_dropped: 0,
             lost: 0,
             loss: stream(sc.seed, rep, LOSS),
+            starts: stream(sc.seed, rep, PROCESS_STARTS),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
             flows: BTreeMap::new(),
             state: sc
@@ -493,6 +560,15 @@ impl Site<'_> {
             Event::DriverWake => self.driver_wake(),
             Event::PortRescan { attempt, rescans } => self.port_rescan(attempt, rescans),
             Event::PartialEstimate { host, epoch } => self.partial_estimate(host, epoch),
+            Event::ServiceReady { host, id } => self.service3_done(host, id),
+            Event::ServiceRepTimer {
+                host,
+                id,
+                generation,
+            } => self.service3_rep_timer(host, id, generation),
+            Event::ServicePartial { host, id } => self.service3_partial(host, id),
+            Event::AttemptGo { attempt } => self.attempt_go(attempt),
+            Event::NoSocket { attempt } => self.no_socket(attempt),
         }
     }
 

@@ -12,21 +12,7 @@ impl Site<'_> {
 
     /// Sends a packet through the firewall and the links; true if it will be delivered.
     pub(super) fn send(&mut self, p: Packet) -> bool {
-        let proto = if p.kind == PacketKind::Syn {
-            Proto::Tcp
-        } else {
-            Proto::Udp
-        };
-        let header = Header {
-            proto,
-            src: p.src,
-            src_zone: self.zone_of(p.src),
-            src_port: p.src_port,
-            dst: p.dst,
-            dst_zone: self.zone_of(p.dst),
-            dst_port: p.dst_port,
-        };
-        let (v, entry) = self.filter(&p, &header);
+        let (v, entry) = self.verdict_of(&p);
         if p.kind == PacketKind::Syn
             && let Some(a) = self.attempt_of(p.req)
         {
@@ -79,6 +65,39 @@ impl Site<'_> {
         }
     }
 
+    /// The filter's verdict on `p` and the state entry it made or refreshed. bsdtcp: Amanda's
+    /// messages ride one TCP connection that the server opens to the client's amandad
+    /// (10080/tcp); the filter judges its SYN (the server's messages stand for it), and the
+    /// client's replies travel on the established connection.
+    fn verdict_of(&mut self, p: &Packet) -> (Verdict, Option<EntryId>) {
+        let tcp_auth =
+            self.sc.server.auth == crate::model::config::Auth::Bsdtcp && p.kind != PacketKind::Syn;
+        let proto = if p.kind == PacketKind::Syn || tcp_auth {
+            Proto::Tcp
+        } else {
+            Proto::Udp
+        };
+        let header = Header {
+            proto,
+            src: p.src,
+            src_zone: self.zone_of(p.src),
+            src_port: p.src_port,
+            dst: p.dst,
+            dst_zone: self.zone_of(p.dst),
+            dst_port: p.dst_port,
+        };
+        if tcp_auth && matches!(p.src, Node::Host(_)) {
+            let by = if header.src_zone == header.dst_zone {
+                Decider::SameZone
+            } else {
+                Decider::Connection
+            };
+            let action = Action::Accept;
+            return (Verdict { action, by }, None);
+        }
+        self.filter(p, &header)
+    }
+
     /// The firewall's verdict: the state table first (replies of flows the server's zone opened),
     /// then the rules; an accepted outbound packet creates or refreshes its flow's entry, which
     /// is returned too.
@@ -89,9 +108,10 @@ impl Site<'_> {
         }
         let now = self.sim.now();
         let connect = match p.body {
-            Body::Reply(Reply::Connect) => self.attempt_of(p.req).map(data_ports),
+            Body::Reply(Reply::Connect) => self.attempt_of(p.req).map(|a| self.helper_reads(a)),
             _ => None,
         };
+        let connect = connect.as_ref().map(|(ports, n)| &ports[..*n]);
         let Some(table) = self.state.as_mut() else {
             return (v, None);
         };
@@ -110,7 +130,7 @@ impl Site<'_> {
                 ),
             };
         }
-        let verdict = match table.inbound_connect(h, now, connect.as_ref().map_or(&[], |c| c)) {
+        let verdict = match table.inbound_connect(h, now, connect.unwrap_or(&[])) {
             Inbound::Accept(e) => Verdict {
                 action: Action::Accept,
                 by: Decider::State(e.0),
@@ -201,7 +221,23 @@ pub(super) fn data_ports(a: u32) -> [Port; 3] {
     ]
 }
 
+/// The MESG "port" the amanda helper reads in a 3.x CONNECT line. 3.x sends stream handles,
+/// not ports (`CONNECT DATA 50017 MESG 499999 INDEX -1 STATE 499998` in the lab); the helper
+/// copies at most 5 characters (`nf_conntrack_amanda.c`, `amanda_help`:
+/// `char pbuf[sizeof("65535")]`), so every dump's MESG reads as 49999, and stops at `INDEX -1`.
+pub const TRUNCATED_MESG: Port = Port(49999);
+
 impl Site<'_> {
+    /// The ports the amanda helper reads in attempt `a`'s CONNECT reply, and how many.
+    fn helper_reads(&self, a: u32) -> ([Port; 3], usize) {
+        let ports = data_ports(a);
+        if self.sc.server.profile.mesg_handles {
+            ([ports[0], TRUNCATED_MESG, TRUNCATED_MESG], 2)
+        } else {
+            (ports, 3)
+        }
+    }
+
     /// The dump's TCP connection ends: its state entry, if any, closes with it.
     pub(super) fn close_data_connection(&mut self, a: u32) {
         if let (Some(e), Some(table)) = (self.attempt_conn[a as usize].take(), self.state.as_mut())

@@ -42,7 +42,10 @@ impl Site<'_> {
 
     /// Binds dumper `d`'s port; false when the range is full and the version does not fall back.
     pub(super) fn bind_dumper(&mut self, d: DumperId) -> bool {
-        let use_range = self.sc.server.port_policy == PortPolicy::PerDumper;
+        // bsdtcp binds no UDP socket in reserved-udp-port: its connections come from
+        // reserved-tcp-port (default 512-1023), which the model draws as the fallback range.
+        let use_range = self.sc.server.port_policy == PortPolicy::PerDumper
+            && self.sc.server.auth != crate::model::config::Auth::Bsdtcp;
         let draws = self.night.dumper_ports[usize::from(d.0)];
         let Some((p, kind)) = self.dgram_bind(draws, use_range) else {
             return false;
@@ -58,7 +61,8 @@ impl Site<'_> {
     }
 
     pub(super) fn bind_planner(&mut self) {
-        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, true) else {
+        let use_range = self.sc.server.auth != crate::model::config::Auth::Bsdtcp;
+        let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, use_range) else {
             return;
         };
         self.planner_port = Some((p, kind));
@@ -177,6 +181,17 @@ impl Site<'_> {
         );
     }
 
+    /// The attempt fails: its dumper has no socket (`[request failed: Can't bind a socket ...]`).
+    pub(super) fn no_socket(&mut self, a: u32) {
+        let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
+        let msg = self
+            .sc
+            .server
+            .profile
+            .no_port_text(&self.sc.hosts[usize::from(host.0)].name);
+        self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+    }
+
     pub(super) fn port_rescan(&mut self, a: u32, rescans: u32) {
         let Exhausted::Rescan { limit, .. } = self.sc.server.profile.exhausted else {
             unreachable!("only a rescanning version leaves a dumper without a port");
@@ -188,13 +203,16 @@ impl Site<'_> {
         if self.bind_dumper(d) {
             self.send_dump_request(a);
         } else if rescans >= limit {
-            let host = self.sc.dles[self.attempts[a as usize].dle.0 as usize].host;
-            let msg = self
-                .sc
-                .server
-                .profile
-                .no_port_text(&self.sc.hosts[usize::from(host.0)].name);
-            self.end_attempt(a, Outcome::TryAgain, Cause::NoPort, msg);
+            if self.sc.server.profile.version == Version::V3_5 {
+                // Out of descriptors: three bind tries 5 s apart, then the TRY-AGAIN.
+                self.dumpers[usize::from(d.0)].out_of_descriptors = true;
+                self.sim.schedule_in(
+                    super::schedule::NO_SOCKET_DELAY,
+                    Event::NoSocket { attempt: a },
+                );
+            } else {
+                self.no_socket(a);
+            }
         } else {
             self.port_rescan_later(a, rescans);
         }

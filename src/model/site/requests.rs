@@ -133,7 +133,14 @@ impl Site<'_> {
         let r = &self.requests[id.0 as usize];
         match r.owner {
             Requester::Planner => {
-                self.host_estimate_ok[usize::from(r.host.0)] = false;
+                let h = usize::from(r.host.0);
+                self.host_estimate_ok[h] = false;
+                let no_ack = r.rep_waits == 0;
+                self.host_estimate_msg[h] = self
+                    .sc
+                    .server
+                    .profile
+                    .estimate_failed_text(&self.sc.hosts[h].name, no_ack);
                 self.planner_answered();
             }
             Requester::Dumper(d) => {

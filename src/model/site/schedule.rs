@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// How long a 3.5.1 dumper out of descriptors takes to report `Can't bind a socket`: three
+/// `security_seterror` tries 5 s apart (lab run `full`: the retry failed 10 s after dispatch).
+pub(super) const NO_SOCKET_DELAY: SimDuration = SimDuration::from_secs(10);
+
 impl Site<'_> {
     pub(super) fn start(&mut self) {
         for &p in &self.sc.server.ports_in_use {
@@ -51,10 +55,23 @@ impl Site<'_> {
                 };
                 for h in 0..self.sc.hosts.len() {
                     let host = HostId(h as u16);
-                    let lines = self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
                     let wait = if self.sc.server.etimeout_per_host {
+                        // 3.5.1 planner.c, getsize: a negative etimeout is the host's whole
+                        // wait (`timeout = - conf_etimeout`), not per estimate line.
                         self.sc.server.etimeout
                     } else {
+                        // 3.5.1 planner.c, getsize: `timeout = total_estimates * etimeout`,
+                        // one estimate per level asked; a DLE due for a full dump every night
+                        // (dumpcycle 1) asks level 0 alone. (Older profiles keep two lines per
+                        // disk, as their committed results assume.)
+                        let per_disk = if self.sc.server.profile.planner_3x
+                            && self.sc.workload.dumpcycle == 1
+                        {
+                            1
+                        } else {
+                            ESTIMATE_LINES_PER_DISK
+                        };
+                        let lines = self.sc.hosts[h].dles.len() as u64 * per_disk;
                         self.sc.server.etimeout.times(lines)
                     };
                     self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
@@ -85,12 +102,24 @@ impl Site<'_> {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
                 st.fate = Some(DleFate::NotScheduled);
-                st.message = format!("[Estimate timeout from {name}]");
+                st.message = if self.host_estimate_msg[usize::from(d.host.0)].is_empty() {
+                    self.sc.server.profile.estimate_failed_text(name, false)
+                } else {
+                    self.host_estimate_msg[usize::from(d.host.0)].clone()
+                };
                 st.decided = now;
             }
         }
         let r = self.blank(TraceKind::Schedule);
         self.record(r);
+        let startup = self.sc.server.profile.driver_startup;
+        if startup > SimDuration::ZERO {
+            // The driver is not ready to dispatch yet (3.x taper start-up): as a sleep.
+            let until = now + startup;
+            self.asleep_until = Some(until);
+            self.sim.schedule_at(until, Event::DriverWake);
+            return;
+        }
         self.dispatch();
     }
 
@@ -183,7 +212,40 @@ impl Site<'_> {
         r.host = Some(self.sc.dles[dle.0 as usize].host);
         r.src_port = port;
         self.record(r);
-        if port.is_none() && !self.bind_dumper(d) {
+        let profile = &self.sc.server.profile;
+        let mut delay = SimDuration::ZERO;
+        if let FailurePause::Requeue(d) = profile.failure_pause
+            && self.dles[dle.0 as usize].attempts > 1
+        {
+            // 3.x: the retry was handed out at once; its REQ waits for the new chunker.
+            let spread = crate::model::version::REQUEUE_SPREAD_3_5.0;
+            delay = d + SimDuration(self.starts.random_range(0..=spread));
+        } else if profile.command_jitter > SimDuration::ZERO {
+            let j = self.starts.random_range(0..=profile.command_jitter.0);
+            delay = SimDuration(j);
+        }
+        if delay > SimDuration::ZERO {
+            self.sim.schedule_in(delay, Event::AttemptGo { attempt: a });
+            return;
+        }
+        self.attempt_go(a);
+    }
+
+    /// The attempt's dumper binds if it must, then sends its REQ.
+    pub(super) fn attempt_go(&mut self, a: u32) {
+        let now = self.sim.now();
+        let (d, dle, port) = {
+            let at = &mut self.attempts[a as usize];
+            // A delayed retry starts when its `send-cmd` goes out, as the driver logs it.
+            at.start = now;
+            (at.dumper, at.dle, at.port)
+        };
+        if port.is_none() && self.dumpers[usize::from(d.0)].out_of_descriptors {
+            // 3.5.1 (lab run `full`): a dumper whose rescans leaked every descriptor fails its
+            // next request after 3 bind tries 5 s apart, with no rescans.
+            self.sim
+                .schedule_in(NO_SOCKET_DELAY, Event::NoSocket { attempt: a });
+        } else if port.is_none() && !self.bind_dumper(d) {
             self.port_rescan_later(a, 0);
         } else if self.needs_lease(dle) {
             self.take_lease_or_wait(a);
@@ -261,6 +323,9 @@ impl Site<'_> {
                     r.dumper = Some(dumper);
                     self.record(r);
                 }
+                // 3.5.1 driver.c, dumper_chunker_result: `enqueue_sched(&runq, sp)` and on to
+                // `start_some_dumps` below, with no sleep and no rest.
+                FailurePause::Requeue(_) => {}
                 FailurePause::DumperAndDle(pause) => {
                     let until = now + pause;
                     self.dumpers[usize::from(dumper.0)].rest_until = until;

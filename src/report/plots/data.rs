@@ -120,7 +120,7 @@ fn pauses_and_drops(
 ) -> (Vec<(f64, f64)>, Vec<(u16, f64, f64)>, (u64, u64)) {
     let h = |t: SimTime| t.as_secs_f64() / 3600.0;
     let pause = match sc.server.profile.failure_pause {
-        FailurePause::Driver(p) | FailurePause::DumperAndDle(p) => p,
+        FailurePause::Driver(p) | FailurePause::DumperAndDle(p) | FailurePause::Requeue(p) => p,
     };
     let mut sleeps = Vec::new();
     let mut rests = Vec::new();

@@ -166,6 +166,7 @@ mod ladder;
 mod style;
 mod timeline;
 mod tradeoff;
+mod validation;
 mod window;
 
 use axis::*;
@@ -175,6 +176,7 @@ use failures::failures;
 use style::*;
 use timeline::timeline;
 use tradeoff::*;
+pub use validation::render_validation;
 use window::window;
 
 /// PNG bytes of an 8-bit RGB buffer, encoded in memory by the `png` crate (no time chunk, so the

@@ -1,12 +1,12 @@
 //! `server`: the version profile, `inparallel`, the range and the ports around it.
 
 use super::{Check, zone_id};
-use crate::model::config::{PlannerBinding, PortPolicy, Server};
+use crate::model::config::{Auth, PlannerBinding, PortPolicy, Server};
 use crate::model::driver::Order;
 use crate::model::ports::Port;
 use crate::model::version::{Exhausted, VERSION_NAMES, Version};
 use crate::scenario::load::InputError;
-use crate::scenario::schema::{PlannerBindingFile, PortPolicyFile, ServerFile};
+use crate::scenario::schema::{AuthFile, PlannerBindingFile, PortPolicyFile, ServerFile};
 
 pub(super) fn server(c: &Check, zones: &[String], s: &ServerFile) -> Result<Server, InputError> {
     let Some(version) = Version::parse(&s.version) else {
@@ -54,7 +54,20 @@ pub(super) fn server(c: &Check, zones: &[String], s: &ServerFile) -> Result<Serv
             "per-request-firewalled needs a server.udpportrange to reserve ports from",
         );
     }
+    if s.auth == AuthFile::Bsdtcp && !profile.planner_3x {
+        return c.fail(
+            "server.auth",
+            format!(
+                "bsdtcp is Amanda 3.x's (3.4 or later here); Amanda {} speaks bsd/bsdudp: remove server.auth or set server.version",
+                s.version
+            ),
+        );
+    }
     Ok(Server {
+        auth: match s.auth {
+            AuthFile::Bsdudp => Auth::Bsdudp,
+            AuthFile::Bsdtcp => Auth::Bsdtcp,
+        },
         amcheck: s.amcheck,
         port_policy: port_policy(s.reserved_ports),
         profile,

@@ -21,6 +21,8 @@ pub enum RemedyKind {
     ReserveForFirewalled,
     /// Accept replies of flows the server opened (connection tracking).
     StatefulFirewall,
+    /// `auth "bsdtcp"` (3.x): one TCP connection per client carries every request and reply.
+    Bsdtcp,
 }
 
 /// What applying a remedy costs besides what the simulation measures.
@@ -37,7 +39,18 @@ pub struct Price {
 }
 
 impl RemedyKind {
-    /// Every remedy, in the order reports list them.
+    /// Every remedy `compare` knows, in the order reports list them.
+    pub const KNOWN: [RemedyKind; 6] = [
+        RemedyKind::WidenRange,
+        RemedyKind::LowerInparallel,
+        RemedyKind::RelaxFirewall,
+        RemedyKind::ReserveForFirewalled,
+        RemedyKind::StatefulFirewall,
+        RemedyKind::Bsdtcp,
+    ];
+
+    /// The remedies every site can try (MODEL.md section 5); [`RemedyKind::Bsdtcp`] is added
+    /// for 3.x sites (see [`RemedyKind::applies_to`]).
     pub const ALL: [RemedyKind; 5] = [
         RemedyKind::WidenRange,
         RemedyKind::LowerInparallel,
@@ -54,12 +67,24 @@ impl RemedyKind {
             RemedyKind::RelaxFirewall => "relax-firewall",
             RemedyKind::ReserveForFirewalled => "reserve-for-firewalled",
             RemedyKind::StatefulFirewall => "stateful-firewall",
+            RemedyKind::Bsdtcp => "bsdtcp",
         }
     }
 
     /// Parses a name.
     pub fn parse(s: &str) -> Option<RemedyKind> {
-        RemedyKind::ALL.into_iter().find(|r| r.name() == s)
+        RemedyKind::KNOWN.into_iter().find(|r| r.name() == s)
+    }
+
+    /// Why the remedy cannot apply to `sc`, if it cannot.
+    pub fn applies_to(self, sc: &Scenario) -> Result<(), String> {
+        match self {
+            RemedyKind::Bsdtcp if !sc.server.profile.planner_3x => Err(format!(
+                "bsdtcp is Amanda 3.x's security driver; Amanda {} has bsd (UDP) only",
+                sc.file.server.version
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// One line for `portsim remedies`.
@@ -77,6 +102,9 @@ impl RemedyKind {
             }
             RemedyKind::StatefulFirewall => {
                 "replace the static hole with connection tracking (kind conntrack, conntrack+helper, reflexive or pf)"
+            }
+            RemedyKind::Bsdtcp => {
+                "3.x only: auth \"bsdtcp\", one TCP connection per client carries every request and reply; the UDP hole closes"
             }
         }
     }
@@ -99,6 +127,7 @@ impl RemedyKind {
             RemedyKind::RelaxFirewall => json!({ "source_port": 10080 }),
             RemedyKind::ReserveForFirewalled => json!({}),
             RemedyKind::StatefulFirewall => json!({ "kind": "conntrack" }),
+            RemedyKind::Bsdtcp => json!({}),
         }
     }
 
@@ -111,7 +140,11 @@ impl RemedyKind {
                 rebuild: built_in,
                 firewall_change: true,
                 code_change: false,
-                note: "rebuild with --with-udpportrange (2.x), widen the firewall hole, check the new ports against the services database (873 is rsync)".into(),
+                note: if built_in {
+                    "rebuild with --with-udpportrange (2.x), widen the firewall hole, check the new ports against the services database (873 is rsync)".into()
+                } else {
+                    "no rebuild: 3.x reads reserved-udp-port from amanda.conf at run time; widen the firewall hole, check the new ports against the services database (873 is rsync)".into()
+                },
             },
             RemedyKind::LowerInparallel => Price {
                 rebuild: false,
@@ -137,6 +170,12 @@ impl RemedyKind {
                 code_change: false,
                 note: "a stateful filter; its UDP timeouts must outlast the longest silent estimate (the amanda helper for conntrack)".into(),
             },
+            RemedyKind::Bsdtcp => Price {
+                rebuild: false,
+                firewall_change: false,
+                code_change: false,
+                note: "auth \"bsdtcp\" in the dumptypes and an amandad -auth=bsdtcp stream service (10080/tcp) in every client's inetd; the filter must pass the server's TCP connections to the clients' port 10080; the UDP hole can then close".into(),
+            },
         }
     }
 
@@ -161,6 +200,18 @@ impl RemedyKind {
                 Ok(())
             }
             RemedyKind::StatefulFirewall => stateful(v, sc, params),
+            RemedyKind::Bsdtcp => {
+                self.applies_to(sc)?;
+                v["server"]["auth"] = json!("bsdtcp");
+                // Nothing comes back over UDP any more: the hole for the replies closes.
+                let holes = hole_rules(v, sc);
+                if let Some(rules) = v["firewall"]["rules"].as_array_mut() {
+                    for i in holes.into_iter().rev() {
+                        rules.remove(i);
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }

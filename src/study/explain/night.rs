@@ -50,7 +50,7 @@ impl<'a> Night<'a> {
     /// The 15 s pause after a failure (the driver's sleep, or a dumper's and a retry's hold).
     pub(super) fn pause(&self) -> SimDuration {
         match self.sc.server.profile.failure_pause {
-            FailurePause::Driver(p) | FailurePause::DumperAndDle(p) => p,
+            FailurePause::Driver(p) | FailurePause::DumperAndDle(p) | FailurePause::Requeue(p) => p,
         }
     }
 

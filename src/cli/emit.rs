@@ -1,15 +1,13 @@
-//! The `apply` and `lab-config` commands: their clap arguments and bodies over the emitters in
-//! [`crate::amanda::emit`].
+//! The `apply` and `lab-config` commands: their bodies (clap arguments beside them).
 
 use crate::amanda::emit::addr::{AddrArgs, Cidr};
 use crate::amanda::emit::apply::{self, Dialect, FwOptions};
 use crate::amanda::emit::lab::{self, LabOptions};
 use crate::amanda::emit::{Addressing, EmitError, Placement};
-use crate::cli::args::ScenarioArgs;
-use crate::cli::{CliError, Status};
-use crate::study::compare::remedy::{Remedy, RemedyKind, RemedySpec};
+use crate::cli::{CliError, ScenarioArgs, Status};
 use crate::scenario::load::{SetArg, with_sets};
 use crate::scenario::{InputError, Scenario, Source, load_value, read};
+use crate::study::compare::remedy::{Remedy, RemedyKind, RemedySpec};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::path::PathBuf;
@@ -258,7 +256,7 @@ pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
         },
     )
     .map_err(|e| input(&source, e))?;
-    crate::output::write_report_dir(&args.out, &files).map_err(|e| CliError::Write {
+    crate::output::create_dir_atomic(&args.out, &files).map_err(|e| CliError::Write {
         path: args.out.display().to_string(),
         source: e,
     })?;
