@@ -2,77 +2,43 @@
 
 use super::args::{CompareArgs, CompareFormat};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::report::compare as render;
 use crate::scenario::InputError;
 use crate::study::compare;
-use crate::study::compare::remedy::{RemedyKind, RemedySpec};
+use crate::scenario::load::SetArg;
+use crate::study::compare::remedy::{self, RemedyKind, RemedySpec};
 use std::path::PathBuf;
 
 /// `portsim compare`.
-pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
     let (source, sets) = (args.scenario.source(), args.scenario.sets());
     let tree = crate::scenario::read(&source)?;
     let base = crate::scenario::load_value(&source, tree.clone(), &sets)?;
-    if args.replications < 2 {
-        return Err(InputError::Set {
-            arg: format!("--replications {}", args.replications),
-            msg: "intervals need at least 2 replications".into(),
-        }
-        .into());
-    }
-    let specs = if args.remedies.is_empty() {
-        RemedyKind::ALL
-            .iter()
-            .map(|&kind| RemedySpec {
-                kind,
-                params: Vec::new(),
-            })
-            .collect()
-    } else {
-        args.remedies
-            .iter()
-            .map(|n| {
-                RemedySpec::parse(n).map_err(|msg| InputError::Set {
-                    arg: format!("--remedies {n}"),
-                    msg,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    let mut labels: Vec<String> = specs.iter().map(RemedySpec::label).collect();
-    labels.sort();
-    if labels.windows(2).any(|w| w[0] == w[1]) {
-        return Err(InputError::Set {
-            arg: format!("--remedies {}", args.remedies.join(",")),
-            msg: "a remedy is listed twice with the same parameters".into(),
-        }
-        .into());
-    }
+    let specs = specs_of(args)?;
     let remedy_sets = args
         .remedy_sets
         .iter()
-        .map(|s| {
-            let set = crate::scenario::load::SetArg::parse(s)?;
-            match set.path.first().and_then(|n| RemedyKind::parse(n)) {
-                Some(_) if set.path.len() == 2 => Ok(set),
-                _ => Err(InputError::Set {
-                    arg: format!("--remedy-set {s}"),
-                    msg: format!(
-                        "write REMEDY.KEY=VALUE with a remedy among {}",
-                        remedy_names()
-                    ),
-                }),
-            }
-        })
+        .map(|s| remedy_set(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let variants = compare::variants_of(&source, &tree, &sets, base, &specs, &remedy_sets)?;
+    let (variants, skipped) =
+        compare::variants_skipping(&source, &tree, &sets, base, &specs, &remedy_sets)?;
+    for s in &skipped {
+        p.note(&format!(
+            "portsim: note: remedy {} skipped: {}",
+            s.name, s.reason
+        ));
+    }
     let timeline = match &args.timeline {
         Some(n) if !variants.iter().any(|v| &v.name == n) => {
-            return Err(InputError::Set {
-                arg: format!("--timeline {n}"),
-                msg: "name one of the remedies being compared".into(),
-            }
-            .into());
+            let names: Vec<&str> = variants[1..].iter().map(|v| v.name.as_str()).collect();
+            return Err(CliError::arg(
+                format!("--timeline {n}"),
+                format!(
+                    "name one of the remedies being compared: {}",
+                    names.join(", ")
+                ),
+            ));
         }
         other => other.clone(),
     };
@@ -80,7 +46,8 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     use std::io::IsTerminal;
-    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let progress =
+        !p.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let opt = compare::Options {
         replications: args.replications,
         jobs,
@@ -89,6 +56,7 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
     };
     let cells = compare::run_all(&variants, opt);
     let mut c = compare::summarise(&variants, &cells, opt.confidence);
+    c.skipped = skipped;
     c.command = reproduce(args, c.seed);
     if !args.no_out {
         let dir = args
@@ -97,14 +65,63 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
             .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
         let files = render::files(&variants, &c, timeline.as_deref());
         crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
+        p.note(&format!(
+            "portsim: wrote the report to {}",
+            dir.join("report.md").display()
+        ));
     }
-    match args.format {
-        CompareFormat::Text => print!("{}", render::text(&c)),
-        CompareFormat::Json => print!("{}", render::json(&c)),
-        CompareFormat::Markdown => print!("{}", render::markdown(&c, &[])),
-        CompareFormat::Csv => print!("{}", render::csv(&c)),
-    }
+    p.out(&match args.format {
+        CompareFormat::Text => render::text(&c),
+        CompareFormat::Json => render::json(&c),
+        CompareFormat::Markdown => render::markdown(&c, &[]),
+        CompareFormat::Csv => render::csv(&c),
+    })?;
     Ok(Status::Ok)
+}
+
+/// The remedies asked for (`--remedies`), or all five.
+fn specs_of(args: &CompareArgs) -> Result<Vec<RemedySpec>, CliError> {
+    if args.remedies.is_empty() {
+        return Ok(RemedyKind::ALL
+            .iter()
+            .map(|&kind| RemedySpec {
+                kind,
+                params: Vec::new(),
+            })
+            .collect());
+    }
+    let specs = args
+        .remedies
+        .iter()
+        .map(|n| RemedySpec::parse(n).map_err(|msg| CliError::arg(format!("--remedies {n}"), msg)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut labels: Vec<String> = specs.iter().map(RemedySpec::label).collect();
+    labels.sort();
+    if labels.windows(2).any(|w| w[0] == w[1]) {
+        return Err(CliError::arg(
+            format!("--remedies {}", args.remedies.join(",")),
+            "a remedy is listed twice with the same parameters",
+        ));
+    }
+    Ok(specs)
+}
+
+/// One `--remedy-set REMEDY.KEY=VALUE`.
+fn remedy_set(s: &str) -> Result<SetArg, CliError> {
+    let arg = || format!("--remedy-set {s}");
+    let set = SetArg::parse(s).map_err(|e| match e {
+        InputError::Set { msg, .. } => CliError::arg(arg(), msg),
+        other => other.into(),
+    })?;
+    let name = set.path.first().map_or("", String::as_str);
+    match RemedyKind::parse(name) {
+        Some(_) if set.path.len() == 2 => Ok(set),
+        Some(_) => Err(CliError::arg(
+            arg(),
+            format!("write REMEDY.KEY=VALUE: one key after {name}"),
+        )),
+        None => Err(CliError::arg(arg(), remedy::unknown_remedy(name))),
+    }
 }
 
 /// The command line that gives the same numbers (the seed made explicit, output options left out).
@@ -129,14 +146,12 @@ fn reproduce(args: &CompareArgs, seed: u64) -> String {
     parts.join(" ")
 }
 
-fn remedy_names() -> String {
-    RemedyKind::ALL.map(|r| r.name()).join(", ")
-}
-
 /// `portsim remedies`.
-pub fn remedies() -> Result<Status, CliError> {
+pub fn remedies(p: Printer) -> Result<Status, CliError> {
+    let mut out = String::new();
     for r in RemedyKind::ALL {
-        println!("{:<24} {}", r.name(), r.summary());
+        out.push_str(&format!("{:<24} {}\n", r.name(), r.summary()));
     }
+    p.out(&out)?;
     Ok(Status::Ok)
 }

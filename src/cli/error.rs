@@ -9,6 +9,14 @@ pub enum CliError {
     /// The scenario or an override is wrong.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A command-line option (not a `--set`) is wrong: `--remedies nosuch`.
+    #[error("{arg}: {msg}")]
+    Arg {
+        /// The option as given, e.g. `--remedies nosuch`.
+        arg: String,
+        /// What is wrong and what is allowed.
+        msg: String,
+    },
     /// An output file could not be written.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -28,6 +36,14 @@ pub enum Status {
 }
 
 impl CliError {
+    /// The option `arg` (as given) is wrong: `msg`.
+    pub fn arg(arg: impl Into<String>, msg: impl Into<String>) -> CliError {
+        CliError::Arg {
+            arg: arg.into(),
+            msg: msg.into(),
+        }
+    }
+
     /// An output file `path` could not be written.
     pub fn write(path: &Path, source: std::io::Error) -> CliError {
         CliError::Write {

@@ -2,15 +2,16 @@
 
 use super::args::{Format, RunArgs};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::model::{site, trace};
 use crate::output::write_output;
 use crate::report::{RunReport, text};
 use crate::study::check::fingerprint;
 
 /// `portsim run`.
-pub fn cmd(args: &RunArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
     if args.fingerprint {
-        return fingerprint_cmd(args);
+        return fingerprint_cmd(args, p);
     }
     let sc = args.scenario.load()?;
     let result = site::run(&sc, args.replication, args.trace.is_some());
@@ -20,15 +21,15 @@ pub fn cmd(args: &RunArgs) -> Result<Status, CliError> {
     }
     let report = RunReport::new(&sc, &result, args.replication);
     match args.format {
-        Format::Text => print!("{}", text::render(&report)),
-        Format::Json => print!("{}", report.to_json()),
+        Format::Text => p.out(&text::render(&report))?,
+        Format::Json => p.out(&report.to_json())?,
     }
     Ok(Status::Ok)
 }
 
 /// `portsim run --fingerprint`: prints the SHA-256 of the night's trace (and writes the trace
 /// with `--trace`); `sha256sum` of the trace file gives the same hash.
-fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
+fn fingerprint_cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
     let sc = args.scenario.load()?;
     let result = site::run(&sc, args.replication, true);
     let records = result.trace.as_ref().expect("run with its trace");
@@ -36,6 +37,6 @@ fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
     if let Some(path) = &args.trace {
         write_output(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
     }
-    println!("{}", fingerprint::sha256_hex(text.as_bytes()));
+    p.out(&format!("{}\n", fingerprint::sha256_hex(text.as_bytes())))?;
     Ok(Status::Ok)
 }

@@ -147,6 +147,15 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
     let base = &c.variants[0];
     let mut out = Vec::new();
     let bf = find(base, "failed_dles");
+    let base_clean = bf.values.iter().all(|&x| x == 0.0)
+        && find(base, "failed_attempts").values.iter().all(|&x| x == 0.0);
+    if base_clean {
+        // Nothing to fix: say so before any remedy's numbers could read as advice.
+        out.push(format!(
+            "The baseline is already clean: no DLE lost and no failed attempt in any of {} nights. No remedy is needed; the lines below only show what each would change.",
+            c.replications
+        ));
+    }
     out.push(format!(
         "baseline: {:.2} DLEs lost per night (95% CI {:.2} to {:.2}), {:.2} failed attempts, window {:.2} h.",
         bf.stats.mean,
@@ -218,6 +227,13 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
             clean.push((v.name.as_str(), ports, pin, flags, dw.mean, price));
         }
     }
+    for s in &c.skipped {
+        out.push(format!("{}: not compared, it does not apply here: {}.", s.name, s.reason));
+    }
+    if base_clean {
+        return out;
+    }
+    // Only a remedy with no DLE lost and no failed attempt in any night is ever recommended.
     if clean.is_empty() {
         out.push("No remedy removed every failure in every night.".into());
         return out;

@@ -52,7 +52,7 @@ pub enum InputError {
         source: std::io::Error,
     },
     /// Not JSON.
-    #[error("{file}:{line}:{column}: not valid JSON: {msg}")]
+    #[error("{file}:{line}:{column}: {msg}{}", if snippet.is_empty() { String::new() } else { format!("\n{snippet}") })]
     Syntax {
         /// The file.
         file: String,
@@ -60,8 +60,10 @@ pub enum InputError {
         line: usize,
         /// Column, from 1.
         column: usize,
-        /// The parser's words.
+        /// What is wrong: "not valid JSON: " and the parser's words, or "not UTF-8".
         msg: String,
+        /// The line with a caret under the column, or empty.
+        snippet: String,
     },
     /// A value is wrong.
     #[error("{origin}: {path}: {msg}")]
@@ -73,6 +75,14 @@ pub enum InputError {
         /// What is wrong and what is allowed.
         msg: String,
     },
+    /// A transform of the scenario (a remedy) cannot be applied to it.
+    #[error("{what}: {msg}")]
+    Transform {
+        /// The transform, e.g. `remedy widen-range`.
+        what: String,
+        /// Why not.
+        msg: String,
+    },
     /// A `--set` argument is malformed or names nothing.
     #[error("--set {arg}: {msg}")]
     Set {
@@ -82,6 +92,10 @@ pub enum InputError {
         msg: String,
     },
 }
+
+/// Most segments in a `--set` path: the deepest setting is a handful of segments down, and a
+/// path of thousands would build a tree too deep to walk.
+pub const MAX_SET_DEPTH: usize = 32;
 
 /// One `--set path=value` override.
 #[derive(Clone, Debug)]
@@ -104,13 +118,22 @@ impl SetArg {
             });
         };
         let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
+        if path.len() > MAX_SET_DEPTH {
+            return Err(InputError::Set {
+                arg: raw.chars().take(60).collect::<String>() + "...",
+                msg: format!(
+                    "the path has {} segments; no setting lies deeper than {MAX_SET_DEPTH}",
+                    path.len()
+                ),
+            });
+        }
         if path.iter().any(String::is_empty) {
             return Err(InputError::Set {
                 arg: raw.into(),
                 msg: "the path has an empty segment; write e.g. server.udpportrange".into(),
             });
         }
-        let value = serde_json::from_str(value.trim())
+        let value = super::strict::from_str(value.trim())
             .unwrap_or_else(|_| Value::String(value.trim().to_string()));
         Ok(SetArg {
             raw: raw.into(),
@@ -198,17 +221,9 @@ pub fn read(source: &Source) -> Result<Value, InputError> {
     let label = source.label();
     let text = match source {
         Source::Builtin => builtin::TOKYO.to_string(),
-        Source::File(p) => std::fs::read_to_string(p).map_err(|e| InputError::Read {
-            file: label.clone(),
-            source: e,
-        })?,
+        Source::File(p) => super::text::read_file(p, &label)?,
     };
-    let tree = serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        file: label,
-        line: e.line(),
-        column: e.column(),
-        msg: e.to_string(),
-    })?;
+    let tree = super::text::parse_json(&text, &label)?;
     super::base::resolve(source, tree)
 }
 
@@ -224,6 +239,13 @@ pub fn load_value(
     sets: &[String],
 ) -> Result<Scenario, InputError> {
     let label = source.label();
+    if !root.is_object() {
+        return Err(InputError::Invalid {
+            origin: label,
+            path: "(top level)".into(),
+            msg: "a scenario is a JSON object, {\"server\": {...}, \"hosts\": [...], ...}, not a list or a single value".into(),
+        });
+    }
     let sets = sets
         .iter()
         .map(|s| SetArg::parse(s))

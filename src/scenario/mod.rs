@@ -1,6 +1,7 @@
 //! Scenarios: the file format ([`schema`], with its raw [`expect`] blocks), building on another
 //! file ([`base`]), loading, `--set` and validation into the model's types ([`load`]), and the
-//! built-in incident ([`builtin`]). A [`Scenario`] is the validated [`SiteConfig`] together with
+//! built-in incident ([`builtin`]). [`text`] reads a file's text within bounds, [`strict`]
+//! parses it refusing duplicate keys. A [`Scenario`] is the validated [`SiteConfig`] together with
 //! the file it came from.
 
 pub mod base;
@@ -8,6 +9,8 @@ pub mod builtin;
 pub mod expect;
 pub mod load;
 pub mod schema;
+pub mod strict;
+pub mod text;
 
 pub use load::{InputError, Source, load, load_value, read};
 

@@ -78,6 +78,11 @@ pub struct ExpectationResult {
     /// Verdict and words.
     #[serde(flatten)]
     pub judged: Judged,
+    /// Wall-clock seconds spent simulating its nights (a night read by several expectations is
+    /// shared among them). Only JUnit shows it: the text and JSON reports stay the same bytes
+    /// from run to run.
+    #[serde(skip)]
+    pub seconds: f64,
 }
 
 /// A rewritten pin.
