@@ -21,7 +21,8 @@ pub struct Cli {
     /// Options of `run` when no command is given.
     #[command(flatten)]
     pub run: RunArgs,
-    /// Print nothing but errors: no report on stdout, no progress, no notes (the exit code tells).
+    /// Print nothing but errors: no report on stdout, no progress, no notes (the exit code
+    /// tells). Give it after the command: `portsim check -q`.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }
@@ -60,6 +61,13 @@ pub enum Command {
     },
     /// Print the manual page (roff): `portsim man > portsim.1; man ./portsim.1`.
     Man,
+    /// Print the JSON Schema of the scenario format or of a `--format json` output.
+    Schema {
+        /// Which document: scenario, run (portsim.run/1), compare (portsim.compare/1) or check
+        /// (portsim.check/1).
+        #[arg(value_parser = PossibleValuesParser::new(crate::report::schemas::NAMES))]
+        name: String,
+    },
 }
 
 /// Output formats of `compare`.

@@ -5,8 +5,8 @@ use super::error::{CliError, Status};
 use super::print::Printer;
 use crate::report::compare as render;
 use crate::scenario::InputError;
-use crate::study::compare;
 use crate::scenario::load::SetArg;
+use crate::study::compare;
 use crate::study::compare::remedy::{self, RemedyKind, RemedySpec};
 use std::path::PathBuf;
 
@@ -46,8 +46,7 @@ pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     use std::io::IsTerminal;
-    let progress =
-        !p.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let progress = !p.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let opt = compare::Options {
         replications: args.replications,
         jobs,

@@ -36,6 +36,11 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
             p.out(&String::from_utf8_lossy(&out))?;
             Ok(Status::Ok)
         }
+        Some(Command::Schema { name }) => {
+            let text = crate::report::schemas::schema(&name).expect("clap checked the name");
+            p.out(&text)?;
+            Ok(Status::Ok)
+        }
         None => {
             if let Some(err) = mistyped_command(&cli.run) {
                 return Err(err);

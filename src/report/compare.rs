@@ -148,7 +148,10 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
     let mut out = Vec::new();
     let bf = find(base, "failed_dles");
     let base_clean = bf.values.iter().all(|&x| x == 0.0)
-        && find(base, "failed_attempts").values.iter().all(|&x| x == 0.0);
+        && find(base, "failed_attempts")
+            .values
+            .iter()
+            .all(|&x| x == 0.0);
     if base_clean {
         // Nothing to fix: say so before any remedy's numbers could read as advice.
         out.push(format!(
@@ -228,7 +231,10 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
         }
     }
     for s in &c.skipped {
-        out.push(format!("{}: not compared, it does not apply here: {}.", s.name, s.reason));
+        out.push(format!(
+            "{}: not compared, it does not apply here: {}.",
+            s.name, s.reason
+        ));
     }
     if base_clean {
         return out;

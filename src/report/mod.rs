@@ -1,9 +1,11 @@
-//! What users read: the run report in text and JSON, and the event trace.
+//! What users read: the run report in text and JSON, and the event trace; [`schemas`] describe
+//! the JSON forms.
 
 pub mod check;
 pub mod compare;
 pub mod json;
 pub mod plots;
+pub mod schemas;
 pub mod text;
 
 pub use json::RunReport;

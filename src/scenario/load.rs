@@ -133,8 +133,17 @@ impl SetArg {
                 msg: "the path has an empty segment; write e.g. server.udpportrange".into(),
             });
         }
-        let value = super::strict::from_str(value.trim())
-            .unwrap_or_else(|_| Value::String(value.trim().to_string()));
+        let value = match super::strict::from_str(value.trim()) {
+            Ok(v) => v,
+            // A value that opens a list or an object was meant as JSON: say what is wrong.
+            Err(e) if value.trim_start().starts_with(['[', '{']) => {
+                return Err(InputError::Set {
+                    arg: raw.into(),
+                    msg: format!("the value is not valid JSON: {e}"),
+                });
+            }
+            Err(_) => Value::String(value.trim().to_string()),
+        };
         Ok(SetArg {
             raw: raw.into(),
             path,

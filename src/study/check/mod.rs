@@ -122,7 +122,9 @@ pub fn not_a_scenario(path: &Path) -> bool {
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(serde_json::Value::Object(map)) => {
             map.get("schema").is_some_and(|s| s.is_string())
-                || !["server", "hosts", "base"].iter().any(|k| map.contains_key(*k))
+                || !["server", "hosts", "base"]
+                    .iter()
+                    .any(|k| map.contains_key(*k))
         }
         Ok(_) => true,
         // Broken JSON may be a scenario being edited: reading it reports where.

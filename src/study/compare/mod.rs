@@ -52,7 +52,7 @@ pub fn variants(
 }
 
 /// A remedy left out of a comparison because it does not apply to the scenario.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     /// The remedy's name.
     pub name: String,
@@ -219,7 +219,7 @@ pub fn run_all(variants: &[Variant], opt: Options) -> Vec<Vec<Cell>> {
 }
 
 /// One measure of one variant, summarised.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MeasureStats {
     /// Measure name.
     pub measure: &'static str,
@@ -233,7 +233,7 @@ pub struct MeasureStats {
 }
 
 /// One variant's results.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct VariantReport {
     /// "baseline" or the remedy's name.
     pub name: String,
@@ -250,7 +250,7 @@ pub struct VariantReport {
 }
 
 /// A whole comparison.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// Always [`COMPARE_SCHEMA`].
     pub schema: &'static str,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A remedy from MODEL.md section 5.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyKind {
     /// Widen `udpportrange` and the firewall's hole so that every dumper fits.
@@ -24,7 +24,7 @@ pub enum RemedyKind {
 }
 
 /// What applying a remedy costs besides what the simulation measures.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Price {
     /// Amanda must be rebuilt.
     pub rebuild: bool,
@@ -313,7 +313,7 @@ fn stateful(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), String> 
 }
 
 /// A remedy with its parameters.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Remedy {
     /// Which remedy.
     pub kind: RemedyKind,
