@@ -520,3 +520,100 @@ fn committed_schemas_are_what_portsim_prints() {
     assert_eq!(run["title"], "portsim.run/1");
     rejects(&["schema", "nosuch"], &["invalid value 'nosuch'"]);
 }
+
+// Items 3 and 4: sizes, counts and times bounded at load, naming the value.
+
+#[test]
+fn hostile_sizes_counts_and_times_are_refused_at_load() {
+    for (set, needles) in [
+        (
+            "hosts.0.disks.0.full_gb=1e308",
+            vec!["hosts[0].disks[0]: www1:/", "for ever", "30 days"],
+        ),
+        (
+            "hosts.0.disks.0.full_gb=1e15",
+            vec!["hosts[0].disks[0]: www1:/", "full_gb 1e15", "30 days"],
+        ),
+        (
+            "hosts.0.disks.0.rate_mb_s=1e-300",
+            vec!["hosts[0].disks[0]: www1:/", "rate_mb_s 1e-300", "30 days"],
+        ),
+        (
+            "hosts.0.disks.0.rate_mb_s=1e308",
+            vec!["hosts[0].disks[0].rate_mb_s", "at most 1048576 MB/s"],
+        ),
+        (
+            "hosts.0.disks.0.estimate_s=1e12",
+            vec!["hosts[0].disks[0].estimate_s", "30 days"],
+        ),
+        ("server.dtimeout=1e12", vec!["server.dtimeout", "30 days"]),
+        (
+            "hosts.0.maxdumps=4294967295",
+            vec!["hosts[0].maxdumps", "at most 1024"],
+        ),
+        (
+            "server.rescan_limit=4000000000",
+            vec!["server.rescan_limit", "at most 172800"],
+        ),
+    ] {
+        let mut args = vec!["run", "--set", set];
+        if set.starts_with("server.rescan") {
+            args.extend(["--set", "server.version=2.5.2"]);
+        }
+        rejects(&args, &needles);
+    }
+    let d = tmp("ports-in-use");
+    let mut sc = tokyo();
+    let held: Vec<Value> = (512..1024)
+        .chain(32768..61000)
+        .map(|p| json!({"port": p, "by": "test"}))
+        .collect();
+    sc["server"]["ports_in_use"] = json!(held);
+    let f = write(&d, "held.json", &sc.to_string());
+    rejects(
+        &["run", &f],
+        &[
+            "server.ports_in_use",
+            "28232 ephemeral ports",
+            "leave at least 128 free",
+        ],
+    );
+}
+
+// Item 7: versions and port 0.
+
+#[test]
+fn unknown_amanda_3_releases_and_port_0_are_refused() {
+    rejects(
+        &["run", "--set", "server.version=\"3.9\""],
+        &[
+            "server.version",
+            "\"3.9\" is not an Amanda 3 release",
+            "3.5.1",
+        ],
+    );
+    let out = portsim(&[
+        "run",
+        "--set",
+        "server.version=\"3.5.1\"",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    rejects(
+        &["run", "--set", "server.udpportrange=[0,9]"],
+        &["server.udpportrange", "port 0"],
+    );
+    rejects(
+        &[
+            "run",
+            "--set",
+            "server.ports_in_use=[{\"port\":0,\"by\":\"x\"}]",
+        ],
+        &["server.ports_in_use[0].port", "port 0"],
+    );
+    rejects(
+        &["run", "--set", "firewall.rules.0.dst_ports=0"],
+        &["firewall.rules[0].dst_ports", "port 0"],
+    );
+}

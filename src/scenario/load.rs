@@ -299,7 +299,9 @@ pub fn load_value(
         Source::Builtin => builtin::TOKYO_NAME.to_string(),
         Source::File(p) => stem(p),
     };
-    validate(file, default_name, &origin_of)
+    let sc = validate(file, default_name, &origin_of)?;
+    super::bounds::check(&sc, &origin_of)?;
+    Ok(sc)
 }
 
 fn unknown_field(msg: &str) -> Option<String> {
