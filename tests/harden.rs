@@ -617,3 +617,41 @@ fn unknown_amanda_3_releases_and_port_0_are_refused() {
         &["firewall.rules[0].dst_ports", "port 0"],
     );
 }
+
+// Item 4: a night longer than 30 days is an error naming the DLE.
+
+#[test]
+fn a_night_past_30_days_is_an_error_naming_the_dle() {
+    let slow = [
+        "--set",
+        "workload.dumpcycle=1",
+        "--set",
+        "workload.jitter=0",
+        "--set",
+        "server.inparallel=1",
+        "--set",
+        "hosts.0.disks.0.rate_mb_s=0.003",
+        "--set",
+        "hosts.1.disks.0.rate_mb_s=0.003",
+    ];
+    let mut args = vec!["run"];
+    args.extend(slow);
+    // Each DLE alone fits a night (25 days); one after the other they do not.
+    rejects(&args, &["www1:/: the night runs past 30 days", "35.6 days"]);
+    let mut args = vec![
+        "compare",
+        "--replications",
+        "2",
+        "--remedies",
+        "relax-firewall",
+        "--no-out",
+    ];
+    args.extend(slow);
+    rejects(
+        &args,
+        &[
+            "baseline, replication 0: the night runs past 30 days",
+            "--replication 0",
+        ],
+    );
+}

@@ -54,6 +54,7 @@ pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
         progress,
     };
     let cells = compare::run_all(&variants, opt);
+    too_long(&variants, &cells)?;
     let mut c = compare::summarise(&variants, &cells, opt.confidence);
     c.skipped = skipped;
     c.command = reproduce(args, c.seed);
@@ -76,6 +77,26 @@ pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
         CompareFormat::Csv => render::csv(&c),
     })?;
     Ok(Status::Ok)
+}
+
+/// A night past 30 days is an error: it names the variant and the night, which `portsim run
+/// --replication R` shows with the DLE that ran late.
+fn too_long(variants: &[compare::Variant], cells: &[Vec<compare::Cell>]) -> Result<(), CliError> {
+    let limit_h = crate::scenario::bounds::MAX_NIGHT.as_secs_f64() / 3600.0;
+    for (r, row) in cells.iter().enumerate() {
+        for (v, cell) in row.iter().enumerate() {
+            if cell.measures.window_h > limit_h {
+                return Err(CliError::arg(
+                    format!("{}, replication {r}", variants[v].name),
+                    format!(
+                        "the night runs past 30 days ({:.1} days); `portsim run --replication {r}` names the DLE that ends last",
+                        cell.measures.window_h / 24.0
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The remedies asked for (`--remedies`), or all five.

@@ -20,6 +20,7 @@ pub fn cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
             .map_err(|e| CliError::write(path, e))?;
     }
     let report = RunReport::new(&sc, &result, args.replication);
+    too_long(&report)?;
     match args.format {
         Format::Text => p.out(&text::render(&report))?,
         Format::Json => p.out(&report.to_json())?,
@@ -39,4 +40,25 @@ fn fingerprint_cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
     }
     p.out(&format!("{}\n", fingerprint::sha256_hex(text.as_bytes())))?;
     Ok(Status::Ok)
+}
+
+/// A night that ran past [`MAX_NIGHT`](crate::scenario::bounds::MAX_NIGHT) is an error naming the
+/// DLE that ended last: each DLE fits a night (checked at load), but many in a row may not.
+fn too_long(report: &RunReport) -> Result<(), CliError> {
+    let limit = crate::scenario::bounds::MAX_NIGHT.as_secs_f64();
+    let last = report
+        .attempts
+        .iter()
+        .filter(|a| a.end_s > limit)
+        .max_by(|a, b| a.end_s.total_cmp(&b.end_s));
+    match last {
+        None => Ok(()),
+        Some(a) => Err(CliError::arg(
+            format!("{}:{}", a.host, a.disk),
+            format!(
+                "the night runs past 30 days: this DLE's dump ends at {:.1} days; fewer or smaller DLEs, faster disks, or more dumpers",
+                a.end_s / 86400.0
+            ),
+        )),
+    }
 }
