@@ -469,7 +469,24 @@ fn check_of_a_directory_skips_json_that_is_not_a_scenario() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("report.json (not a scenario)"), "{text}");
+    // Hidden directories and caches (CACHEDIR.TAG, as in cargo's target/) are not searched.
+    for sub in [".git", "target"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+        write(&d.join(sub), "broken.json", "{\"server\": 1}");
+    }
+    write(
+        &d.join("target"),
+        "CACHEDIR.TAG",
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    );
     assert!(text.contains("package.json (not a scenario)"), "{text}");
+    let again = portsim(&["check", d.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     // Named on the command line, it is read as a scenario, and refused as one.
     let report = d.join("rep").join("report.json");
     rejects(&["check", report.to_str().unwrap()], &["report.json"]);

@@ -74,7 +74,8 @@ impl Loaded {
     }
 }
 
-/// The scenario files under `paths`: files as given, directories searched for `*.json`, sorted.
+/// The scenario files under `paths`: files as given, directories searched for `*.json`, sorted,
+/// leaving out hidden directories and caches (a `CACHEDIR.TAG` inside, as in cargo's `target/`).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut out: Vec<PathBuf> = Vec::new();
     for p in paths {
@@ -104,7 +105,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            // Hidden directories (.git) and caches (cargo's target/, tagged per the Cache
+            // Directory Tagging spec) hold no scenarios of the user's.
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if !hidden && !path.join("CACHEDIR.TAG").exists() {
+                walk(&path, out)?;
+            }
         } else if path.extension().is_some_and(|e| e == "json") {
             out.push(path);
         }
