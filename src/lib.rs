@@ -8,11 +8,12 @@
 //!    configuration ([`model::config`]); it knows no file format.
 //! 2. [`scenario`] reads the file format, builds on bases, applies `--set` and validates into the
 //!    model's types; `expect` blocks stay raw data there.
-//! 3. `amanda` (reserved): interop with real Amanda (logs, configuration).
+//! 3. [`amanda`]: real Amanda outside the simulator: its configuration text, logs and imports.
 //! 4. [`study`] runs many nights: [`study::compare`], [`study::check`].
 //! 5. [`report`] renders results it is given: text, JSON, CSV, Markdown, plots.
 //! 6. [`cli`] holds every clap argument and one module per command body.
 
+pub mod amanda;
 pub mod cli;
 pub mod model;
 pub mod output;

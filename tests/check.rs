@@ -3,22 +3,13 @@
 //! per expectation, the output does not depend on `--jobs`, pins are blessed in place, and bad
 //! scenario files or `expect` blocks exit 2 naming the file and the JSON path.
 
+mod common;
+
+use common::{library, portsim, rejects, stdout};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn portsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("portsim runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8")
-}
+use std::process::Output;
 
 fn check_json(args: &[&str]) -> (Option<i32>, Value) {
     let mut all = vec!["check", "--format", "json"];
@@ -34,16 +25,7 @@ fn check_json(args: &[&str]) -> (Option<i32>, Value) {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("check")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn library() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+    common::tmp("check", name)
 }
 
 /// Every (scenario, expectation) of a check report with its verdict and message.
@@ -521,21 +503,6 @@ fn rejects_expect(name: &str, expect: Value, needles: &[&str]) {
         &["check", file.to_str().unwrap()],
         &[&[file.to_str().unwrap()], needles].concat(),
     );
-}
-
-fn rejects(args: &[&str], needles: &[&str]) {
-    let out = portsim(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{args:?}: {err}\n{}",
-        stdout(&out)
-    );
-    assert!(out.stdout.is_empty(), "{args:?} wrote output");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: error lacks {n:?}: {err}");
-    }
 }
 
 fn one(check: Value) -> Value {

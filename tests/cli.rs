@@ -1,44 +1,11 @@
 //! The `run` command end to end, through the binary: the incident's signature, its fixes,
 //! determinism, the trace, and every kind of bad input.
 
+mod common;
+
+use common::{portsim, rejects, run_json, scenario_file, tokyo};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn portsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(args)
-        .output()
-        .expect("portsim runs")
-}
-
-fn run_json(args: &[&str]) -> Value {
-    let mut all = vec!["run", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = portsim(&all);
-    assert!(
-        out.status.success(),
-        "portsim {all:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
-
-fn tokyo() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/tokyo.json"))
-            .expect("tokyo.json");
-    serde_json::from_str(&text).expect("tokyo.json parses")
-}
-
-/// Writes `v` to a fresh file under the target dir and returns its path.
-fn scenario_file(name: &str, v: &Value) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.json"));
-    std::fs::write(&p, serde_json::to_string_pretty(v).unwrap()).unwrap();
-    p
-}
 
 fn failed_attempts(r: &Value) -> Vec<&Value> {
     r["attempts"]
@@ -253,21 +220,10 @@ fn trace_has_one_json_line_per_event_with_verdicts() {
     assert!(rules.contains("\"drop\"/\"default\""), "{rules:?}");
 }
 
-/// Runs with bad input: exit 2, nothing on stdout, and stderr mentions every `needle`.
-fn rejects(args: &[&str], needles: &[&str]) {
-    let out = portsim(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert!(out.stdout.is_empty(), "{args:?} wrote output");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: error lacks {n:?}: {err}");
-    }
-}
-
 fn reject_file(name: &str, edit: impl FnOnce(&mut Value), needles: &[&str]) {
     let mut v = tokyo();
     edit(&mut v);
-    let p = scenario_file(name, &v);
+    let p = scenario_file("cli", name, &v);
     let mut all = vec![p.to_str().unwrap().to_string()];
     all.extend(needles.iter().map(|s| s.to_string()));
     let needles: Vec<&str> = all.iter().map(String::as_str).collect();

@@ -1,17 +1,11 @@
 //! `portsim compare` through the binary: what each remedy fixes and exposes on the incident,
 //! independence from --jobs, the report directory, and bad input.
 
+mod common;
+
+use common::portsim;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn portsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(args)
-        .env("CI", "true")
-        .output()
-        .expect("portsim runs")
-}
 
 fn compare(extra: &[&str]) -> (Value, Vec<u8>) {
     let mut args = vec![

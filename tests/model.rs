@@ -1,22 +1,9 @@
 //! The full model through the CLI: version profiles, busy clients, the network bottleneck.
 
-use serde_json::Value;
-use std::process::Command;
+mod common;
 
-fn run_json(args: &[&str]) -> Value {
-    let mut all = vec!["run", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(&all)
-        .output()
-        .expect("portsim runs");
-    assert!(
-        out.status.success(),
-        "portsim {all:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
+use common::run_json;
+use serde_json::Value;
 
 fn trace(args: &[&str], name: &str) -> Vec<Value> {
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);

@@ -68,6 +68,18 @@ pub enum Command {
         #[arg(value_parser = PossibleValuesParser::new(crate::report::schemas::NAMES))]
         name: String,
     },
+    /// Write a scenario from a site's amanda.conf, disklist, build and firewall ruleset.
+    Import(super::import::ImportArgs),
+    /// Print what a remedy changes at the site: amanda.conf, configure, services, firewall diffs.
+    Apply(super::apply::ApplyArgs),
+    /// Write the files the real-Amanda lab needs to run a scenario.
+    LabConfig(super::apply::LabConfigArgs),
+    /// Tell what happened to a DLE tonight, step by step, why, and which remedies prevent it.
+    Explain(ExplainArgs),
+    /// Draw one DLE's packets between dumper, filter and client as a sequence diagram.
+    Ladder(LadderArgs),
+    /// Draw one night: every dumper's attempts over time, failures and lost DLEs marked.
+    Timeline(TimelineArgs),
 }
 
 /// Output formats of `compare`.
@@ -194,6 +206,69 @@ pub struct CheckArgs {
 fn fault_parser() -> impl TypedValueParser<Value = Fault> {
     PossibleValuesParser::new(Fault::ALL.map(Fault::name))
         .map(|s| Fault::parse(&s).expect("a possible value"))
+}
+
+/// Output formats of `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Numbered steps in sentences.
+    Text,
+    /// JSON (schema `portsim.explain/1`): every step's facts and its sentence.
+    Json,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Explain this DLE, `HOST:DISK` (e.g. `www2:/`).
+    #[arg(long, value_name = "HOST:DISK", group = "what")]
+    pub dle: Option<String>,
+    /// Explain this dumper: its port, its attempts and the DLEs that failed on it.
+    #[arg(long, value_name = "N", group = "what")]
+    pub dumper: Option<u16>,
+    /// Explain every DLE not dumped tonight (the default).
+    #[arg(long, group = "what")]
+    pub failed: bool,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// Options of `ladder`.
+#[derive(Debug, Args, Clone)]
+pub struct LadderArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The DLE whose attempts are drawn, `HOST:DISK`.
+    #[arg(long, value_name = "HOST:DISK")]
+    pub dle: String,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Where to write the picture: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Options of `timeline`.
+#[derive(Debug, Args, Clone)]
+pub struct TimelineArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Where to write the picture: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 impl ScenarioArgs {

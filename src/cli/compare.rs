@@ -63,7 +63,8 @@ pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("reports").join(&c.scenario));
-        let files = render::files(&variants, &c, timeline.as_deref());
+        let shown = compare::Showcase::of(&variants, &c, timeline.as_deref());
+        let files = render::files(&c, &shown);
         crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
         p.note(&format!(
             "portsim: wrote the report to {}",

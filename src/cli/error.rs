@@ -17,6 +17,9 @@ pub enum CliError {
         /// What is wrong and what is allowed.
         msg: String,
     },
+    /// An import's input is wrong.
+    #[error(transparent)]
+    Import(#[from] crate::amanda::import::ImportError),
     /// An output file could not be written.
     #[error("{path}: cannot write: {source}")]
     Write {

@@ -1,12 +1,18 @@
 //! The command line: arguments ([`args`]), one module per command body, printing ([`print`]),
 //! and how a command ends ([`error`]). Nothing below this layer knows clap or exit codes.
 
+pub mod apply;
 pub mod args;
 pub mod check;
 pub mod compare;
 pub mod error;
+pub mod explain;
+pub mod import;
+pub mod ladder;
+pub mod picture;
 pub mod print;
 pub mod run;
+pub mod timeline;
 
 pub use args::{Cli, Command};
 pub use error::{CliError, Status};
@@ -41,6 +47,15 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
             p.out(&text)?;
             Ok(Status::Ok)
         }
+        Some(Command::Import(args)) => {
+            import::cmd(&args)?;
+            Ok(Status::Ok)
+        }
+        Some(Command::Apply(args)) => apply::apply_cmd(&args),
+        Some(Command::LabConfig(args)) => apply::lab_config_cmd(&args),
+        Some(Command::Explain(args)) => explain::cmd(&args),
+        Some(Command::Ladder(args)) => ladder::cmd(&args),
+        Some(Command::Timeline(args)) => timeline::cmd(&args),
         None => {
             if let Some(err) = mistyped_command(&cli.run) {
                 return Err(err);

@@ -88,6 +88,8 @@ pub struct Server {
     pub ctimeout: SimDuration,
     /// Estimate reply wait per line.
     pub etimeout: SimDuration,
+    /// `etimeout` was negative: it is the whole wait for a host, whatever its estimate lines.
+    pub etimeout_per_host: bool,
     /// Idle data limit.
     pub dtimeout: SimDuration,
     /// Ports other processes hold.

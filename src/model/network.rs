@@ -379,7 +379,12 @@ impl Network {
                 }
             }
         }
-        for ((&id, flow), r) in self.flows.iter_mut().zip(fill.rate) {
+        self.apply_rates(fill.rate);
+    }
+
+    /// Sets the flows' new rates (in flow order); those that moved are marked changed.
+    fn apply_rates(&mut self, rates: Vec<Option<f64>>) {
+        for ((&id, flow), r) in self.flows.iter_mut().zip(rates) {
             let new = r.unwrap_or(0.0);
             let old = flow.rate_kbs;
             let same = old == new || (old - new).abs() <= SAME_RATE_REL * old.abs().max(new.abs());

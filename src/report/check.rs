@@ -34,6 +34,33 @@ impl CheckReport {
             };
             let _ = writeln!(o, "blessed {}: sha256 {old} -> {}", b.file, b.new);
         }
+        self.table(&mut o);
+        self.failures(&mut o);
+        if !self.skipped.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nNo expect block (not checked): {}",
+                self.skipped.join(", ")
+            );
+        }
+        let t = &self.totals;
+        let _ = writeln!(
+            o,
+            "\n{} expectations: {} pass, {} fail, {} inconclusive",
+            t.expectations, t.pass, t.fail, t.inconclusive
+        );
+        // The closing line CI systems read: an inconclusive check counts as failed (exit 1).
+        let _ = writeln!(
+            o,
+            "check: {} passed, {} failed",
+            t.pass,
+            t.fail + t.inconclusive
+        );
+        o
+    }
+
+    /// The table: one row per expectation, columns as wide as their widest cell.
+    fn table(&self, o: &mut String) {
         let rows: Vec<[&str; 5]> = self
             .scenarios
             .iter()
@@ -72,10 +99,14 @@ impl CheckReport {
             );
         };
         let _ = writeln!(o);
-        line(&mut o, &head);
+        line(o, &head);
         for r in &rows {
-            line(&mut o, r);
+            line(o, r);
         }
+    }
+
+    /// Each expectation that did not pass, with what was expected, measured, and why.
+    fn failures(&self, o: &mut String) {
         let failed: Vec<(&ScenarioResult, &ExpectationResult)> = self
             .scenarios
             .iter()
@@ -99,27 +130,6 @@ impl CheckReport {
                 }
             }
         }
-        if !self.skipped.is_empty() {
-            let _ = writeln!(
-                o,
-                "\nNo expect block (not checked): {}",
-                self.skipped.join(", ")
-            );
-        }
-        let t = &self.totals;
-        let _ = writeln!(
-            o,
-            "\n{} expectations: {} pass, {} fail, {} inconclusive",
-            t.expectations, t.pass, t.fail, t.inconclusive
-        );
-        // The closing line CI systems read: an inconclusive check counts as failed (exit 1).
-        let _ = writeln!(
-            o,
-            "check: {} passed, {} failed",
-            t.pass,
-            t.fail + t.inconclusive
-        );
-        o
     }
 
     /// JUnit XML: one test suite per scenario file, one test case per expectation.

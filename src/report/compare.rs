@@ -1,6 +1,6 @@
 //! A comparison for people (terminal table, Markdown report) and for programs (JSON, CSV).
 
-use crate::study::compare::{Comparison, MeasureStats, Variant, VariantReport};
+use crate::study::compare::{Comparison, MeasureStats, Showcase, VariantReport};
 use std::fmt::Write;
 
 /// A non-negative amount: whole above 10, two decimals below, so 1.41 does not read as 1.
@@ -167,7 +167,7 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
         find(base, "failed_attempts").stats.mean,
         find(base, "window_h").stats.mean
     ));
-    let mut clean: Vec<(&str, f64, f64, usize, f64, String)> = Vec::new();
+    let mut clean: Vec<Clean> = Vec::new();
     for v in &c.variants[1..] {
         let f = find(v, "failed_attempts");
         let fd = find(v, "failed_dles");
@@ -200,22 +200,7 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
         let spoof = find(v, "rests_on_source_port").stats.mean > 0.0;
         let pin = find(v, "pinhole_port_hours").stats.mean;
         let waited = find(v, "waited_for_port").stats.mean;
-        let price = v.price.as_ref().map_or(String::new(), |p| {
-            let mut parts = Vec::new();
-            if p.rebuild {
-                parts.push("rebuild");
-            }
-            if p.firewall_change {
-                parts.push("firewall change");
-            }
-            if p.code_change {
-                parts.push("code change");
-            }
-            if parts.is_empty() {
-                parts.push("configuration only");
-            }
-            parts.join(", ")
-        });
+        let price = price_words(v);
         out.push(format!(
             "{}: {fixes}; {window}; {ports:.0} server UDP ports reachable unsolicited{}; {} pinhole port-hours{}; price: {price}.",
             v.name,
@@ -240,16 +225,26 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
         return out;
     }
     // Only a remedy with no DLE lost and no failed attempt in any night is ever recommended.
+    recommend(&mut out, base, &clean);
+    out
+}
+
+/// A remedy that cleaned every night: name, ports reachable, pinhole port-hours, price flags,
+/// window difference, price words.
+type Clean<'a> = (&'a str, f64, f64, usize, f64, String);
+
+/// The recommendations among the clean remedies: least exposed, and least to change.
+fn recommend(out: &mut Vec<String>, base: &VariantReport, clean: &[Clean]) {
     if clean.is_empty() {
         out.push("No remedy removed every failure in every night.".into());
-        return out;
+        return;
     }
     out.push(format!(
         "Every night clean with: {}.",
         clean.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
     ));
     // Two readings of the same numbers: least exposed first, or least to change first.
-    let mut by_exposure = clean.clone();
+    let mut by_exposure = clean.to_vec();
     by_exposure.sort_by(|a, b| {
         a.1.total_cmp(&b.1)
             .then(a.2.total_cmp(&b.2))
@@ -276,7 +271,51 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
             p.0, p.5, p.4
         ));
     }
-    out
+}
+
+/// What a remedy costs to apply, in words.
+fn price_words(v: &VariantReport) -> String {
+    v.price.as_ref().map_or(String::new(), |p| {
+        let mut parts = Vec::new();
+        if p.rebuild {
+            parts.push("rebuild");
+        }
+        if p.firewall_change {
+            parts.push("firewall change");
+        }
+        if p.code_change {
+            parts.push("code change");
+        }
+        if parts.is_empty() {
+            parts.push("configuration only");
+        }
+        parts.join(", ")
+    })
+}
+
+/// The Markdown table of what each remedy costs to apply.
+fn price_table(o: &mut String, c: &Comparison) {
+    let _ = writeln!(o, "\n## Operational price\n");
+    let _ = writeln!(
+        o,
+        "| remedy | parameters | rebuild | firewall change | code change | note |"
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    let yn = |b: bool| if b { "yes" } else { "no" };
+    for v in &c.variants[1..] {
+        if let Some(p) = &v.price {
+            let _ = writeln!(
+                o,
+                "| {} | `{}` | {} | {} | {} | {} |",
+                v.name,
+                v.params,
+                yn(p.rebuild),
+                yn(p.firewall_change),
+                yn(p.code_change),
+                p.note
+            );
+        }
+    }
 }
 
 /// The Markdown report.
@@ -332,27 +371,7 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
         }
         let _ = writeln!(o);
     }
-    let _ = writeln!(o, "\n## Operational price\n");
-    let _ = writeln!(
-        o,
-        "| remedy | parameters | rebuild | firewall change | code change | note |"
-    );
-    let _ = writeln!(o, "|---|---|---|---|---|---|");
-    let yn = |b: bool| if b { "yes" } else { "no" };
-    for v in &c.variants[1..] {
-        if let Some(p) = &v.price {
-            let _ = writeln!(
-                o,
-                "| {} | `{}` | {} | {} | {} | {} |",
-                v.name,
-                v.params,
-                yn(p.rebuild),
-                yn(p.firewall_change),
-                yn(p.code_change),
-                p.note
-            );
-        }
-    }
+    price_table(&mut o, c);
     if !plots.is_empty() {
         let _ = writeln!(o, "\n## Plots\n");
         for (title, file) in plots {
@@ -408,12 +427,8 @@ pub fn json(c: &Comparison) -> String {
 }
 
 /// The report directory's files: report.md, report.json, report.csv, and the plots.
-pub fn files(
-    variants: &[Variant],
-    c: &Comparison,
-    timeline: Option<&str>,
-) -> Vec<(String, Vec<u8>)> {
-    let plots = super::plots::render_all(variants, c, timeline);
+pub fn files(c: &Comparison, shown: &Showcase) -> Vec<(String, Vec<u8>)> {
+    let plots = super::plots::render_all(c, shown);
     let listed: Vec<(&str, &str)> = plots
         .iter()
         .filter(|p| p.file.ends_with(".svg"))

@@ -151,6 +151,51 @@ pub struct DleRow {
     pub message: String,
 }
 
+/// One row per attempt, in start order.
+fn attempt_rows(sc: &Scenario, r: &RunResult) -> Vec<AttemptRow> {
+    r.attempts
+        .iter()
+        .map(|a| {
+            let dle = &sc.dles[a.dle.0 as usize];
+            AttemptRow {
+                host: sc.hosts[usize::from(dle.host.0)].name.clone(),
+                disk: dle.disk.clone(),
+                dumper: a.dumper.0,
+                port: a.port,
+                firewalled: sc.firewalled(dle.host),
+                port_wait_s: a.port_wait.as_secs_f64(),
+                start_s: secs(a.start),
+                end_s: secs(a.end),
+                outcome: a.outcome,
+                cause: a.cause,
+                message: a.message.clone(),
+            }
+        })
+        .collect()
+}
+
+/// One row per DLE, in disklist order.
+fn dle_rows(sc: &Scenario, r: &RunResult) -> Vec<DleRow> {
+    r.dles
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let dle = &sc.dles[i];
+            let nd = &r.night.dles[i];
+            DleRow {
+                host: sc.hosts[usize::from(dle.host.0)].name.clone(),
+                disk: dle.disk.clone(),
+                firewalled: sc.firewalled(dle.host),
+                level: nd.level,
+                size_mb: (nd.size_kb / 1024.0 * 10.0).round() / 10.0,
+                fate: st.fate,
+                attempts: st.attempts,
+                message: st.message.clone(),
+            }
+        })
+        .collect()
+}
+
 impl RunReport {
     /// Builds the report of `r`, replication `rep` of `sc`.
     pub fn new(sc: &Scenario, r: &RunResult, rep: u64) -> RunReport {
@@ -171,45 +216,8 @@ impl RunReport {
                 failed_attempts: d.failed_attempts,
             })
             .collect();
-        let attempts: Vec<AttemptRow> = r
-            .attempts
-            .iter()
-            .map(|a| {
-                let dle = &sc.dles[a.dle.0 as usize];
-                AttemptRow {
-                    host: sc.hosts[usize::from(dle.host.0)].name.clone(),
-                    disk: dle.disk.clone(),
-                    dumper: a.dumper.0,
-                    port: a.port,
-                    firewalled: sc.firewalled(dle.host),
-                    port_wait_s: a.port_wait.as_secs_f64(),
-                    start_s: secs(a.start),
-                    end_s: secs(a.end),
-                    outcome: a.outcome,
-                    cause: a.cause,
-                    message: a.message.clone(),
-                }
-            })
-            .collect();
-        let dles: Vec<DleRow> = r
-            .dles
-            .iter()
-            .enumerate()
-            .map(|(i, st)| {
-                let dle = &sc.dles[i];
-                let nd = &r.night.dles[i];
-                DleRow {
-                    host: sc.hosts[usize::from(dle.host.0)].name.clone(),
-                    disk: dle.disk.clone(),
-                    firewalled: sc.firewalled(dle.host),
-                    level: nd.level,
-                    size_mb: (nd.size_kb / 1024.0 * 10.0).round() / 10.0,
-                    fate: st.fate,
-                    attempts: st.attempts,
-                    message: st.message.clone(),
-                }
-            })
-            .collect();
+        let attempts = attempt_rows(sc, r);
+        let dles = dle_rows(sc, r);
         let summary = Summary::of(sc, r);
         let exp = sc.static_exposure();
         let m = Measures::of(r, exp);

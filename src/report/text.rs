@@ -12,6 +12,16 @@ fn clock(s: f64) -> String {
 /// Renders a run report as aligned text.
 pub fn render(r: &RunReport) -> String {
     let mut o = String::new();
+    header(&mut o, r);
+    dumpers(&mut o, r);
+    failed(&mut o, r);
+    lost(&mut o, r);
+    summary(&mut o, r);
+    o
+}
+
+/// The scenario line, the version and range, and the processes outside the dumpers.
+fn header(o: &mut String, r: &RunReport) {
     let range = r.udpportrange.as_deref().unwrap_or("none");
     let _ = writeln!(
         o,
@@ -49,6 +59,10 @@ pub fn render(r: &RunReport) -> String {
             }
         );
     }
+}
+
+/// Every dumper with its port.
+fn dumpers(o: &mut String, r: &RunReport) {
     let _ = writeln!(o, "\nDumpers");
     let _ = writeln!(
         o,
@@ -66,6 +80,10 @@ pub fn render(r: &RunReport) -> String {
             d.failed_attempts
         );
     }
+}
+
+/// Every failed attempt.
+fn failed(o: &mut String, r: &RunReport) {
     let failed: Vec<_> = r
         .attempts
         .iter()
@@ -104,6 +122,10 @@ pub fn render(r: &RunReport) -> String {
             );
         }
     }
+}
+
+/// The DLEs not dumped tonight.
+fn lost(o: &mut String, r: &RunReport) {
     let lost: Vec<_> = r
         .dles
         .iter()
@@ -126,6 +148,10 @@ pub fn render(r: &RunReport) -> String {
             );
         }
     }
+}
+
+/// The totals and the exposure.
+fn summary(o: &mut String, r: &RunReport) {
     let s = &r.summary;
     let _ = writeln!(o, "\nSummary");
     let _ = writeln!(
@@ -157,5 +183,4 @@ pub fn render(r: &RunReport) -> String {
     for l in &r.links {
         let _ = writeln!(o, "  link {}: {:.2} GB", l.name, l.gb);
     }
-    o
 }

@@ -105,33 +105,39 @@ fn resolve_file(path: &Path, tree: Value, seen: &mut Vec<PathBuf>) -> Result<Val
         map.remove(k);
     }
     if let Some(ov) = this.remove("overrides") {
-        let Value::Array(items) = ov else {
-            return Err(invalid(
-                path,
-                "overrides",
-                "give a list of PATH=VALUE strings, as `portsim run --set` takes them",
-            ));
-        };
-        for (i, item) in items.iter().enumerate() {
-            let at = format!("overrides[{i}]");
-            let Value::String(s) = item else {
-                return Err(invalid(
-                    path,
-                    &at,
-                    "each override is a PATH=VALUE string, e.g. \"server.inparallel=10\"",
-                ));
-            };
-            merged = with_sets(merged, std::slice::from_ref(s)).map_err(|e| match e {
-                InputError::Set { arg, msg } => invalid(path, &at, format!("{arg}: {msg}")),
-                other => other,
-            })?;
-        }
+        merged = apply_overrides(path, merged, ov)?;
     }
     let Value::Object(map) = &mut merged else {
         unreachable!("overrides keep the top level an object");
     };
     for (k, v) in this {
         map.insert(k, v);
+    }
+    Ok(merged)
+}
+
+/// Applies the file's `overrides` (a list of `--set`-style strings) to its merged base.
+fn apply_overrides(path: &Path, mut merged: Value, ov: Value) -> Result<Value, InputError> {
+    let Value::Array(items) = ov else {
+        return Err(invalid(
+            path,
+            "overrides",
+            "give a list of PATH=VALUE strings, as `portsim run --set` takes them",
+        ));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("overrides[{i}]");
+        let Value::String(s) = item else {
+            return Err(invalid(
+                path,
+                &at,
+                "each override is a PATH=VALUE string, e.g. \"server.inparallel=10\"",
+            ));
+        };
+        merged = with_sets(merged, std::slice::from_ref(s)).map_err(|e| match e {
+            InputError::Set { arg, msg } => invalid(path, &at, format!("{arg}: {msg}")),
+            other => other,
+        })?;
     }
     Ok(merged)
 }

@@ -12,6 +12,7 @@ pub mod load;
 pub mod schema;
 pub mod strict;
 pub mod text;
+mod validate;
 
 pub use load::{InputError, Source, load, load_value, read};
 

@@ -65,7 +65,8 @@ pub struct ServerFile {
     /// amcheck's reply wait, seconds.
     #[serde(default = "default_ctimeout")]
     pub ctimeout: f64,
-    /// Estimate reply wait per estimate line, seconds.
+    /// Estimate reply wait per estimate line, seconds; negative: the total per host (as in
+    /// amanda.conf).
     #[serde(default = "default_etimeout")]
     pub etimeout: f64,
     /// Idle data-stream limit of a dump, seconds.

@@ -51,6 +51,7 @@ impl Site<'_> {
                         r.host = Some(h);
                         r.src_port = Some(p.src_port);
                         r.dumper = self.dumper_of(p.req);
+                        r.req = Some(p.req);
                         self.record(r);
                     }
                 }

@@ -205,6 +205,9 @@ pub struct TraceRecord {
     pub dle: Option<DleId>,
     /// Outcome or free text.
     pub note: Option<&'static str>,
+    /// The request a packet, timer or swallow belongs to. In memory only (not a `--trace`
+    /// field): a client's late REP resends and a retry's REQs share a dumper and a host.
+    pub req: Option<ReqId>,
 }
 
 /// A dump attempt: one DLE on one dumper.
@@ -228,6 +231,8 @@ pub struct Attempt {
     pub cause: Cause,
     /// Amanda's text, empty for a success.
     pub message: String,
+    /// Its sendbackup request, once the dumper sent one.
+    pub req: Option<ReqId>,
 }
 
 /// What a dumper ended up as.
@@ -340,108 +345,120 @@ struct Site<'a> {
 
 /// Runs replication `rep` of the scenario's night; `trace` keeps every event.
 pub fn run(sc: &SiteConfig, rep: u64, trace: bool) -> RunResult {
-    let night = Night::draw(sc, rep);
-    let n = usize::from(sc.server.inparallel);
-    let mut site = Site {
-        sc,
-        sim: Simulation::with_capacity(256),
-        ports: PortTable::default(),
-        dumpers: vec![
-            DumperState {
-                port: None,
-                bind: None,
-                busy: None,
-                lease: None,
-                rest_until: SimTime::ZERO,
-                attempts: 0,
-                failed_attempts: 0,
-            };
-            n
-        ],
-        orders: sc.server.dumporder.clone(),
-        planner_port: None,
-        amcheck_port: None,
-        planner_holds: false,
-        planner_pending: 0,
-        host_estimate_ok: vec![true; sc.hosts.len()],
-        requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
-        clients: vec![Client::default(); sc.hosts.len()],
-        driver: Driver::new(
-            sc.hosts.len(),
-            sc.server.netusage_kbs,
-            sc.server.profile.host_gap,
-        ),
-        results: VecDeque::new(),
-        lease_waiters: VecDeque::new(),
-        asleep_until: None,
-        gap_wake: None,
-        retries_used: vec![0; sc.dles.len()],
-        not_before: vec![SimTime::ZERO; sc.dles.len()],
-        attempts: Vec::with_capacity(sc.dles.len() * 2),
-        dles: vec![
-            DleState {
-                fate: None,
-                attempts: 0,
-                message: String::new(),
-                decided: SimTime::ZERO,
-            };
-            sc.dles.len()
-        ],
-        estimates_end: SimTime::ZERO,
-        dropped: 0,
-        replies_sent: 0,
-        replies_dropped: 0,
-        lost: 0,
-        loss: stream(sc.seed, rep, LOSS),
-        net: Network::new(sc.links.iter().map(|l| l.link).collect()),
-        flows: BTreeMap::new(),
-        state: sc
-            .state
-            .map(|cfg| StateTable::new(cfg).expect("validated at load")),
-        attempt_conn: Vec::with_capacity(sc.dles.len() * 2),
-        trace: trace.then(Vec::new),
-        night,
-    };
+    let mut site = Site::new(sc, rep, trace);
     site.sim.schedule_at(SimTime::ZERO, Event::Start);
     while let Some(ev) = site.sim.next_event() {
         site.handle(ev);
     }
-    let window = site
-        .dles
-        .iter()
-        .map(|d| d.decided)
-        .max()
-        .unwrap_or(SimTime::ZERO)
-        .max(site.estimates_end);
-    RunResult {
-        night: site.night,
-        dumpers: site.dumpers,
-        planner_port: site.planner_port,
-        amcheck_port: site.amcheck_port,
-        attempts: site.attempts,
-        dles: site.dles,
-        estimates_end: site.estimates_end,
-        window,
-        events: site.sim.processed(),
-        dropped_packets: site.dropped,
-        replies_sent: site.replies_sent,
-        replies_dropped: site.replies_dropped,
-        lost_packets: site.lost,
-        kb_per_link: site
-            .net
-            .kb_per_link()
-            .into_iter()
-            .map(|(_, kb)| kb)
-            .collect(),
-        state_pinhole_s: site
-            .state
-            .as_ref()
-            .map_or(0.0, |t| t.pinhole_seconds(window)),
-        pinholes: site
-            .state
-            .as_ref()
-            .map_or_else(Vec::new, |t| pinholes(t, window)),
-        trace: site.trace,
+    site.finish()
+}
+
+impl<'a> Site<'a> {
+    /// The site at amdump's start: replication `rep` of `sc`, keeping the trace if `trace`.
+    fn new(sc: &'a SiteConfig, rep: u64, trace: bool) -> Site<'a> {
+        let night = Night::draw(sc, rep);
+        let n = usize::from(sc.server.inparallel);
+        Site {
+            sc,
+            sim: Simulation::with_capacity(256),
+            ports: PortTable::default(),
+            dumpers: vec![
+                DumperState {
+                    port: None,
+                    bind: None,
+                    busy: None,
+                    lease: None,
+                    rest_until: SimTime::ZERO,
+                    attempts: 0,
+                    failed_attempts: 0,
+                };
+                n
+            ],
+            orders: sc.server.dumporder.clone(),
+            planner_port: None,
+            amcheck_port: None,
+            planner_holds: false,
+            planner_pending: 0,
+            host_estimate_ok: vec![true; sc.hosts.len()],
+            requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
+            clients: vec![Client::default(); sc.hosts.len()],
+            driver: Driver::new(
+                sc.hosts.len(),
+                sc.server.netusage_kbs,
+                sc.server.profile.host_gap,
+            ),
+            results: VecDeque::new(),
+            lease_waiters: VecDeque::new(),
+            asleep_until: None,
+            gap_wake: None,
+            retries_used: vec![0; sc.dles.len()],
+            not_before: vec![SimTime::ZERO; sc.dles.len()],
+            attempts: Vec::with_capacity(sc.dles.len() * 2),
+            dles: vec![
+                DleState {
+                    fate: None,
+                    attempts: 0,
+                    message: String::new(),
+                    decided: SimTime::ZERO,
+                };
+                sc.dles.len()
+            ],
+            estimates_end: SimTime::ZERO,
+            dropped: 0,
+            replies_sent: 0,
+            replies_dropped: 0,
+            lost: 0,
+            loss: stream(sc.seed, rep, LOSS),
+            net: Network::new(sc.links.iter().map(|l| l.link).collect()),
+            flows: BTreeMap::new(),
+            state: sc
+                .state
+                .map(|cfg| StateTable::new(cfg).expect("validated at load")),
+            attempt_conn: Vec::with_capacity(sc.dles.len() * 2),
+            trace: trace.then(Vec::new),
+            night,
+        }
+    }
+
+    /// What the night came to, once no event is left.
+    fn finish(self) -> RunResult {
+        let window = self
+            .dles
+            .iter()
+            .map(|d| d.decided)
+            .max()
+            .unwrap_or(SimTime::ZERO)
+            .max(self.estimates_end);
+        RunResult {
+            night: self.night,
+            dumpers: self.dumpers,
+            planner_port: self.planner_port,
+            amcheck_port: self.amcheck_port,
+            attempts: self.attempts,
+            dles: self.dles,
+            estimates_end: self.estimates_end,
+            window,
+            events: self.sim.processed(),
+            dropped_packets: self.dropped,
+            replies_sent: self.replies_sent,
+            replies_dropped: self.replies_dropped,
+            lost_packets: self.lost,
+            kb_per_link: self
+                .net
+                .kb_per_link()
+                .into_iter()
+                .map(|(_, kb)| kb)
+                .collect(),
+            state_pinhole_s: self
+                .state
+                .as_ref()
+                .map_or(0.0, |t| t.pinhole_seconds(window)),
+            pinholes: self
+                .state
+                .as_ref()
+                .map_or_else(Vec::new, |t| pinholes(t, window)),
+            trace: self.trace,
+        }
     }
 }
 
@@ -498,6 +515,7 @@ impl Site<'_> {
             decider: None,
             dle: None,
             note: None,
+            req: None,
         }
     }
 }

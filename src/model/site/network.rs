@@ -41,6 +41,7 @@ impl Site<'_> {
             r.decider = Some(v.by);
             r.host = self.host_of(&p);
             r.dumper = self.dumper_of(p.req);
+            r.req = Some(p.req);
             self.record(r);
         }
         let from_client = matches!(p.src, Node::Host(_));
@@ -57,6 +58,7 @@ impl Site<'_> {
                 r.src_port = Some(p.src_port);
                 r.dst_port = Some(p.dst_port);
                 r.host = self.host_of(&p);
+                r.req = Some(p.req);
                 self.record(r);
                 return false;
             }
@@ -152,6 +154,7 @@ impl Site<'_> {
             r.dst_port = Some(p.dst_port);
             r.host = self.host_of(&p);
             r.dumper = self.dumper_of(p.req);
+            r.req = Some(p.req);
             self.record(r);
         }
         match p.dst {

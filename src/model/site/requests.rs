@@ -106,6 +106,7 @@ impl Site<'_> {
             let mut t = self.blank(TraceKind::Timeout);
             t.host = Some(self.requests[id.0 as usize].host);
             t.dumper = self.dumper_of(id);
+            t.req = Some(id);
             t.note = Some(match expiry {
                 Expiry::Resend => "resend",
                 Expiry::NoAck => "no-ack",
@@ -201,12 +202,13 @@ impl Site<'_> {
         at.port = Some(port);
         let (d, dle) = (at.dumper, at.dle);
         let host = self.sc.dles[dle.0 as usize].host;
-        self.new_request(
+        let req = self.new_request(
             Requester::Dumper(d),
             host,
             Service::Sendbackup,
             port,
             DUMPER_REP_WAIT,
         );
+        self.attempts[a as usize].req = Some(req);
     }
 }

@@ -52,7 +52,11 @@ impl Site<'_> {
                 for h in 0..self.sc.hosts.len() {
                     let host = HostId(h as u16);
                     let lines = self.sc.hosts[h].dles.len() as u64 * ESTIMATE_LINES_PER_DISK;
-                    let wait = self.sc.server.etimeout.times(lines);
+                    let wait = if self.sc.server.etimeout_per_host {
+                        self.sc.server.etimeout
+                    } else {
+                        self.sc.server.etimeout.times(lines)
+                    };
                     self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
                     self.planner_pending += 1;
                 }
@@ -167,6 +171,7 @@ impl Site<'_> {
             outcome: None,
             cause: Cause::Ok,
             message: String::new(),
+            req: None,
         });
         let st = &mut self.dumpers[usize::from(d.0)];
         st.busy = Some(a);

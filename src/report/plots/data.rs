@@ -1,6 +1,7 @@
 //! What the charts draw, gathered once from a comparison and from night 0 of two variants.
 
 use super::*;
+use crate::model::measures::AMANDA_PORT;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Est {
@@ -32,36 +33,59 @@ pub(super) struct Night {
     /// (dumper, start h, end h, outcome)
     pub(super) bars: Vec<(u16, f64, f64, Option<Outcome>)>,
     pub(super) dumpers: usize,
-    /// First dumper without an in-range port, if any lacks one.
-    pub(super) boundary: Option<usize>,
+    /// Each dumper's port (None: it never bound) and whether it lies in the range.
+    pub(super) ports: Vec<(Option<u16>, bool)>,
     pub(super) failed: usize,
     /// DLEs not dumped (failed, or never scheduled because their estimate failed).
     pub(super) lost: usize,
+    /// Of which never scheduled.
+    pub(super) not_scheduled: usize,
+    /// DLEs given up: (dumper of the last attempt, hour decided, `host:disk`).
+    pub(super) lost_marks: Vec<(u16, f64, String)>,
+    /// The 2.4 driver's sleeps after failures (start h, end h), from the trace.
+    pub(super) sleeps: Vec<(f64, f64)>,
+    /// 2.5+ dumper rests after failures: (dumper, start h, end h).
+    pub(super) rests: Vec<(u16, f64, f64)>,
     /// When the driver got the schedule.
     pub(super) estimates_h: f64,
     pub(super) window_h: f64,
+    /// Client packets the firewall dropped on their way to a server port in the range, and
+    /// outside it (from the trace).
+    pub(super) dropped_in_out: (u64, u64),
 }
 
 impl Night {
-    pub(super) fn of(name: &str, r: &RunResult) -> Night {
+    /// `r` must carry its trace for the sleeps to show.
+    pub(super) fn of(name: &str, r: &RunResult, sc: &Scenario) -> Night {
+        let h = |t: SimTime| t.as_secs_f64() / 3600.0;
         let bars = r
             .attempts
             .iter()
             .filter(|a| a.end >= a.start)
-            .map(|a| {
-                (
-                    a.dumper.0,
-                    a.start.as_secs_f64() / 3600.0,
-                    a.end.as_secs_f64() / 3600.0,
-                    a.outcome,
-                )
+            .map(|a| (a.dumper.0, h(a.start), h(a.end), a.outcome))
+            .collect();
+        let (sleeps, rests, dropped_in_out) = pauses_and_drops(r, sc);
+        let lost_marks = r
+            .dles
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.fate == Some(DleFate::Failed))
+            .filter_map(|(i, d)| {
+                let last = r.attempts.iter().rev().find(|a| a.dle.0 as usize == i)?;
+                let dle = &sc.dles[i];
+                let name = format!("{}:{}", sc.hosts[usize::from(dle.host.0)].name, dle.disk);
+                Some((last.dumper.0, h(d.decided), name))
             })
             .collect();
         Night {
             name: name.to_string(),
             bars,
             dumpers: r.dumpers.len(),
-            boundary: boundary(r),
+            ports: r
+                .dumpers
+                .iter()
+                .map(|d| (d.port.map(|p| p.0), d.bind == Some(BindKind::InRange)))
+                .collect(),
             failed: r
                 .attempts
                 .iter()
@@ -70,18 +94,57 @@ impl Night {
             lost: r
                 .dles
                 .iter()
-                .filter(|d| d.fate != Some(crate::model::outcome::DleFate::Dumped))
+                .filter(|d| d.fate != Some(DleFate::Dumped))
                 .count(),
-            estimates_h: r.estimates_end.as_secs_f64() / 3600.0,
-            window_h: r.window.as_secs_f64() / 3600.0,
+            not_scheduled: r
+                .dles
+                .iter()
+                .filter(|d| d.fate == Some(DleFate::NotScheduled))
+                .count(),
+            lost_marks,
+            sleeps,
+            rests,
+            estimates_h: h(r.estimates_end),
+            window_h: h(r.window),
+            dropped_in_out,
         }
     }
 }
 
-pub(super) fn boundary(r: &RunResult) -> Option<usize> {
-    r.dumpers
-        .iter()
-        .position(|d| d.bind != Some(BindKind::InRange))
+/// The trace's failure pauses (the 2.4 driver's sleeps, 2.5+ dumper rests, in hours) and the
+/// client packets the firewall dropped to ports in and outside the range.
+#[allow(clippy::type_complexity)]
+fn pauses_and_drops(
+    r: &RunResult,
+    sc: &Scenario,
+) -> (Vec<(f64, f64)>, Vec<(u16, f64, f64)>, (u64, u64)) {
+    let h = |t: SimTime| t.as_secs_f64() / 3600.0;
+    let pause = match sc.server.profile.failure_pause {
+        FailurePause::Driver(p) | FailurePause::DumperAndDle(p) => p,
+    };
+    let mut sleeps = Vec::new();
+    let mut rests = Vec::new();
+    let mut dropped = (0, 0);
+    for e in r.trace.iter().flatten() {
+        let t = SimTime(e.t_us);
+        match e.kind {
+            TraceKind::Send
+                if e.src_port == Some(AMANDA_PORT) && e.verdict.is_some_and(|v| !v.passes()) =>
+            {
+                let inside =
+                    matches!((sc.server.range, e.dst_port), (Some(r), Some(p)) if r.contains(p));
+                if inside {
+                    dropped.0 += 1;
+                } else {
+                    dropped.1 += 1;
+                }
+            }
+            TraceKind::DriverSleep => sleeps.push((h(t), h(t + pause))),
+            TraceKind::DumperRest => rests.push((e.dumper.map_or(0, |d| d.0), h(t), h(t + pause))),
+            _ => {}
+        }
+    }
+    (sleeps, rests, dropped)
 }
 
 /// Everything the charts need, computed once for both formats.
@@ -103,27 +166,24 @@ pub(super) struct Data {
 }
 
 impl Data {
-    pub(super) fn prepare(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Data {
+    pub(super) fn prepare(c: &Comparison, shown: &Showcase) -> Data {
         let all = |m: &str| c.variants.iter().map(|v| est(v, m)).collect::<Vec<_>>();
         let base = &c.variants[0];
-        let find = |name: &str| variants.iter().find(|v| v.name == name);
-        let base_run = find(&base.name).map(|v| site::run(&v.sc, 0, false));
-        let in_range = base_run.as_ref().map_or_else(Vec::new, |r| {
+        let base_run = shown.baseline.as_ref();
+        let in_range = base_run.map_or_else(Vec::new, |(r, _)| {
             r.dumpers
                 .iter()
                 .map(|d| d.bind == Some(BindKind::InRange))
                 .collect()
         });
-        let range_text = find(&base.name)
-            .and_then(|v| v.sc.server.range)
-            .map_or_else(
-                || "the range".to_string(),
-                |r| format!("{}-{}", r.low.0, r.high.0),
-            );
-        let other = pick_timeline(c, timeline).and_then(|i| {
-            let name = &c.variants[i].name;
-            find(name).map(|v| Night::of(name, &site::run(&v.sc, 0, false)))
-        });
+        let range_text = shown.range.map_or_else(
+            || "the range".to_string(),
+            |r| format!("{}-{}", r.low.0, r.high.0),
+        );
+        let other = shown
+            .other
+            .as_ref()
+            .map(|(i, r, sc)| Night::of(&c.variants[*i].name, r, sc));
         Data {
             names: c.variants.iter().map(|v| v.name.clone()).collect(),
             replications: c.replications,
@@ -138,7 +198,7 @@ impl Data {
             share: base.failure_share_by_dumper.clone(),
             in_range,
             range_text,
-            baseline_night: base_run.as_ref().map(|r| Night::of(&base.name, r)),
+            baseline_night: base_run.map(|(r, sc)| Night::of(&base.name, r, sc)),
             other_night: other,
         }
     }
@@ -166,25 +226,6 @@ impl Data {
             }
         })
     }
-}
-
-/// The remedy drawn beside the baseline: the one named, else the fewest failed attempts, then the
-/// fewest reachable ports, then the first.
-pub(super) fn pick_timeline(c: &Comparison, timeline: Option<&str>) -> Option<usize> {
-    if let Some(i) = timeline.and_then(|n| c.variants.iter().position(|v| v.name == n)) {
-        return Some(i);
-    }
-    (1..c.variants.len()).min_by(|&a, &b| {
-        let (va, vb) = (&c.variants[a], &c.variants[b]);
-        est(va, "failed_attempts")
-            .mean
-            .total_cmp(&est(vb, "failed_attempts").mean)
-            .then(
-                est(va, "reachable_ports")
-                    .mean
-                    .total_cmp(&est(vb, "reachable_ports").mean),
-            )
-    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,7 +258,7 @@ impl Kind {
 
     pub(super) fn size(self) -> (u32, u32) {
         match self {
-            Kind::Timeline => (1000, 820),
+            Kind::Timeline => (1000, 1100),
             _ => (1000, 600),
         }
     }

@@ -60,33 +60,54 @@ where
         let a = chart.backend_coord(&(xb, 0.0));
         let z = chart.backend_coord(&(xb, ymax));
         dashed(root, s, a, z, s.line(INK, 2))?;
-        let style = s.text(NOTE_PX + 1);
-        let left_edge = chart.backend_coord(&(-0.5, 0.0)).0;
-        let right_edge = chart.backend_coord(&(n as f64 - 0.5, 0.0)).0;
-        let y = z.1 + s.px(10);
-        let l1 = if b > 1 {
-            format!("dumpers 0-{}: port in {range}", b - 1)
-        } else {
-            format!("dumper 0: port in {range}")
-        };
-        let l2 = if n - b > 1 {
-            format!("dumpers {b}-{}: no port in the range", n - 1)
-        } else {
-            format!("dumper {b}: no port in the range")
-        };
-        let (w1, _) = text_size(root, &l1, &style);
-        let (w2, _) = text_size(root, &l2, &style);
-        let gap = s.px(8);
-        let left_ok = z.0 - gap - w1 >= left_edge + s.px(4);
-        if left_ok {
-            root.draw_text(&l1, &at(&style, HPos::Right, VPos::Top), (z.0 - gap, y))?;
-        }
-        if z.0 + gap + w2 <= right_edge - s.px(4) {
-            root.draw_text(&l2, &at(&style, HPos::Left, VPos::Top), (z.0 + gap, y))?;
-        } else {
-            let y2 = if left_ok { y + s.px(22) } else { y };
-            root.draw_text(&l2, &at(&style, HPos::Right, VPos::Top), (z.0 - gap, y2))?;
-        }
+        let edges = (
+            chart.backend_coord(&(-0.5, 0.0)).0,
+            chart.backend_coord(&(n as f64 - 0.5, 0.0)).0,
+        );
+        boundary_labels(root, s, range, b, n, z, edges)?;
+    }
+    Ok(())
+}
+
+/// The words each side of the range boundary `z` (pixels) after dumper `b - 1`; `edges` is the
+/// plot's x span in pixels.
+fn boundary_labels<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    range: &str,
+    b: usize,
+    n: usize,
+    z: (i32, i32),
+    edges: (i32, i32),
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let style = s.text(NOTE_PX + 1);
+    let (left_edge, right_edge) = edges;
+    let y = z.1 + s.px(10);
+    let l1 = if b > 1 {
+        format!("dumpers 0-{}: port in {range}", b - 1)
+    } else {
+        format!("dumper 0: port in {range}")
+    };
+    let l2 = if n - b > 1 {
+        format!("dumpers {b}-{}: no port in the range", n - 1)
+    } else {
+        format!("dumper {b}: no port in the range")
+    };
+    let (w1, _) = text_size(root, &l1, &style);
+    let (w2, _) = text_size(root, &l2, &style);
+    let gap = s.px(8);
+    let left_ok = z.0 - gap - w1 >= left_edge + s.px(4);
+    if left_ok {
+        root.draw_text(&l1, &at(&style, HPos::Right, VPos::Top), (z.0 - gap, y))?;
+    }
+    if z.0 + gap + w2 <= right_edge - s.px(4) {
+        root.draw_text(&l2, &at(&style, HPos::Left, VPos::Top), (z.0 + gap, y))?;
+    } else {
+        let y2 = if left_ok { y + s.px(22) } else { y };
+        root.draw_text(&l2, &at(&style, HPos::Right, VPos::Top), (z.0 - gap, y2))?;
     }
     Ok(())
 }

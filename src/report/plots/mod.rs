@@ -10,10 +10,14 @@
 //! The PNG is drawn at twice its size and averaged down 2x2: plotters' glyph placement is off by
 //! up to two pixels per letter, and its lines are not anti-aliased; both are halved and smoothed.
 
-use crate::model::outcome::Outcome;
+use crate::model::outcome::{DleFate, Outcome};
 use crate::model::ports::BindKind;
-use crate::model::site::{self, RunResult};
-use crate::study::compare::{Comparison, Variant, VariantReport};
+use crate::model::site::{RunResult, TraceKind};
+use crate::model::version::FailurePause;
+use crate::scenario::Scenario;
+use crate::sim::SimTime;
+use crate::study::compare::{Comparison, Showcase, VariantReport};
+use crate::study::explain::Ladder;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
@@ -36,32 +40,22 @@ pub struct Plot {
 ///
 /// `timeline` names the variant drawn beside the baseline in the timeline chart; without it, the
 /// remedy with the fewest failed attempts (then the fewest reachable ports, then the first).
-pub fn render_all(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Vec<Plot> {
+pub fn render_all(c: &Comparison, shown: &Showcase) -> Vec<Plot> {
     if c.variants.is_empty() {
         return Vec::new();
     }
     register_fonts();
-    let data = Data::prepare(variants, c, timeline);
+    let data = Data::prepare(c, shown);
     let mut out = Vec::new();
     for kind in Kind::ALL {
         let Some(title) = data.title(kind) else {
             continue;
         };
-        let (w, h) = kind.size();
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-            draw_chart(&root, &data, kind, &title, S(1));
-            root.present().expect("SVG into memory");
-        }
-        let big = S(2);
-        let (bw, bh) = (big.u(w), big.u(h));
-        let mut rgb = vec![0u8; bw as usize * bh as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut rgb, (bw, bh)).into_drawing_area();
-            draw_chart(&root, &data, kind, &title, big);
-            root.present().expect("bitmap into memory");
-        }
+        let (svg, png) = render(&Chart {
+            data: &data,
+            kind,
+            title: &title,
+        });
         out.push(Plot {
             title: title.clone(),
             file: format!("{}.svg", kind.file()),
@@ -70,10 +64,81 @@ pub fn render_all(variants: &[Variant], c: &Comparison, timeline: Option<&str>) 
         out.push(Plot {
             title,
             file: format!("{}.png", kind.file()),
-            bytes: encode_png(w, h, &halve(&rgb, w as usize, h as usize)),
+            bytes: png,
         });
     }
     out
+}
+
+/// Something drawn the same way into SVG and into the PNG's bitmap.
+trait Picture {
+    /// Width and height of the SVG (the PNG has the same).
+    fn size(&self) -> (u32, u32);
+    /// Draws it at scale `s`.
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, s: S)
+    where
+        DB::ErrorType: 'static;
+}
+
+/// One of the comparison's charts.
+struct Chart<'a> {
+    data: &'a Data,
+    kind: Kind,
+    title: &'a str,
+}
+
+impl Picture for Chart<'_> {
+    fn size(&self) -> (u32, u32) {
+        self.kind.size()
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, s: S)
+    where
+        DB::ErrorType: 'static,
+    {
+        draw_chart(root, self.data, self.kind, self.title, s);
+    }
+}
+
+/// The SVG text and the PNG bytes of a picture.
+fn render<P: Picture>(p: &P) -> (String, Vec<u8>) {
+    let (w, h) = p.size();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        p.draw(&root, S(1));
+        root.present().expect("SVG into memory");
+    }
+    let big = S(2);
+    let (bw, bh) = (big.u(w), big.u(h));
+    let mut rgb = vec![0u8; bw as usize * bh as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (bw, bh)).into_drawing_area();
+        p.draw(&root, big);
+        root.present().expect("bitmap into memory");
+    }
+    (svg, encode_png(w, h, &halve(&rgb, w as usize, h as usize)))
+}
+
+/// `portsim timeline`: night `r` of `sc` (run with its trace), titled `title`, as SVG text and
+/// PNG bytes.
+pub fn timeline_picture(sc: &Scenario, r: &RunResult, title: &str) -> (String, Vec<u8>) {
+    register_fonts();
+    let night = Night::of(&sc.name, r, sc);
+    let range_text = sc.server.range.map_or_else(
+        || "the range".to_string(),
+        |r| format!("{}-{}", r.low.0, r.high.0),
+    );
+    render(&timeline::Single {
+        night,
+        title: title.to_string(),
+        range_text,
+    })
+}
+
+/// `portsim ladder`: one DLE's attempts as a sequence diagram, SVG text and PNG bytes.
+pub fn ladder_picture(l: &Ladder) -> (String, Vec<u8>) {
+    register_fonts();
+    render(l)
 }
 
 /// Averages each 2x2 block of a (2w x 2h) RGB image.
@@ -97,6 +162,7 @@ mod axis;
 mod data;
 mod dumpers;
 mod failures;
+mod ladder;
 mod style;
 mod timeline;
 mod tradeoff;
@@ -129,7 +195,7 @@ mod tests {
     use super::*;
     use crate::scenario::{Source, load, read};
     use crate::study::compare::remedy::RemedyKind;
-    use crate::study::compare::{Options, run_all, summarise, variants as build_variants};
+    use crate::study::compare::{Options, Variant, run_all, summarise, variants as build_variants};
 
     fn comparison() -> (Vec<Variant>, Comparison) {
         let base = load(&Source::Builtin, &[]).expect("built-in incident loads");
@@ -159,7 +225,7 @@ mod tests {
     #[test]
     fn renders_five_charts_as_svg_and_png_deterministically() {
         let (vs, c) = comparison();
-        let plots = render_all(&vs, &c, None);
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
         let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(
             files,
@@ -199,7 +265,7 @@ mod tests {
                 );
             }
         }
-        let again = render_all(&vs, &c, None);
+        let again = render_all(&c, &Showcase::of(&vs, &c, None));
         for (a, b) in plots.iter().zip(&again) {
             assert!(
                 a.bytes == b.bytes,
@@ -212,7 +278,7 @@ mod tests {
     #[test]
     fn charts_carry_their_axis_labels_and_legends() {
         let (vs, c) = comparison();
-        let plots = render_all(&vs, &c, None);
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
         let expect: [(&str, &[&str]); 5] = [
             (
                 "failures",
@@ -253,10 +319,11 @@ mod tests {
                 "timeline",
                 &[
                     "time since amdump started (h)",
-                    "dumper",
-                    "done",
-                    "try-again",
-                    "failed",
+                    "dumper10 · ",
+                    "dump done",
+                    "TRY-AGAIN (retried)",
+                    "ports outside 850-859",
+                    "estimate phase",
                 ],
             ),
         ];
@@ -284,13 +351,29 @@ mod tests {
     fn timeline_shows_the_best_remedy_unless_told() {
         let (vs, c) = comparison();
         // Both remedies clear every failure; lower-inparallel keeps 10 ports, widen-range opens 26.
-        let chosen = pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
+        let chosen =
+            crate::study::compare::pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
         assert_eq!(chosen, Some("lower-inparallel"));
-        let plots = render_all(&vs, &c, Some("widen-range"));
+        let plots = render_all(&c, &Showcase::of(&vs, &c, Some("widen-range")));
         let s = svg(&plots, "timeline");
         assert!(s.contains("Timeline of night 0: baseline and widen-range"));
         // The second panel is titled with the remedy named.
         assert!(s.contains("widen-range: ") && s.contains(" failed attempt"));
+    }
+
+    #[test]
+    fn a_remedy_that_loses_dles_is_not_drawn_as_the_best() {
+        let (_, mut c) = comparison();
+        // lower-inparallel (index 2) would win on reachable ports; make it lose DLEs to
+        // estimate failures, which are not failed attempts.
+        for m in &mut c.variants[2].measures {
+            if m.measure == "failed_dles" {
+                m.stats.mean = 1.5;
+            }
+        }
+        let chosen =
+            crate::study::compare::pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
+        assert_eq!(chosen, Some("widen-range"));
     }
 
     #[test]
@@ -303,7 +386,7 @@ mod tests {
                 m.stats.high = 0.0;
             }
         }
-        let plots = render_all(&vs, &c, None);
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
         let s = svg(&plots, "tradeoff");
         assert!(s.contains("0 at the bottom"));
         assert!(s.contains("lower-inparallel (0)"));

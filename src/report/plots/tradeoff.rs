@@ -19,34 +19,13 @@ where
     ];
     let top = header(root, s, title, &legend)?;
     let (_, body) = root.split_vertically(top);
-    // y: log10 of port-hours, a third of a decade beyond the data; zeros sit on a floor below it.
-    let positive = d
-        .pinhole
-        .iter()
-        .flat_map(|e| [e.low, e.mean, e.high])
-        .filter(|v| *v > 0.0)
-        .fold(f64::INFINITY, f64::min);
-    let has_zero = d.pinhole.iter().any(|e| e.mean <= 0.0);
-    let (lmin, lmax) = if positive.is_finite() {
-        let top_v = d.pinhole.iter().map(|e| e.high).fold(positive, f64::max);
-        (positive.log10(), top_v.log10())
-    } else {
-        (0.0, 1.0)
-    };
-    let widen = (1.4 - (lmax - lmin)).max(0.0) / 2.0;
-    let (ylo, yhi) = (lmin - 0.3 - widen, lmax + 0.3 + widen);
-    let floor = has_zero.then_some(ylo - 0.5);
-    let mut ticks: Vec<f64> = floor.into_iter().collect();
-    let few = yhi - ylo < 3.0;
-    for k in (ylo.floor() as i32)..=(yhi.floor() as i32) {
-        let k = f64::from(k);
-        let sub: &[f64] = if few { &[1.0, 2.0, 5.0] } else { &[1.0] };
-        ticks.extend(
-            sub.iter()
-                .map(|m| k + m.log10())
-                .filter(|t| *t >= ylo && *t <= yhi),
-        );
-    }
+    let LogY {
+        ylo,
+        yhi,
+        floor,
+        ticks,
+        has_zero,
+    } = log_y(d);
     let ly = |v: f64| {
         if v > 0.0 {
             v.log10()
@@ -55,19 +34,7 @@ where
         }
     };
     let axis_lo = floor.map_or(ylo, |f| f - 0.3);
-    // x: window, with room for the intervals.
-    let xlo = d.window.iter().map(|e| e.low).fold(f64::INFINITY, f64::min);
-    let xhi = d
-        .window
-        .iter()
-        .map(|e| e.high)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let xspan = if xhi - xlo > 1e-9 {
-        xhi - xlo
-    } else {
-        (0.05 * xhi.abs()).max(0.05)
-    };
-    let (x0, x1) = ((xlo - 0.2 * xspan).max(0.0), xhi + 0.2 * xspan);
+    let (x0, x1) = x_range(d);
     let fmt = move |v: &f64| -> String {
         if floor.is_some_and(|f| (v - f).abs() < 1e-9) {
             "0".into()
@@ -101,19 +68,9 @@ where
         BoxPx(a.0 + s.px(2), a.1 + s.px(2), b.0 - s.px(2), b.1 - s.px(2))
     };
     if let Some(f) = floor {
-        // The axis break between the zero floor and the log scale.
         let a = chart.backend_coord(&(x0, f + 0.25));
         let b = chart.backend_coord(&(x1, f + 0.25));
-        dashed(root, s, a, b, s.line(GREY, 1))?;
-        root.draw_text(
-            "axis break: 0 has no place on a log scale",
-            &at(
-                &s.text(NOTE_PX - 1).color(&MUTED),
-                HPos::Right,
-                VPos::Bottom,
-            ),
-            (b.0 - s.px(6), b.1 - s.px(3)),
-        )?;
+        axis_break(root, s, a, b)?;
     }
     // Whiskers first, markers over them, labels last.
     let st = s.line(GREY, 1);
@@ -135,6 +92,137 @@ where
         .zip(&d.pinhole)
         .map(|(w, p)| chart.backend_coord(&(w.mean, ly(p.mean))))
         .collect();
+    marks(root, s, d, &points, &plot)
+}
+
+/// Places a `w` x `h` label near `p` without touching `taken`, inside `plot`. Returns the box
+/// and whether it sits next to the point (else a leader line is wanted).
+pub(super) fn place_label(
+    s: S,
+    p: (i32, i32),
+    w: i32,
+    h: i32,
+    taken: &[BoxPx],
+    plot: &BoxPx,
+) -> (BoxPx, bool) {
+    let o = s.px(14);
+    let right = |dy: i32| BoxPx(p.0 + o, p.1 - h / 2 + dy, p.0 + o + w, p.1 - h / 2 + dy + h);
+    let left = |dy: i32| BoxPx(p.0 - o - w, p.1 - h / 2 + dy, p.0 - o, p.1 - h / 2 + dy + h);
+    let above = BoxPx(p.0 - w / 2, p.1 - o - h, p.0 + w / 2, p.1 - o);
+    let below = BoxPx(p.0 - w / 2, p.1 + o, p.0 + w / 2, p.1 + o + h);
+    let free = |b: &BoxPx| b.inside(plot) && !taken.iter().any(|t| t.overlaps(b));
+    for b in [right(0), left(0), above, below] {
+        if free(&b) {
+            return (b, true);
+        }
+    }
+    let step = h + s.px(8);
+    for k in 1..=12 {
+        for dy in [-k * step, k * step] {
+            for b in [right(dy), left(dy)] {
+                if free(&b) {
+                    return (b, false);
+                }
+            }
+        }
+    }
+    (right(0), true)
+}
+
+/// The log-scale y axis: log10 of port-hours, a third of a decade beyond the data; zeros sit on
+/// a floor below it.
+struct LogY {
+    ylo: f64,
+    yhi: f64,
+    floor: Option<f64>,
+    ticks: Vec<f64>,
+    has_zero: bool,
+}
+
+fn log_y(d: &Data) -> LogY {
+    let positive = d
+        .pinhole
+        .iter()
+        .flat_map(|e| [e.low, e.mean, e.high])
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let has_zero = d.pinhole.iter().any(|e| e.mean <= 0.0);
+    let (lmin, lmax) = if positive.is_finite() {
+        let top_v = d.pinhole.iter().map(|e| e.high).fold(positive, f64::max);
+        (positive.log10(), top_v.log10())
+    } else {
+        (0.0, 1.0)
+    };
+    let widen = (1.4 - (lmax - lmin)).max(0.0) / 2.0;
+    let (ylo, yhi) = (lmin - 0.3 - widen, lmax + 0.3 + widen);
+    let floor = has_zero.then_some(ylo - 0.5);
+    let mut ticks: Vec<f64> = floor.into_iter().collect();
+    let few = yhi - ylo < 3.0;
+    for k in (ylo.floor() as i32)..=(yhi.floor() as i32) {
+        let k = f64::from(k);
+        let sub: &[f64] = if few { &[1.0, 2.0, 5.0] } else { &[1.0] };
+        ticks.extend(
+            sub.iter()
+                .map(|m| k + m.log10())
+                .filter(|t| *t >= ylo && *t <= yhi),
+        );
+    }
+    LogY {
+        ylo,
+        yhi,
+        floor,
+        ticks,
+        has_zero,
+    }
+}
+
+/// The x range: the windows, with room for their intervals.
+fn x_range(d: &Data) -> (f64, f64) {
+    let xlo = d.window.iter().map(|e| e.low).fold(f64::INFINITY, f64::min);
+    let xhi = d
+        .window
+        .iter()
+        .map(|e| e.high)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let xspan = if xhi - xlo > 1e-9 {
+        xhi - xlo
+    } else {
+        (0.05 * xhi.abs()).max(0.05)
+    };
+    let (x0, x1) = ((xlo - 0.2 * xspan).max(0.0), xhi + 0.2 * xspan);
+    (x0, x1)
+}
+
+/// The dashed break between the zero floor and the log scale, from `a` to `b` (pixels).
+fn axis_break<DB: DrawingBackend>(root: &Area<DB>, s: S, a: (i32, i32), b: (i32, i32)) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    // The axis break between the zero floor and the log scale.
+    dashed(root, s, a, b, s.line(GREY, 1))?;
+    root.draw_text(
+        "axis break: 0 has no place on a log scale",
+        &at(
+            &s.text(NOTE_PX - 1).color(&MUTED),
+            HPos::Right,
+            VPos::Bottom,
+        ),
+        (b.0 - s.px(6), b.1 - s.px(3)),
+    )?;
+    Ok(())
+}
+
+/// The markers at `points` (pixels), then one label per spot, placed inside `plot`.
+fn marks<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    d: &Data,
+    points: &[(i32, i32)],
+    plot: &BoxPx,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
     // The markers that do not rest on the source port first, so a spoofable one stays on top.
     for spoof in [false, true] {
         for (i, p) in points.iter().enumerate() {
@@ -175,7 +263,7 @@ where
             short_num(round_sig(d.pinhole[i].mean))
         );
         let (tw, th) = text_size(root, &label, &style);
-        let (bx, near) = place_label(s, p, tw, th, &taken, &plot);
+        let (bx, near) = place_label(s, p, tw, th, &taken, plot);
         if !near {
             let lx = if bx.0 > p.0 {
                 bx.0 - s.px(3)
@@ -196,38 +284,4 @@ where
         taken.push(bx);
     }
     Ok(())
-}
-
-/// Places a `w` x `h` label near `p` without touching `taken`, inside `plot`. Returns the box
-/// and whether it sits next to the point (else a leader line is wanted).
-pub(super) fn place_label(
-    s: S,
-    p: (i32, i32),
-    w: i32,
-    h: i32,
-    taken: &[BoxPx],
-    plot: &BoxPx,
-) -> (BoxPx, bool) {
-    let o = s.px(14);
-    let right = |dy: i32| BoxPx(p.0 + o, p.1 - h / 2 + dy, p.0 + o + w, p.1 - h / 2 + dy + h);
-    let left = |dy: i32| BoxPx(p.0 - o - w, p.1 - h / 2 + dy, p.0 - o, p.1 - h / 2 + dy + h);
-    let above = BoxPx(p.0 - w / 2, p.1 - o - h, p.0 + w / 2, p.1 - o);
-    let below = BoxPx(p.0 - w / 2, p.1 + o, p.0 + w / 2, p.1 + o + h);
-    let free = |b: &BoxPx| b.inside(plot) && !taken.iter().any(|t| t.overlaps(b));
-    for b in [right(0), left(0), above, below] {
-        if free(&b) {
-            return (b, true);
-        }
-    }
-    let step = h + s.px(8);
-    for k in 1..=12 {
-        for dy in [-k * step, k * step] {
-            for b in [right(dy), left(dy)] {
-                if free(&b) {
-                    return (b, false);
-                }
-            }
-        }
-    }
-    (right(0), true)
 }

@@ -14,33 +14,7 @@ where
     let top = header(root, s, title, &legend)?;
     let (_, body) = root.split_vertically(top);
     let n = d.names.len();
-    let lo = d
-        .window
-        .iter()
-        .map(|e| e.low.max(0.0))
-        .fold(f64::INFINITY, f64::min);
-    let hi = d.window.iter().map(|e| e.high).fold(0.0, f64::max);
-    let span = if hi - lo > 1e-9 {
-        hi - lo
-    } else {
-        (0.1 * hi).max(0.1)
-    };
-    let pad = 0.3 * span;
-    // Start at 0 when that costs little resolution; else say where the axis starts.
-    let (y0, desc) = if lo - pad < 0.25 * (hi + pad) {
-        (0.0, "backup window (h)".to_string())
-    } else {
-        let step = nice_step(span + 2.0 * pad) / 2.0;
-        let y0 = ((lo - pad) / step).floor() * step;
-        (
-            y0,
-            format!(
-                "backup window (h); axis starts at {}, not 0",
-                trim(format!("{y0:.2}"))
-            ),
-        )
-    };
-    let y1 = hi + pad;
+    let (y0, y1, desc) = y_axis(d);
     let mut chart = ChartBuilder::on(&body)
         .margin_left(s.px(10))
         .margin_right(s.px(30))
@@ -84,4 +58,36 @@ where
         .collect();
     let slot = chart.backend_coord(&(1.0, y0)).0 - chart.backend_coord(&(0.0, y0)).0;
     category_labels(root, s, &centres, &d.names, slot)
+}
+
+/// The y range (hours) and its description: from 0 when that costs little resolution.
+fn y_axis(d: &Data) -> (f64, f64, String) {
+    let lo = d
+        .window
+        .iter()
+        .map(|e| e.low.max(0.0))
+        .fold(f64::INFINITY, f64::min);
+    let hi = d.window.iter().map(|e| e.high).fold(0.0, f64::max);
+    let span = if hi - lo > 1e-9 {
+        hi - lo
+    } else {
+        (0.1 * hi).max(0.1)
+    };
+    let pad = 0.3 * span;
+    // Start at 0 when that costs little resolution; else say where the axis starts.
+    let (y0, desc) = if lo - pad < 0.25 * (hi + pad) {
+        (0.0, "backup window (h)".to_string())
+    } else {
+        let step = nice_step(span + 2.0 * pad) / 2.0;
+        let y0 = ((lo - pad) / step).floor() * step;
+        (
+            y0,
+            format!(
+                "backup window (h); axis starts at {}, not 0",
+                trim(format!("{y0:.2}"))
+            ),
+        )
+    };
+    let y1 = hi + pad;
+    (y0, y1, desc)
 }

@@ -303,88 +303,97 @@ pub fn evaluate(loaded: &[Loaded], threads: usize) -> Vec<ScenarioResult> {
                 .zip(&outs)
                 .filter(|(j, _)| j.scenario == i)
                 .collect();
-            // Check k's values on variant v, replication 0 first.
-            let column = |k: usize, v: usize, n: u64| -> Vec<f64> {
-                mine.iter()
-                    .filter(|(j, _)| j.variant == v && j.rep < n)
-                    .map(|(_, o)| o.values[k].expect("the night covers the check"))
-                    .collect()
-            };
-            let mut expectations: Vec<ExpectationResult> = l
-                .plan
-                .checks
-                .iter()
-                .enumerate()
-                .map(|(k, e)| {
-                    let n = e.replications;
-                    let values = match e.source {
-                        ValueSource::Run => column(k, 0, n),
-                        ValueSource::Remedy {
-                            spec,
-                            versus_baseline,
-                        } => {
-                            let with = column(k, l.variant_of(spec), n);
-                            if versus_baseline {
-                                // Common random numbers: night r of both is the same night.
-                                let without = column(k, 0, n);
-                                with.iter().zip(&without).map(|(a, b)| a - b).collect()
-                            } else {
-                                with
-                            }
-                        }
-                    };
-                    ExpectationResult {
-                        seconds: mine
-                            .iter()
-                            .filter(|(_, o)| o.values[k].is_some())
-                            .map(|(_, o)| o.seconds / o.values.iter().flatten().count() as f64)
-                            .sum(),
-                        name: e.name.clone(),
-                        spec: Spec::Bound(Box::new(e.file.clone())),
-                        judged: judge::judge(
-                            e.judge,
-                            &e.source.label(&e.measure.name(), &l.plan.remedies),
-                            values,
-                            &e.bounds,
-                        ),
-                    }
-                })
-                .collect();
-            if let Some(pin) = &l.plan.pin {
-                let hash = mine
-                    .iter()
-                    .find_map(|(j, o)| {
-                        (j.variant == 0 && j.rep == pin.replication)
-                            .then(|| o.hash.clone())
-                            .flatten()
-                    })
-                    .expect("the pinned night was run with its trace");
-                let file = l
-                    .sc()
-                    .file
-                    .expect
-                    .as_ref()
-                    .and_then(|x| x.fingerprint.clone());
-                expectations.push(ExpectationResult {
-                    seconds: mine
-                        .iter()
-                        .find(|(j, _)| j.variant == 0 && j.rep == pin.replication)
-                        .map_or(0.0, |(_, o)| o.seconds),
-                    name: "fingerprint".into(),
-                    spec: Spec::Fingerprint(file.expect("a pin comes from the file")),
-                    judged: judge::fingerprint(pin.replication, hash, pin.sha256.clone()),
-                });
-            }
-            let sc = l.sc();
-            ScenarioResult {
-                file: l.path.display().to_string(),
-                scenario: sc.name.clone(),
-                seed: sc.seed,
-                description: sc.description.clone(),
-                expectations,
-            }
+            judge_scenario(l, &mine)
         })
         .collect()
+}
+
+/// Judges one scenario's expectations from its nights (`mine`, in job order).
+fn judge_scenario(l: &Loaded, mine: &[(&Job, &NightOut)]) -> ScenarioResult {
+    // Check k's values on variant v, replication 0 first.
+    let column = |k: usize, v: usize, n: u64| -> Vec<f64> {
+        mine.iter()
+            .filter(|(j, _)| j.variant == v && j.rep < n)
+            .map(|(_, o)| o.values[k].expect("the night covers the check"))
+            .collect()
+    };
+    let mut expectations: Vec<ExpectationResult> = l
+        .plan
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let n = e.replications;
+            let values = match e.source {
+                ValueSource::Run => column(k, 0, n),
+                ValueSource::Remedy {
+                    spec,
+                    versus_baseline,
+                } => {
+                    let with = column(k, l.variant_of(spec), n);
+                    if versus_baseline {
+                        // Common random numbers: night r of both is the same night.
+                        let without = column(k, 0, n);
+                        with.iter().zip(&without).map(|(a, b)| a - b).collect()
+                    } else {
+                        with
+                    }
+                }
+            };
+            ExpectationResult {
+                seconds: mine
+                    .iter()
+                    .filter(|(_, o)| o.values[k].is_some())
+                    .map(|(_, o)| o.seconds / o.values.iter().flatten().count() as f64)
+                    .sum(),
+                name: e.name.clone(),
+                spec: Spec::Bound(Box::new(e.file.clone())),
+                judged: judge::judge(
+                    e.judge,
+                    &e.source.label(&e.measure.name(), &l.plan.remedies),
+                    values,
+                    &e.bounds,
+                ),
+            }
+        })
+        .collect();
+    expectations.extend(pinned(l, mine));
+    let sc = l.sc();
+    ScenarioResult {
+        file: l.path.display().to_string(),
+        scenario: sc.name.clone(),
+        seed: sc.seed,
+        description: sc.description.clone(),
+        expectations,
+    }
+}
+
+/// The pinned fingerprint's verdict, when the scenario pins one.
+fn pinned(l: &Loaded, mine: &[(&Job, &NightOut)]) -> Option<ExpectationResult> {
+    let pin = l.plan.pin.as_ref()?;
+    let hash = mine
+        .iter()
+        .find_map(|(j, o)| {
+            (j.variant == 0 && j.rep == pin.replication)
+                .then(|| o.hash.clone())
+                .flatten()
+        })
+        .expect("the pinned night was run with its trace");
+    let file = l
+        .sc()
+        .file
+        .expect
+        .as_ref()
+        .and_then(|x| x.fingerprint.clone());
+    Some(ExpectationResult {
+        seconds: mine
+            .iter()
+            .find(|(j, _)| j.variant == 0 && j.rep == pin.replication)
+            .map_or(0.0, |(_, o)| o.seconds),
+        name: "fingerprint".into(),
+        spec: Spec::Fingerprint(file.expect("a pin comes from the file")),
+        judged: judge::fingerprint(pin.replication, hash, pin.sha256.clone()),
+    })
 }
 
 /// Rewrites the pins that differ from what was measured; marks them blessed in `results`.

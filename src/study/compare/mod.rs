@@ -9,7 +9,8 @@ pub mod stats;
 
 use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure};
 use crate::model::outcome::Outcome;
-use crate::model::site;
+use crate::model::ports::PortRange;
+use crate::model::site::{self, RunResult};
 use crate::scenario::load::{SetArg, with_sets};
 use crate::scenario::{InputError, Scenario, Source, load_value};
 use rayon::prelude::*;
@@ -305,18 +306,6 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
                     }
                 })
                 .collect();
-            let dumpers = cells
-                .iter()
-                .map(|row| row[vi].failed_by_dumper.len())
-                .max()
-                .unwrap_or(0);
-            let mut by_dumper = vec![0u64; dumpers];
-            for row in cells {
-                for (i, n) in row[vi].failed_by_dumper.iter().enumerate() {
-                    by_dumper[i] += u64::from(*n);
-                }
-            }
-            let total: u64 = by_dumper.iter().sum();
             VariantReport {
                 name: var.name.clone(),
                 summary: var.remedy.as_ref().map_or_else(
@@ -329,16 +318,7 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
                     .map_or(serde_json::Value::Null, |r| r.params.clone()),
                 price: var.remedy.as_ref().map(|r| r.kind.price(&variants[0].sc)),
                 measures,
-                failure_share_by_dumper: by_dumper
-                    .iter()
-                    .map(|&n| {
-                        if total == 0 {
-                            0.0
-                        } else {
-                            n as f64 / total as f64
-                        }
-                    })
-                    .collect(),
+                failure_share_by_dumper: failure_share(cells, vi),
             }
         })
         .collect();
@@ -359,6 +339,32 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
         ),
         skipped: Vec::new(),
     }
+}
+
+/// Each dumper's share of variant `vi`'s failed attempts over every replication.
+fn failure_share(cells: &[Vec<Cell>], vi: usize) -> Vec<f64> {
+    let dumpers = cells
+        .iter()
+        .map(|row| row[vi].failed_by_dumper.len())
+        .max()
+        .unwrap_or(0);
+    let mut by_dumper = vec![0u64; dumpers];
+    for row in cells {
+        for (i, n) in row[vi].failed_by_dumper.iter().enumerate() {
+            by_dumper[i] += u64::from(*n);
+        }
+    }
+    let total: u64 = by_dumper.iter().sum();
+    by_dumper
+        .iter()
+        .map(|&n| {
+            if total == 0 {
+                0.0
+            } else {
+                n as f64 / total as f64
+            }
+        })
+        .collect()
 }
 
 /// Caveats a reader needs to weigh the numbers, drawn from the scenario's own settings.
@@ -387,4 +393,58 @@ impl Comparison {
             .iter()
             .find(|m| m.measure == measure)
     }
+}
+
+/// The nights a report draws as timelines: replication 0 of the baseline and of one remedy.
+pub struct Showcase {
+    /// The baseline's night (with its trace) and scenario.
+    pub baseline: Option<(RunResult, Scenario)>,
+    /// The remedy drawn beside it: its index in [`Comparison::variants`], its night (with its
+    /// trace) and its scenario.
+    pub other: Option<(usize, RunResult, Scenario)>,
+    /// The baseline's `udpportrange`.
+    pub range: Option<PortRange>,
+}
+
+impl Showcase {
+    /// Runs the nights of `c` to draw: the remedy named `timeline`, else [`pick_timeline`]'s.
+    pub fn of(variants: &[Variant], c: &Comparison, timeline: Option<&str>) -> Showcase {
+        let find = |name: &str| variants.iter().find(|v| v.name == name);
+        let base = c.variants.first().and_then(|b| find(&b.name));
+        // The timeline draws the driver's sleeps, which only the trace holds.
+        let other = pick_timeline(c, timeline).and_then(|i| {
+            find(&c.variants[i].name).map(|v| (i, site::run(&v.sc, 0, true), v.sc.clone()))
+        });
+        Showcase {
+            baseline: base.map(|v| (site::run(&v.sc, 0, true), v.sc.clone())),
+            other,
+            range: base.and_then(|v| v.sc.server.range),
+        }
+    }
+}
+
+/// The mean of `measure` in `v`; 0 when absent or not finite.
+fn mean_of(v: &VariantReport, measure: &str) -> f64 {
+    v.measures
+        .iter()
+        .find(|m| m.measure == measure)
+        .map(|m| m.stats.mean)
+        .filter(|m| m.is_finite())
+        .unwrap_or(0.0)
+}
+
+/// The remedy drawn beside the baseline: the one named, else the fewest lost DLEs (failed or
+/// never scheduled: a remedy that loses estimates must not look clean), then the fewest failed
+/// attempts, then the fewest reachable ports, then the first.
+pub fn pick_timeline(c: &Comparison, timeline: Option<&str>) -> Option<usize> {
+    if let Some(i) = timeline.and_then(|n| c.variants.iter().position(|v| v.name == n)) {
+        return Some(i);
+    }
+    (1..c.variants.len()).min_by(|&a, &b| {
+        let (va, vb) = (&c.variants[a], &c.variants[b]);
+        let by = |m: &str| mean_of(va, m).total_cmp(&mean_of(vb, m));
+        by("failed_dles")
+            .then(by("failed_attempts"))
+            .then(by("reachable_ports"))
+    })
 }
