@@ -40,6 +40,13 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic(path, bytes)
 }
 
+/// Writes `bytes` to standard output and flushes it. A reader that went away (a closed pipe, as
+/// in `| head -c1`) is not an error: the output is simply no longer wanted. Any other error (a
+/// full disk behind `> /dev/full`) is returned.
+pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    write_stream(&mut io::stdout().lock(), bytes)
+}
+
 /// Writes `bytes` to `path` without replacing what is not a regular file of its own: a new or
 /// regular file is replaced by a rename (keeping its mode), a symlink's target likewise, a FIFO
 /// or character device is written in place, `/dev/stdout` and `/dev/stderr` go to this process's

@@ -232,7 +232,7 @@ fn bad_compare_input_exits_2() {
         ),
         (
             vec!["compare", "--replications", "1"],
-            "at least 2 replications",
+            "'--replications <REPLICATIONS>': 1 is not in 2..=10000",
         ),
         (
             vec!["compare", "--remedy-set", "widen-range=3"],

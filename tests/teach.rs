@@ -127,7 +127,8 @@ fn the_lost_dle_is_prevented_by_every_remedy_and_its_cause_is_the_default_policy
 fn a_remedy_that_does_not_prevent_it_says_so() {
     // The range widened without the firewall's hole: in-range dumpers now lose replies.
     // widen-range widens the hole with the range and prevents every loss; lower-inparallel
-    // keeps 20 dumpers on ports the hole misses and prevents none.
+    // does not apply: 20 dumpers already fit the 26 ports, and it never raises inparallel
+    // (issue 10 item 8), so it prevents none.
     let args = ["--failed", "--set", "server.udpportrange=[850,875]"];
     let e = explain_json(&args);
     let dles = e["dles"].as_array().unwrap();
@@ -143,10 +144,12 @@ fn a_remedy_that_does_not_prevent_it_says_so() {
     };
     for d in dles {
         assert_eq!(remedy(d, "widen-range")["clean"], true, "{}", d["dle"]);
-        assert_eq!(
-            remedy(d, "lower-inparallel")["fate"],
-            "failed",
-            "{}",
+        let lower = remedy(d, "lower-inparallel");
+        assert!(
+            lower["not_applicable"]
+                .as_str()
+                .is_some_and(|m| m.contains("inparallel 20 already fits the 26 usable ports")),
+            "{}: {lower}",
             d["dle"]
         );
         for c in d["cause"].as_array().unwrap() {
@@ -161,7 +164,9 @@ fn a_remedy_that_does_not_prevent_it_says_so() {
     let mut text_args = vec!["explain"];
     text_args.extend_from_slice(&args);
     let text = stdout(&text_args);
-    assert!(text.contains("lower-inparallel        NOT prevented: lost again"));
+    assert!(text.contains(
+        "lower-inparallel        does not apply here: remedy lower-inparallel: inparallel 20 already fits the 26 usable ports"
+    ));
 }
 
 #[test]

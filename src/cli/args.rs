@@ -21,6 +21,26 @@ pub struct Cli {
     /// Options of `run` when no command is given.
     #[command(flatten)]
     pub run: RunArgs,
+    /// Print nothing but errors: no report on stdout, no progress, no notes (the exit code
+    /// tells). Give it after the command: `portsim check -q`.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// Most worker threads `--jobs` takes: more than any machine portsim runs on has cores, and few
+/// enough that the thread pool always starts.
+pub const MAX_JOBS: u64 = 1024;
+
+/// Most replications `compare --replications` takes (as `check`'s `replications`): 10,000
+/// nights give intervals far narrower than any remedy's effect, in minutes.
+pub const MAX_REPLICATIONS: u64 = 10_000;
+
+fn jobs_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=MAX_JOBS)
+}
+
+fn replications_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(2..=MAX_REPLICATIONS)
 }
 
 /// The commands.
@@ -34,6 +54,20 @@ pub enum Command {
     Remedies,
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(CheckArgs),
+    /// Print a shell completion script: `portsim completions bash > /etc/bash_completion.d/portsim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `portsim man > portsim.1; man ./portsim.1`.
+    Man,
+    /// Print the JSON Schema of the scenario format or of a `--format json` output.
+    Schema {
+        /// Which document: scenario, run (portsim.run/1), compare (portsim.compare/1) or check
+        /// (portsim.check/1).
+        #[arg(value_parser = PossibleValuesParser::new(crate::report::schemas::NAMES))]
+        name: String,
+    },
     /// Write a scenario from a site's amanda.conf, disklist, build and firewall ruleset.
     Import(super::import::ImportArgs),
     /// Tell what happened to a DLE tonight, step by step, why, and which remedies prevent it.
@@ -73,11 +107,11 @@ pub struct CompareArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Nights per variant (at least 2).
-    #[arg(long, default_value_t = 200)]
+    /// Nights per variant, 2 to 10,000.
+    #[arg(long, default_value_t = 200, value_parser = replications_parser())]
     pub replications: usize,
-    /// Worker threads (default: all cores). Results are identical for any value.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores). Results are identical for any value.
+    #[arg(long, value_parser = jobs_parser())]
     pub jobs: Option<usize>,
     /// Remedies to compare, comma-separated (default: all five); each may carry its own
     /// parameters: `stateful-firewall,stateful-firewall:kind=conntrack+helper`.
@@ -167,8 +201,8 @@ pub struct CheckArgs {
     /// Rewrite every pinned fingerprint that changed (or is empty) and print old -> new.
     #[arg(long)]
     pub bless: bool,
-    /// Worker threads (default: all cores). The output is identical for any value.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores). The output is identical for any value.
+    #[arg(long, value_parser = jobs_parser())]
     pub jobs: Option<usize>,
     /// Break the model on purpose, to see which checks notice (for tests).
     #[arg(long, hide = true, conflicts_with = "bless", value_parser = fault_parser())]

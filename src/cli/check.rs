@@ -2,6 +2,7 @@
 
 use super::args::{CheckArgs, CheckFormat};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::output::write_output;
 use crate::scenario::InputError;
 use crate::study::check::bless::BlessError;
@@ -11,14 +12,14 @@ use crate::study::check::{bless_all, discover, evaluate, load_all};
 use std::path::PathBuf;
 
 /// `portsim check`.
-pub fn cmd(args: &CheckArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &CheckArgs, p: Printer) -> Result<Status, CliError> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
         args.paths.clone()
     };
     let files = discover(&paths)?;
-    let (loaded, skipped) = load_all(&files, args.inject_fault)?;
+    let (loaded, skipped) = load_all(&files, &paths, args.inject_fault)?;
     if loaded.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(InputError::Invalid {
@@ -54,8 +55,8 @@ pub fn cmd(args: &CheckArgs) -> Result<Status, CliError> {
         write_output(path, report.to_junit().as_bytes()).map_err(|e| CliError::write(path, e))?;
     }
     match args.format {
-        CheckFormat::Text => print!("{}", report.to_text()),
-        CheckFormat::Json => print!("{}", report.to_json()),
+        CheckFormat::Text => p.out(&report.to_text())?,
+        CheckFormat::Json => p.out(&report.to_json())?,
     }
     Ok(if report.passed {
         Status::Ok

@@ -2,36 +2,43 @@
 
 use super::args::{CompareArgs, CompareFormat};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::report::compare as render;
 use crate::scenario::InputError;
-use crate::scenario::Scenario;
 use crate::scenario::load::SetArg;
 use crate::study::compare;
-use crate::study::compare::remedy::{RemedyKind, RemedySpec};
+use crate::study::compare::remedy::{self, RemedyKind, RemedySpec};
 use std::path::PathBuf;
 
 /// `portsim compare`.
-pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
     let (source, sets) = (args.scenario.source(), args.scenario.sets());
     let tree = crate::scenario::read(&source)?;
     let base = crate::scenario::load_value(&source, tree.clone(), &sets)?;
-    if args.replications < 2 {
-        return Err(InputError::Set {
-            arg: format!("--replications {}", args.replications),
-            msg: "intervals need at least 2 replications".into(),
-        }
-        .into());
+    let specs = specs_of(args, &base)?;
+    let remedy_sets = args
+        .remedy_sets
+        .iter()
+        .map(|s| remedy_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (variants, skipped) =
+        compare::variants_skipping(&source, &tree, &sets, base, &specs, &remedy_sets)?;
+    for s in &skipped {
+        p.note(&format!(
+            "portsim: note: remedy {} skipped: {}",
+            s.name, s.reason
+        ));
     }
-    let specs = specs(args, &base)?;
-    let remedy_sets = remedy_sets(args)?;
-    let variants = compare::variants_of(&source, &tree, &sets, base, &specs, &remedy_sets)?;
     let timeline = match &args.timeline {
         Some(n) if !variants.iter().any(|v| &v.name == n) => {
-            return Err(InputError::Set {
-                arg: format!("--timeline {n}"),
-                msg: "name one of the remedies being compared".into(),
-            }
-            .into());
+            let names: Vec<&str> = variants[1..].iter().map(|v| v.name.as_str()).collect();
+            return Err(CliError::arg(
+                format!("--timeline {n}"),
+                format!(
+                    "name one of the remedies being compared: {}",
+                    names.join(", ")
+                ),
+            ));
         }
         other => other.clone(),
     };
@@ -39,7 +46,7 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     use std::io::IsTerminal;
-    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let progress = !p.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let opt = compare::Options {
         replications: args.replications,
         jobs,
@@ -47,7 +54,9 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         progress,
     };
     let cells = compare::run_all(&variants, opt);
+    too_long(&variants, &cells)?;
     let mut c = compare::summarise(&variants, &cells, opt.confidence);
+    c.skipped = skipped;
     c.command = reproduce(args, c.seed);
     if !args.no_out {
         let dir = args
@@ -57,72 +66,92 @@ pub fn cmd(args: &CompareArgs) -> Result<Status, CliError> {
         let shown = compare::Showcase::of(&variants, &c, timeline.as_deref());
         let files = render::files(&c, &shown);
         crate::output::write_report_dir(&dir, &files).map_err(|e| CliError::write(&dir, e))?;
+        p.note(&format!(
+            "portsim: wrote the report to {}",
+            dir.join("report.md").display()
+        ));
     }
-    match args.format {
-        CompareFormat::Text => print!("{}", render::text(&c)),
-        CompareFormat::Json => print!("{}", render::json(&c)),
-        CompareFormat::Markdown => print!("{}", render::markdown(&c, &[])),
-        CompareFormat::Csv => print!("{}", render::csv(&c)),
-    }
+    p.out(&match args.format {
+        CompareFormat::Text => render::text(&c),
+        CompareFormat::Json => render::json(&c),
+        CompareFormat::Markdown => render::markdown(&c, &[]),
+        CompareFormat::Csv => render::csv(&c),
+    })?;
     Ok(Status::Ok)
 }
 
-/// The remedies to compare: `--remedies`, or all five; none twice with the same parameters.
-fn specs(args: &CompareArgs, base: &Scenario) -> Result<Vec<RemedySpec>, InputError> {
-    let specs: Vec<RemedySpec> = if args.remedies.is_empty() {
+/// A night past 30 days is an error: it names the variant and the night, which `portsim run
+/// --replication R` shows with the DLE that ran late.
+fn too_long(variants: &[compare::Variant], cells: &[Vec<compare::Cell>]) -> Result<(), CliError> {
+    let limit_h = crate::scenario::bounds::MAX_NIGHT.as_secs_f64() / 3600.0;
+    for (r, row) in cells.iter().enumerate() {
+        for (v, cell) in row.iter().enumerate() {
+            if cell.measures.window_h > limit_h {
+                return Err(CliError::arg(
+                    format!("{}, replication {r}", variants[v].name),
+                    format!(
+                        "the night runs past 30 days ({:.1} days); `portsim run --replication {r}` names the DLE that ends last",
+                        cell.measures.window_h / 24.0
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The remedies asked for (`--remedies`), or all five (and bsdtcp where the version has it).
+fn specs_of(
+    args: &CompareArgs,
+    base: &crate::scenario::Scenario,
+) -> Result<Vec<RemedySpec>, CliError> {
+    if args.remedies.is_empty() {
         // bsdtcp is 3.x's alone: the default set takes it only where it applies, and says so.
         let mut kinds = RemedyKind::ALL.to_vec();
         match RemedyKind::Bsdtcp.applies_to(base) {
             Ok(()) => kinds.push(RemedyKind::Bsdtcp),
             Err(why) => eprintln!("compare: remedy bsdtcp skipped: {why}"),
         }
-        kinds
-            .into_iter()
-            .map(|kind| RemedySpec {
+        return Ok(kinds
+            .iter()
+            .map(|&kind| RemedySpec {
                 kind,
                 params: Vec::new(),
             })
-            .collect()
-    } else {
-        args.remedies
-            .iter()
-            .map(|n| {
-                RemedySpec::parse(n).map_err(|msg| InputError::Set {
-                    arg: format!("--remedies {n}"),
-                    msg,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
+            .collect());
+    }
+    let specs = args
+        .remedies
+        .iter()
+        .map(|n| RemedySpec::parse(n).map_err(|msg| CliError::arg(format!("--remedies {n}"), msg)))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut labels: Vec<String> = specs.iter().map(RemedySpec::label).collect();
     labels.sort();
     if labels.windows(2).any(|w| w[0] == w[1]) {
-        return Err(InputError::Set {
-            arg: format!("--remedies {}", args.remedies.join(",")),
-            msg: "a remedy is listed twice with the same parameters".into(),
-        });
+        return Err(CliError::arg(
+            format!("--remedies {}", args.remedies.join(",")),
+            "a remedy is listed twice with the same parameters",
+        ));
     }
     Ok(specs)
 }
 
-/// `--remedy-set REMEDY.KEY=VALUE`, each naming a remedy and one parameter.
-fn remedy_sets(args: &CompareArgs) -> Result<Vec<SetArg>, InputError> {
-    args.remedy_sets
-        .iter()
-        .map(|s| {
-            let set = SetArg::parse(s)?;
-            match set.path.first().and_then(|n| RemedyKind::parse(n)) {
-                Some(_) if set.path.len() == 2 => Ok(set),
-                _ => Err(InputError::Set {
-                    arg: format!("--remedy-set {s}"),
-                    msg: format!(
-                        "write REMEDY.KEY=VALUE with a remedy among {}",
-                        remedy_names()
-                    ),
-                }),
-            }
-        })
-        .collect()
+/// One `--remedy-set REMEDY.KEY=VALUE`.
+fn remedy_set(s: &str) -> Result<SetArg, CliError> {
+    let arg = || format!("--remedy-set {s}");
+    let set = SetArg::parse(s).map_err(|e| match e {
+        InputError::Set { msg, .. } => CliError::arg(arg(), msg),
+        other => other.into(),
+    })?;
+    let name = set.path.first().map_or("", String::as_str);
+    match RemedyKind::parse(name) {
+        Some(_) if set.path.len() == 2 => Ok(set),
+        Some(_) => Err(CliError::arg(
+            arg(),
+            format!("write REMEDY.KEY=VALUE: one key after {name}"),
+        )),
+        None => Err(CliError::arg(arg(), remedy::unknown_remedy(name))),
+    }
 }
 
 /// The command line that gives the same numbers (the seed made explicit, output options left out).
@@ -147,14 +176,12 @@ fn reproduce(args: &CompareArgs, seed: u64) -> String {
     parts.join(" ")
 }
 
-fn remedy_names() -> String {
-    RemedyKind::KNOWN.map(|r| r.name()).join(", ")
-}
-
 /// `portsim remedies`.
-pub fn remedies() -> Result<Status, CliError> {
+pub fn remedies(p: Printer) -> Result<Status, CliError> {
+    let mut out = String::new();
     for r in RemedyKind::KNOWN {
-        println!("{:<24} {}", r.name(), r.summary());
+        out.push_str(&format!("{:<24} {}\n", r.name(), r.summary()));
     }
+    p.out(&out)?;
     Ok(Status::Ok)
 }

@@ -9,6 +9,14 @@ pub enum CliError {
     /// The scenario or an override is wrong.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A command-line option (not a `--set`) is wrong: `--remedies nosuch`.
+    #[error("{arg}: {msg}")]
+    Arg {
+        /// The option as given, e.g. `--remedies nosuch`.
+        arg: String,
+        /// What is wrong and what is allowed.
+        msg: String,
+    },
     /// An import's input is wrong.
     #[error(transparent)]
     Import(#[from] crate::amanda::import::ImportError),
@@ -19,14 +27,6 @@ pub enum CliError {
         path: String,
         /// Why.
         source: std::io::Error,
-    },
-    /// A command-line argument is wrong or what it asks for failed.
-    #[error("{arg}: {msg}")]
-    Arg {
-        /// The argument as given, e.g. `--nights 5`.
-        arg: String,
-        /// Why, and the fix.
-        msg: String,
     },
     /// Real Amanda logs could not be read.
     #[error(transparent)]
@@ -42,6 +42,14 @@ pub enum Status {
 }
 
 impl CliError {
+    /// The option `arg` (as given) is wrong: `msg`.
+    pub fn arg(arg: impl Into<String>, msg: impl Into<String>) -> CliError {
+        CliError::Arg {
+            arg: arg.into(),
+            msg: msg.into(),
+        }
+    }
+
     /// An output file `path` could not be written.
     pub fn write(path: &Path, source: std::io::Error) -> CliError {
         CliError::Write {

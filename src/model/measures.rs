@@ -104,7 +104,7 @@ pub fn static_exposure(sc: &SiteConfig) -> StaticExposure {
 }
 
 /// Totals of a night, as `run` reports them (times to the millisecond).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// DLEs in the disklist.
     pub dles: usize,

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The dumper's result line to the driver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// `DONE`: the dump completed.
@@ -16,7 +18,9 @@ pub enum Outcome {
 
 /// Why an attempt or an estimate ended as it did: the model's ground truth, which Amanda's own
 /// text (`[request timeout]` for most of these) cannot tell apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
     /// It worked.
@@ -38,7 +42,7 @@ pub enum Cause {
 }
 
 /// Why a DLE was not dumped tonight, in the driver's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DleFate {
     /// Dumped.

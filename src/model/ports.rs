@@ -9,7 +9,9 @@ use serde::Serialize;
 use std::fmt;
 
 /// A UDP or TCP port number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Port(pub u16);
 
@@ -95,7 +97,7 @@ pub const EPHEMERAL: PortRange = PortRange {
 };
 
 /// How a socket got its port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BindKind {
     /// Inside `udpportrange`.

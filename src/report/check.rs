@@ -161,6 +161,7 @@ impl CheckReport {
                 };
                 let mut case = TestCase::new(e.name.as_str(), status);
                 case.set_classname(format!("portsim.check.{}", s.scenario));
+                case.set_time(std::time::Duration::from_secs_f64(e.seconds));
                 let mut out = format!("expected: {}\nmeasured: {}", j.expected, j.measured_text);
                 if let Spec::Bound(c) = &e.spec {
                     let _ = write!(out, "\nwhy: {}", c.why);

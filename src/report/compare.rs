@@ -142,11 +142,25 @@ pub fn text(c: &Comparison) -> String {
     o
 }
 
+/// When the baseline lost nothing in any night, the sentence that says so: it comes first, before
+/// any remedy's numbers could read as advice, and then nothing is recommended.
+fn clean_baseline(c: &Comparison, base: &VariantReport) -> Option<String> {
+    let none = |m: &str| find(base, m).values.iter().all(|&x| x == 0.0);
+    (none("failed_dles") && none("failed_attempts")).then(|| {
+        format!(
+            "The baseline is already clean: no DLE lost and no failed attempt in any of {} nights. No remedy is needed; the lines below only show what each would change.",
+            c.replications
+        )
+    })
+}
+
 /// Sentences drawn from the numbers: what each remedy fixes and what it costs.
 pub fn verdicts(c: &Comparison) -> Vec<String> {
     let base = &c.variants[0];
     let mut out = Vec::new();
     let bf = find(base, "failed_dles");
+    let base_clean = clean_baseline(c, base);
+    out.extend(base_clean.clone());
     out.push(format!(
         "baseline: {:.2} DLEs lost per night (95% CI {:.2} to {:.2}), {:.2} failed attempts, window {:.2} h.",
         bf.stats.mean,
@@ -203,6 +217,16 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
             clean.push((v.name.as_str(), ports, pin, flags, dw.mean, price));
         }
     }
+    out.extend(c.skipped.iter().map(|s| {
+        format!(
+            "{}: not compared, it does not apply here: {}.",
+            s.name, s.reason
+        )
+    }));
+    if base_clean.is_some() {
+        return out;
+    }
+    // Only a remedy with no DLE lost and no failed attempt in any night is ever recommended.
     recommend(&mut out, base, &clean);
     out
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 pub const RUN_SCHEMA: &str = "portsim.run/1";
 
 /// A whole run, ready to print.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RunReport {
     /// Always [`RUN_SCHEMA`].
     pub schema: &'static str,
@@ -50,7 +50,7 @@ pub struct RunReport {
 }
 
 /// Exposure measures of one night.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Exposure {
     /// Server UDP ports one unsolicited packet from an untrusted zone can reach.
     pub reachable_ports: u32,
@@ -67,7 +67,7 @@ pub struct Exposure {
 }
 
 /// One state-table pinhole.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PinholeRow {
     /// Server port.
     pub port: Port,
@@ -78,7 +78,7 @@ pub struct PinholeRow {
 }
 
 /// One link's traffic.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LinkRow {
     /// Link name.
     pub name: String,
@@ -87,7 +87,7 @@ pub struct LinkRow {
 }
 
 /// A dumper (or the planner) and its port.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DumperRow {
     /// Index.
     pub id: u16,
@@ -104,7 +104,7 @@ pub struct DumperRow {
 }
 
 /// One dump attempt.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AttemptRow {
     /// Host name.
     pub host: String,
@@ -131,7 +131,7 @@ pub struct AttemptRow {
 }
 
 /// One DLE's night.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DleRow {
     /// Host name.
     pub host: String,

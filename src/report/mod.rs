@@ -1,4 +1,5 @@
-//! What users read: the run report in text and JSON, and the event trace.
+//! What users read: the run report in text and JSON, and the event trace; [`schemas`] describe
+//! the JSON forms.
 
 pub mod check;
 pub mod compare;
@@ -7,6 +8,7 @@ pub mod explain;
 pub mod json;
 pub mod plots;
 pub mod real;
+pub mod schemas;
 pub mod text;
 pub mod validate;
 

@@ -81,19 +81,18 @@ fn resolve_file(path: &Path, tree: Value, seen: &mut Vec<PathBuf>) -> Result<Val
     seen.push(me);
     let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
     let base_source = Source::File(base_path.clone());
-    let text = std::fs::read_to_string(&base_path).map_err(|e| {
-        invalid(
-            path,
-            "base",
-            format!("cannot read the base {}: {e}", base_path.display()),
-        )
-    })?;
-    let parsed: Value = serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        file: base_source.label(),
-        line: e.line(),
-        column: e.column(),
-        msg: e.to_string(),
-    })?;
+    let text =
+        crate::scenario::text::read_file(&base_path, &base_source.label()).map_err(
+            |e| match e {
+                InputError::Read { source, .. } => invalid(
+                    path,
+                    "base",
+                    format!("cannot read the base {}: {source}", base_path.display()),
+                ),
+                other => other,
+            },
+        )?;
+    let parsed = crate::scenario::text::parse_json(&text, &base_source.label())?;
     let mut merged = resolve_file(&base_path, parsed, seen)?;
     let Value::Object(map) = &mut merged else {
         return Err(invalid(

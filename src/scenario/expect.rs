@@ -18,7 +18,7 @@ use crate::model::outcome::{Cause, Outcome};
 use serde::{Deserialize, Serialize};
 
 /// A scenario's `expect` block.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     /// Bounds on measures, each with its replications and its reason.
@@ -30,7 +30,7 @@ pub struct ExpectFile {
 }
 
 /// One expectation: a measure, where its values come from, how they are judged, and why.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckFile {
     /// Short name, unique in the scenario; the JUnit test case's name.
@@ -67,7 +67,7 @@ pub struct CheckFile {
 /// Where a check's per-night values come from: `"run"` (the default), or a `compare` remedy,
 /// `{"remedy": "widen-range"}`, optionally `"versus_baseline": true` for the paired difference
 /// remedy minus scenario, night by night on common random numbers.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum SourceFile {
     /// A named source.
@@ -83,7 +83,7 @@ impl Default for SourceFile {
 }
 
 /// The sources that need no parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceName {
     /// Night r is `portsim run --replication r` of the scenario as written.
@@ -91,7 +91,7 @@ pub enum SourceName {
 }
 
 /// A remedy source.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemedySourceFile {
     /// The remedy's name, as `portsim remedies` lists it.
@@ -102,7 +102,9 @@ pub struct RemedySourceFile {
 }
 
 /// How the per-night values are judged against the bounds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum JudgeFile {
     /// Every night's value lies within the bounds.
@@ -113,7 +115,7 @@ pub enum JudgeFile {
 }
 
 /// Dumper indices: one index, or an inclusive range `[first, last]`.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum DumpersFile {
     /// One dumper.
@@ -123,7 +125,7 @@ pub enum DumpersFile {
 }
 
 /// Which items a count includes. Every field given must match.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilterFile {
     /// Hosts, by name (any of them).
@@ -156,7 +158,7 @@ pub struct FilterFile {
 }
 
 /// A lost DLE's fate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FateFile {
     /// Its dumps failed.
@@ -166,7 +168,7 @@ pub enum FateFile {
 }
 
 /// An attempt's port, relative to the range the scenario configures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PortClassFile {
     /// Inside `udpportrange`.
@@ -178,7 +180,7 @@ pub enum PortClassFile {
 }
 
 /// A pinned fingerprint: the SHA-256 of one night's `--trace` output.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FingerprintFile {
     /// The night hashed.

@@ -39,7 +39,7 @@ pub enum InputError {
         source: std::io::Error,
     },
     /// Not JSON.
-    #[error("{file}:{line}:{column}: not valid JSON: {msg}")]
+    #[error("{file}:{line}:{column}: {msg}{}", if snippet.is_empty() { String::new() } else { format!("\n{snippet}") })]
     Syntax {
         /// The file.
         file: String,
@@ -47,8 +47,10 @@ pub enum InputError {
         line: usize,
         /// Column, from 1.
         column: usize,
-        /// The parser's words.
+        /// What is wrong: "not valid JSON: " and the parser's words, or "not UTF-8".
         msg: String,
+        /// The line with a caret under the column, or empty.
+        snippet: String,
     },
     /// A value is wrong.
     #[error("{origin}: {path}: {msg}")]
@@ -60,6 +62,14 @@ pub enum InputError {
         /// What is wrong and what is allowed.
         msg: String,
     },
+    /// A transform of the scenario (a remedy) cannot be applied to it.
+    #[error("{what}: {msg}")]
+    Transform {
+        /// The transform, e.g. `remedy widen-range`.
+        what: String,
+        /// Why not.
+        msg: String,
+    },
     /// A `--set` argument is malformed or names nothing.
     #[error("--set {arg}: {msg}")]
     Set {
@@ -69,6 +79,10 @@ pub enum InputError {
         msg: String,
     },
 }
+
+/// Most segments in a `--set` path: the deepest setting is a handful of segments down, and a
+/// path of thousands would build a tree too deep to walk.
+pub const MAX_SET_DEPTH: usize = 32;
 
 /// One `--set path=value` override.
 #[derive(Clone, Debug)]
@@ -91,14 +105,32 @@ impl SetArg {
             });
         };
         let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
+        if path.len() > MAX_SET_DEPTH {
+            return Err(InputError::Set {
+                arg: raw.chars().take(60).collect::<String>() + "...",
+                msg: format!(
+                    "the path has {} segments; no setting lies deeper than {MAX_SET_DEPTH}",
+                    path.len()
+                ),
+            });
+        }
         if path.iter().any(String::is_empty) {
             return Err(InputError::Set {
                 arg: raw.into(),
                 msg: "the path has an empty segment; write e.g. server.udpportrange".into(),
             });
         }
-        let value = serde_json::from_str(value.trim())
-            .unwrap_or_else(|_| Value::String(value.trim().to_string()));
+        let value = match super::strict::from_str(value.trim()) {
+            Ok(v) => v,
+            // A value that opens a list or an object was meant as JSON: say what is wrong.
+            Err(e) if value.trim_start().starts_with(['[', '{']) => {
+                return Err(InputError::Set {
+                    arg: raw.into(),
+                    msg: format!("the value is not valid JSON: {e}"),
+                });
+            }
+            Err(_) => Value::String(value.trim().to_string()),
+        };
         Ok(SetArg {
             raw: raw.into(),
             path,
@@ -185,17 +217,9 @@ pub fn read(source: &Source) -> Result<Value, InputError> {
     let label = source.label();
     let text = match source {
         Source::Builtin => builtin::TOKYO.to_string(),
-        Source::File(p) => std::fs::read_to_string(p).map_err(|e| InputError::Read {
-            file: label.clone(),
-            source: e,
-        })?,
+        Source::File(p) => super::text::read_file(p, &label)?,
     };
-    let tree = serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        file: label,
-        line: e.line(),
-        column: e.column(),
-        msg: e.to_string(),
-    })?;
+    let tree = super::text::parse_json(&text, &label)?;
     super::base::resolve(source, tree)
 }
 
@@ -211,6 +235,13 @@ pub fn load_value(
     sets: &[String],
 ) -> Result<Scenario, InputError> {
     let label = source.label();
+    if !root.is_object() {
+        return Err(InputError::Invalid {
+            origin: label,
+            path: "(top level)".into(),
+            msg: "a scenario is a JSON object, {\"server\": {...}, \"hosts\": [...], ...}, not a list or a single value".into(),
+        });
+    }
     // `provenance` (written by `portsim import`) is for people; the model reads none of it.
     if let Value::Object(m) = &mut root {
         m.remove("provenance");
@@ -259,7 +290,9 @@ pub fn load_value(
         Source::Builtin => builtin::TOKYO_NAME.to_string(),
         Source::File(p) => stem(p),
     };
-    super::validate::validate(file, default_name, &origin_of)
+    let sc = super::validate::validate(file, default_name, &origin_of)?;
+    super::bounds::check(&sc, &origin_of)?;
+    Ok(sc)
 }
 
 fn unknown_field(msg: &str) -> Option<String> {

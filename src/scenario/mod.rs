@@ -1,13 +1,17 @@
 //! Scenarios: the file format ([`schema`], with its raw [`expect`] blocks), building on another
 //! file ([`base`]), loading, `--set` and validation into the model's types ([`load`]), and the
-//! built-in incident ([`builtin`]). A [`Scenario`] is the validated [`SiteConfig`] together with
+//! built-in incident ([`builtin`]); [`bounds`] keeps every size, count and time within a night. [`text`] reads a file's text within bounds, [`strict`]
+//! parses it refusing duplicate keys. A [`Scenario`] is the validated [`SiteConfig`] together with
 //! the file it came from.
 
 pub mod base;
+pub mod bounds;
 pub mod builtin;
 pub mod expect;
 pub mod load;
 pub mod schema;
+pub mod strict;
+pub mod text;
 mod validate;
 
 pub use load::{InputError, Source, load, load_value, read};

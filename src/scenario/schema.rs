@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A whole scenario file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Short name, used for report folders.
@@ -41,7 +41,7 @@ fn default_seed() -> u64 {
 }
 
 /// The Amanda server's settings (`amanda.conf` and build options).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerFile {
     /// Amanda version profile, e.g. "2.4".
@@ -99,7 +99,9 @@ pub struct ServerFile {
 }
 
 /// amanda.conf's `auth`, as far as the firewall is concerned.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthFile {
     /// UDP requests from a reserved port; replies come back to it (`bsd`, `bsdudp`).
@@ -118,7 +120,9 @@ impl AuthFile {
 }
 
 /// Who gets the ports of `udpportrange`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PortPolicyFile {
     /// Each dumper binds one socket in the range and keeps it (Amanda as shipped).
@@ -130,7 +134,7 @@ pub enum PortPolicyFile {
 }
 
 /// A services-database entry: `name port/udp`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     /// The port.
@@ -165,7 +169,7 @@ fn default_dtimeout() -> f64 {
 }
 
 /// A server UDP port held by another process.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PortUseFile {
     /// The port.
@@ -176,7 +180,9 @@ pub struct PortUseFile {
 }
 
 /// When the planner binds its UDP socket (MODEL.md section 2: a race in 2.4's `amdump`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlannerBindingFile {
     /// Binds first: it holds one range port while the dumpers bind, and estimates cross the firewall.
@@ -190,7 +196,7 @@ pub enum PlannerBindingFile {
 }
 
 /// How one night's dumps are drawn from the disklist.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadFile {
     /// Nights between full dumps of a DLE (`dumpcycle`): a DLE is full with chance 1/dumpcycle.
@@ -232,7 +238,7 @@ impl Default for WorkloadFile {
 }
 
 /// Network settings.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
     /// One-way packet latency inside a zone, milliseconds (links add theirs).
@@ -244,7 +250,7 @@ pub struct NetworkFile {
 }
 
 /// A network link.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkFile {
     /// Name, for reports.
@@ -276,7 +282,7 @@ impl Default for NetworkFile {
 }
 
 /// A stateless packet filter: ordered rules, first match wins, then the default.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirewallFile {
     /// What happens to a packet no rule matches.
@@ -291,7 +297,7 @@ pub struct FirewallFile {
 }
 
 /// A stateful filter's kind and any timeouts that differ from the kind's defaults.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateFile {
     /// `conntrack`, `conntrack-pre5.0`, `conntrack+helper`, `reflexive` or `pf`.
@@ -324,7 +330,7 @@ pub struct StateFile {
 }
 
 /// When pf moves a UDP state to `udp.multiple`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PfMultipleFile {
     /// Once both hosts have sent a packet.
@@ -338,7 +344,7 @@ fn default_policy() -> ActionFile {
 }
 
 /// A rule's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ActionFile {
     /// Let the packet through.
@@ -350,7 +356,9 @@ pub enum ActionFile {
 }
 
 /// A transport protocol a rule applies to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProtoFile {
     /// UDP and TCP.
@@ -363,7 +371,7 @@ pub enum ProtoFile {
 }
 
 /// One port, or an inclusive range `[low, high]`.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PortsFile {
     /// A single port.
@@ -373,7 +381,7 @@ pub enum PortsFile {
 }
 
 /// One firewall rule.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
     /// Name shown in verdicts and traces.
@@ -397,7 +405,7 @@ pub struct RuleFile {
 }
 
 /// A client host and its disklist entries.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostFile {
     /// Host name.
@@ -416,7 +424,7 @@ fn default_maxdumps() -> u32 {
 }
 
 /// One disklist entry.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiskFile {
     /// Disk or directory name.

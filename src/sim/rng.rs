@@ -1,8 +1,11 @@
 //! Seeded random streams, one per (seed, replication, purpose): common random numbers.
 //!
 //! Every stream is a ChaCha8 generator keyed by the scenario seed and positioned on its own
-//! ChaCha stream number `replication << 16 | purpose`. Two runs that differ only in a remedy
-//! therefore draw the same numbers for the same purpose, whatever else they do.
+//! ChaCha stream number `(replication mod 2^48) << 16 | purpose`. The replication's top 16 bits,
+//! which that stream number has no room for, are folded into the key (zero for every replication
+//! below 2^48, so those streams are as they always were): no two replications share a stream.
+//! Two runs that differ only in a remedy therefore draw the same numbers for the same purpose,
+//! whatever else they do.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -16,8 +19,19 @@ pub type Stream = ChaCha8Rng;
 
 /// Derives the stream for `purpose` in `replication` of a run seeded with `seed`.
 pub fn stream(seed: u64, replication: u64, purpose: Purpose) -> Stream {
+    const LOW: u32 = 48;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream((replication << 16) | u64::from(purpose.0));
+    let high = replication >> LOW;
+    if high != 0 {
+        // XOR with distinct values gives distinct keys: replications r and r + 2^48 differ here.
+        let mut key = rng.get_seed();
+        for (k, h) in key[24..].iter_mut().zip(high.to_le_bytes()) {
+            *k ^= h;
+        }
+        rng = ChaCha8Rng::from_seed(key);
+    }
+    let low = replication & ((1 << LOW) - 1);
+    rng.set_stream((low << 16) | u64::from(purpose.0));
     rng
 }
 
@@ -42,6 +56,21 @@ mod tests {
         3078952320862533021,
         8898984633443201687,
     ];
+
+    #[test]
+    fn replications_2_pow_48_apart_draw_different_nights() {
+        // Issue 10 item 5: `replication << 16` dropped the top 16 bits, so these were equal.
+        for r in [0, 1, 12345] {
+            for p in [Purpose(0), Purpose(7)] {
+                let a = stream(3, r, p).next_u64();
+                let b = stream(3, r + (1 << 48), p).next_u64();
+                let c = stream(3, r + (2 << 48), p).next_u64();
+                assert!(a != b && b != c && a != c, "r={r} {p:?}");
+            }
+        }
+        let top = stream(3, u64::MAX, Purpose(0)).next_u64();
+        assert_ne!(top, stream(3, u64::MAX >> 16, Purpose(0)).next_u64());
+    }
 
     #[test]
     fn purposes_and_replications_are_independent() {

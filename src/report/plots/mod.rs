@@ -373,7 +373,8 @@ mod tests {
                 m.stats.mean = 1.5;
             }
         }
-        let chosen = pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
+        let chosen =
+            crate::study::compare::pick_timeline(&c, None).map(|i| c.variants[i].name.as_str());
         assert_eq!(chosen, Some("widen-range"));
     }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 pub const CONFIDENCE: f64 = 0.95;
 
 /// What became of one expectation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// It holds.
@@ -36,7 +36,7 @@ impl Verdict {
 }
 
 /// What was measured, for the JSON report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Measured {
     /// Every night's value.
@@ -70,7 +70,7 @@ pub enum Measured {
 }
 
 /// A verdict with the words that explain it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Judged {
     /// The verdict.
     pub verdict: Verdict,

@@ -74,7 +74,8 @@ impl Loaded {
     }
 }
 
-/// The scenario files under `paths`: files as given, directories searched for `*.json`, sorted.
+/// The scenario files under `paths`: files as given, directories searched for `*.json`, sorted,
+/// leaving out hidden directories and caches (a `CACHEDIR.TAG` inside, as in cargo's `target/`).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut out: Vec<PathBuf> = Vec::new();
     for p in paths {
@@ -104,7 +105,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            // Hidden directories (.git) and caches (cargo's target/, tagged per the Cache
+            // Directory Tagging spec) hold no scenarios of the user's.
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if !hidden && !path.join("CACHEDIR.TAG").exists() {
+                walk(&path, out)?;
+            }
         } else if path.extension().is_some_and(|e| e == "json") {
             out.push(path);
         }
@@ -112,15 +120,41 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Whether a JSON file found in a directory is not a scenario at all: not an object, or one
+/// with none of a scenario's keys, like the `report.json` that `compare` writes. Such files are
+/// skipped; a file named on the command line is always read as a scenario.
+pub fn not_a_scenario(path: &Path) -> bool {
+    let Ok(text) = crate::scenario::text::read_file(path, "") else {
+        return false;
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(map)) => {
+            map.get("schema").is_some_and(|s| s.is_string())
+                || !["server", "hosts", "base"]
+                    .iter()
+                    .any(|k| map.contains_key(*k))
+        }
+        Ok(_) => true,
+        // Broken JSON may be a scenario being edited: reading it reports where.
+        Err(_) => false,
+    }
+}
+
 /// Loads and validates `files`; returns those with an `expect` block, and the others' names.
+/// Files not in `named` (found in a directory) that are [`not_a_scenario`] are skipped too.
 pub fn load_all(
     files: &[PathBuf],
+    named: &[PathBuf],
     fault: Option<Fault>,
 ) -> Result<(Vec<Loaded>, Vec<String>), InputError> {
     let mut loaded = Vec::new();
     let mut skipped = Vec::new();
     for path in files {
         let source = Source::File(path.clone());
+        if !named.contains(path) && not_a_scenario(path) {
+            skipped.push(format!("{} (not a scenario)", source.label()));
+            continue;
+        }
         let tree = read(&source)?;
         let sc = load_value(&source, tree.clone(), &[])?;
         let Some(expect) = sc.file.expect.clone() else {
@@ -193,6 +227,7 @@ struct Job {
 struct NightOut {
     values: Vec<Option<f64>>,
     hash: Option<String>,
+    seconds: f64,
 }
 
 fn jobs_of(loaded: &[Loaded]) -> Vec<Job> {
@@ -230,6 +265,7 @@ fn jobs_of(loaded: &[Loaded]) -> Vec<Job> {
 }
 
 fn run_job(l: &Loaded, job: Job) -> NightOut {
+    let started = std::time::Instant::now();
     let var = &l.variants[job.variant];
     let result = site::run(&var.sc, job.rep, job.trace);
     let night = Night::new(&var.sc, var.range, &result, var.exposure);
@@ -242,6 +278,7 @@ fn run_job(l: &Loaded, job: Job) -> NightOut {
     NightOut {
         values,
         hash: job.trace.then(|| fingerprint::of_night(&var.sc, &result)),
+        seconds: started.elapsed().as_secs_f64(),
     }
 }
 
@@ -304,6 +341,11 @@ fn judge_scenario(l: &Loaded, mine: &[(&Job, &NightOut)]) -> ScenarioResult {
                 }
             };
             ExpectationResult {
+                seconds: mine
+                    .iter()
+                    .filter(|(_, o)| o.values[k].is_some())
+                    .map(|(_, o)| o.seconds / o.values.iter().flatten().count() as f64)
+                    .sum(),
                 name: e.name.clone(),
                 spec: Spec::Bound(Box::new(e.file.clone())),
                 judged: judge::judge(
@@ -344,6 +386,10 @@ fn pinned(l: &Loaded, mine: &[(&Job, &NightOut)]) -> Option<ExpectationResult> {
         .as_ref()
         .and_then(|x| x.fingerprint.clone());
     Some(ExpectationResult {
+        seconds: mine
+            .iter()
+            .find(|(j, _)| j.variant == 0 && j.rep == pin.replication)
+            .map_or(0.0, |(_, o)| o.seconds),
         name: "fingerprint".into(),
         spec: Spec::Fingerprint(file.expect("a pin comes from the file")),
         judged: judge::fingerprint(pin.replication, hash, pin.sha256.clone()),

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub const CHECK_SCHEMA: &str = "portsim.check/1";
 
 /// Every scenario checked, in file order.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct CheckReport {
     /// Always [`CHECK_SCHEMA`].
     pub schema: &'static str,
@@ -31,7 +31,7 @@ pub struct CheckReport {
 }
 
 /// Counts by verdict.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     /// Expectations judged.
     pub expectations: usize,
@@ -44,7 +44,7 @@ pub struct Totals {
 }
 
 /// One scenario's expectations.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ScenarioResult {
     /// The file.
     pub file: String,
@@ -59,7 +59,7 @@ pub struct ScenarioResult {
 }
 
 /// What an expectation is.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Spec {
     /// A bound on a measure, as written.
@@ -69,7 +69,7 @@ pub enum Spec {
 }
 
 /// One expectation and its verdict.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ExpectationResult {
     /// Its name (`fingerprint` for the pin).
     pub name: String,
@@ -78,10 +78,15 @@ pub struct ExpectationResult {
     /// Verdict and words.
     #[serde(flatten)]
     pub judged: Judged,
+    /// Wall-clock seconds spent simulating its nights (a night read by several expectations is
+    /// shared among them). Only JUnit shows it: the text and JSON reports stay the same bytes
+    /// from run to run.
+    #[serde(skip)]
+    pub seconds: f64,
 }
 
 /// A rewritten pin.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Blessed {
     /// The file.
     pub file: String,

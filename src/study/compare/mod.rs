@@ -52,7 +52,17 @@ pub fn variants(
     variants_of(source, tree, sets, base, &specs, remedy_sets)
 }
 
-/// As [`variants`], for remedy instances that may carry their own parameters.
+/// A remedy left out of a comparison because it does not apply to the scenario.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct Skipped {
+    /// The remedy's name.
+    pub name: String,
+    /// Why it does not apply.
+    pub reason: String,
+}
+
+/// As [`variants`], for remedy instances that may carry their own parameters. A remedy that
+/// does not apply is an error: a check that reads it cannot be judged.
 pub fn variants_of(
     source: &Source,
     tree: &serde_json::Value,
@@ -61,22 +71,67 @@ pub fn variants_of(
     specs: &[RemedySpec],
     remedy_sets: &[SetArg],
 ) -> Result<Vec<Variant>, InputError> {
+    build(source, tree, sets, base, specs, remedy_sets, false).map(|(v, _)| v)
+}
+
+/// As [`variants_of`], but a remedy that does not apply with its default parameters is left
+/// out and listed with the reason, so that the others are still compared. A remedy given
+/// parameters by the user (`--remedy-set`, `NAME:KEY=VALUE`) that fails is still an error.
+pub fn variants_skipping(
+    source: &Source,
+    tree: &serde_json::Value,
+    sets: &[String],
+    base: Scenario,
+    specs: &[RemedySpec],
+    remedy_sets: &[SetArg],
+) -> Result<(Vec<Variant>, Vec<Skipped>), InputError> {
+    build(source, tree, sets, base, specs, remedy_sets, true)
+}
+
+fn build(
+    source: &Source,
+    tree: &serde_json::Value,
+    sets: &[String],
+    base: Scenario,
+    specs: &[RemedySpec],
+    remedy_sets: &[SetArg],
+    skip: bool,
+) -> Result<(Vec<Variant>, Vec<Skipped>), InputError> {
     let mut out = Vec::with_capacity(specs.len() + 1);
+    let mut skipped = Vec::new();
+    // Overrides first, so the remedy transforms the scenario the user asked for.
+    let overridden = with_sets(tree.clone(), sets)?;
     for spec in specs {
         let kind = spec.kind;
         let overrides: Vec<SetArg> = remedy_sets.iter().chain(&spec.params).cloned().collect();
         let remedy = Remedy::with_overrides(kind, &base, &overrides);
-        // Overrides first, so the remedy transforms the scenario the user asked for.
-        let mut v = with_sets(tree.clone(), sets)?;
-        kind.apply(&mut v, &base, &remedy.params)
-            .map_err(|msg| InputError::Set {
-                arg: format!("remedy {}", kind.name()),
-                msg,
-            })?;
-        let sc = load_value(source, v, &[]).map_err(|e| InputError::Set {
-            arg: format!("remedy {}", kind.name()),
-            msg: e.to_string(),
-        })?;
+        let mut v = overridden.clone();
+        let built = kind
+            .apply(&mut v, &base, &remedy.params)
+            .and_then(|()| load_value(source, v, &[]).map_err(|e| e.to_string()));
+        let sc = match built {
+            Ok(sc) => sc,
+            Err(reason) if skip && !overrides.iter().any(|s| s.path[0] == kind.name()) => {
+                skipped.push(Skipped {
+                    name: spec.label(),
+                    reason,
+                });
+                continue;
+            }
+            Err(msg) => {
+                let given: Vec<String> = overrides
+                    .iter()
+                    .filter(|s| s.path[0] == kind.name())
+                    .map(|s| s.raw.clone())
+                    .collect();
+                let what = if given.is_empty() {
+                    format!("remedy {}", spec.label())
+                } else {
+                    format!("remedy {} with {}", spec.label(), given.join(", "))
+                };
+                return Err(InputError::Transform { what, msg });
+            }
+        };
         out.push(Variant {
             name: spec.label(),
             exposure: sc.static_exposure(),
@@ -93,7 +148,7 @@ pub fn variants_of(
             sc: base,
         },
     );
-    Ok(out)
+    Ok((out, skipped))
 }
 
 /// What one replication of one variant yields.
@@ -165,7 +220,7 @@ pub fn run_all(variants: &[Variant], opt: Options) -> Vec<Vec<Cell>> {
 }
 
 /// One measure of one variant, summarised.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MeasureStats {
     /// Measure name.
     pub measure: &'static str,
@@ -179,7 +234,7 @@ pub struct MeasureStats {
 }
 
 /// One variant's results.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct VariantReport {
     /// "baseline" or the remedy's name.
     pub name: String,
@@ -196,7 +251,7 @@ pub struct VariantReport {
 }
 
 /// A whole comparison.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// Always [`COMPARE_SCHEMA`].
     pub schema: &'static str,
@@ -218,6 +273,9 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// The command that reproduces these numbers.
     pub command: String,
+    /// Remedies left out because they do not apply here, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
 }
 
 /// Summarises the cells of [`run_all`].
@@ -279,6 +337,7 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
             variants[0].sc.seed,
             cells.len()
         ),
+        skipped: Vec::new(),
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A remedy from MODEL.md section 5.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyKind {
     /// Widen `udpportrange` and the firewall's hole so that every dumper fits.
@@ -26,7 +26,7 @@ pub enum RemedyKind {
 }
 
 /// What applying a remedy costs besides what the simulation measures.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Price {
     /// Amanda must be rebuilt.
     pub rebuild: bool,
@@ -123,7 +123,10 @@ impl RemedyKind {
                     .max(low + want - 1);
                 json!({ "range": [low, high] })
             }
-            RemedyKind::LowerInparallel => json!({}),
+            // Never above the current value: lowering must not raise it (issue 10 item 8).
+            RemedyKind::LowerInparallel => json!({
+                "inparallel": usable_ports(sc).min(u32::from(sc.server.inparallel))
+            }),
             RemedyKind::RelaxFirewall => json!({ "source_port": 10080 }),
             RemedyKind::ReserveForFirewalled => json!({}),
             RemedyKind::StatefulFirewall => json!({ "kind": "conntrack" }),
@@ -183,14 +186,7 @@ impl RemedyKind {
     pub fn apply(self, v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), String> {
         match self {
             RemedyKind::WidenRange => widen_range(v, sc, params),
-            RemedyKind::LowerInparallel => {
-                let usable = usable_ports(sc);
-                if usable == 0 {
-                    return Err("the range has no usable port: lower-inparallel cannot help".into());
-                }
-                v["server"]["inparallel"] = json!(usable);
-                Ok(())
-            }
+            RemedyKind::LowerInparallel => lower_inparallel(v, sc, params),
             RemedyKind::RelaxFirewall => relax_firewall(v, sc, params),
             RemedyKind::ReserveForFirewalled => {
                 if sc.server.range.is_none() {
@@ -264,6 +260,30 @@ fn ports_contain(v: &Value, p: u64) -> bool {
         }
         _ => false,
     }
+}
+
+fn lower_inparallel(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), String> {
+    let usable = usable_ports(sc);
+    if usable == 0 {
+        return Err("the range has no usable port: lower-inparallel cannot help".into());
+    }
+    let now = u32::from(sc.server.inparallel);
+    let to = params["inparallel"]
+        .as_u64()
+        .filter(|&n| n >= 1)
+        .ok_or("inparallel: give a whole number of dumpers, 1 or more")?;
+    if to > u64::from(now) {
+        return Err(format!(
+            "inparallel {to} is above the current {now}: lower-inparallel only lowers"
+        ));
+    }
+    if to == u64::from(now) {
+        return Err(format!(
+            "inparallel {now} already fits the {usable} usable ports: nothing to lower"
+        ));
+    }
+    v["server"]["inparallel"] = json!(to);
+    Ok(())
 }
 
 fn widen_range(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), String> {
@@ -344,7 +364,7 @@ fn stateful(v: &mut Value, sc: &Scenario, params: &Value) -> Result<(), String> 
 }
 
 /// A remedy with its parameters.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Remedy {
     /// Which remedy.
     pub kind: RemedyKind,
@@ -383,13 +403,7 @@ impl RemedySpec {
     pub fn parse(s: &str) -> Result<RemedySpec, String> {
         let mut parts = s.split(':');
         let name = parts.next().unwrap_or_default();
-        let kind = RemedyKind::parse(name).ok_or_else(|| {
-            let names: Vec<&str> = RemedyKind::ALL.iter().map(|k| k.name()).collect();
-            format!(
-                "unknown remedy {name:?}; the remedies are {}",
-                names.join(", ")
-            )
-        })?;
+        let kind = RemedyKind::parse(name).ok_or_else(|| unknown_remedy(name))?;
         let params = parts
             .map(|p| {
                 if !p.contains('=') {
@@ -413,6 +427,18 @@ impl RemedySpec {
             .collect();
         format!("{}[{}]", self.kind.name(), kv.join(","))
     }
+}
+
+/// "unknown remedy X", with the name it most likely meant, and every name.
+pub fn unknown_remedy(name: &str) -> String {
+    let names: Vec<&str> = RemedyKind::ALL.iter().map(|k| k.name()).collect();
+    let hint = crate::study::suggest::closest(name, names.iter().copied())
+        .map(|n| format!("did you mean {n}? "))
+        .unwrap_or_default();
+    format!(
+        "unknown remedy {name:?}; {hint}the remedies are {}",
+        names.join(", ")
+    )
 }
 
 fn plain(v: &Value) -> String {
