@@ -9,6 +9,9 @@ use crate::scenario::{InputError, Source, load};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub mod plan;
+pub mod sweep;
+
 /// Replays how Amanda dumpers, a reserved UDP port range and a firewall interact.
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +38,10 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the remedies `compare` knows, one line each.
     Remedies,
+    /// Vary one or two settings over a range and measure every point on the same nights.
+    Sweep(sweep::SweepArgs),
+    /// Search what the site can change for the configuration that meets a target at least cost.
+    Plan(plan::PlanArgs),
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(crate::check::CheckArgs),
 }
@@ -135,6 +142,14 @@ pub enum CliError {
     /// The scenario or an override is wrong.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A command-line option is malformed or does not fit the others.
+    #[error("{arg}: {msg}")]
+    Arg {
+        /// The option as given.
+        arg: String,
+        /// What is wrong and how to write it.
+        msg: String,
+    },
     /// An output file could not be written.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -183,6 +198,8 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Run(args)) => run_cmd(&args),
         Some(Command::Check(args)) => crate::check::cmd(&args),
         Some(Command::Compare(args)) => compare_cmd(&args),
+        Some(Command::Sweep(args)) => sweep::cmd(&args),
+        Some(Command::Plan(args)) => plan::cmd(&args),
         Some(Command::Remedies) => {
             for r in RemedyKind::ALL {
                 println!("{:<24} {}", r.name(), r.summary());

@@ -98,6 +98,7 @@ mod data;
 mod dumpers;
 mod failures;
 mod style;
+pub mod sweep;
 mod timeline;
 mod tradeoff;
 mod window;
