@@ -15,6 +15,15 @@ fn pm(p: &Point, measure: &str, d: usize) -> String {
     }
 }
 
+/// The paired difference against the scenario's own point: mean [low, high].
+fn vs_own(p: &Point, measure: &str) -> String {
+    match p.get(measure).and_then(|m| m.vs_own) {
+        Some(d) if d.sd == 0.0 => format!("{:+.2}", d.mean),
+        Some(d) => format!("{:+.2} [{:+.2}, {:+.2}]", d.mean, d.low, d.high),
+        None => "—".into(),
+    }
+}
+
 fn mean(p: &Point, measure: &str, d: usize) -> String {
     p.get(measure)
         .map_or_else(|| "—".into(), |m| format!("{:.d$}", m.stats.mean))
@@ -39,10 +48,12 @@ fn columns(s: &Sweep) -> Vec<(&'static str, &'static str, usize)> {
 
 /// Aligned rows: the first column left, the others right.
 fn align(rows: &[Vec<String>]) -> String {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    // A row shorter than the header ends in a cell that spans the rest (an invalid point's reason).
+    let n = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..n)
         .map(|i| {
             rows.iter()
+                .filter(|r| r.len() == n || i + 1 < r.len())
                 .filter_map(|r| r.get(i))
                 .map(|c| c.chars().count())
                 .max()
@@ -56,7 +67,7 @@ fn align(rows: &[Vec<String>]) -> String {
             .enumerate()
             .map(|(j, cell)| {
                 let pad = widths[j].saturating_sub(cell.chars().count());
-                if j == 0 {
+                if j == 0 || (r.len() < n && j + 1 == r.len()) {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
                     format!("{}{cell}", " ".repeat(pad))
@@ -91,6 +102,10 @@ fn one_axis_rows(s: &Sweep) -> Vec<Vec<String>> {
     let mut head = vec![s.axes[0].setting.clone()];
     head.push("nights lost".into());
     head.extend(cols.iter().map(|c| c.0.to_string()));
+    let paired = s.own_point.is_some();
+    if paired {
+        head.push("window vs * (paired)".into());
+    }
     let mut rows = vec![head];
     for (i, p) in s.points.iter().enumerate() {
         let mut row = vec![at(s, 0, i)];
@@ -103,6 +118,9 @@ fn one_axis_rows(s: &Sweep) -> Vec<Vec<String>> {
                     s.replications
                 ));
                 row.extend(cols.iter().map(|c| pm(p, c.1, c.2)));
+                if paired {
+                    row.push(vs_own(p, "window_h"));
+                }
             }
         }
         rows.push(row);
@@ -113,7 +131,7 @@ fn one_axis_rows(s: &Sweep) -> Vec<Vec<String>> {
 /// A grid of one measure's means: axis 0 down, axis 1 across.
 fn grid_rows(s: &Sweep, measure: &str, d: usize) -> Vec<Vec<String>> {
     let (a, b) = (&s.axes[0], &s.axes[1]);
-    let mut head = vec![format!("{} \\ {}", a.setting, b.setting)];
+    let mut head = vec![String::new()];
     head.extend((0..b.values.len()).map(|j| at(s, 1, j)));
     let mut rows = vec![head];
     for i in 0..a.values.len() {
@@ -176,6 +194,11 @@ pub fn text(s: &Sweep) -> String {
     if s.axes.len() == 1 {
         o.push_str(&align(&one_axis_rows(s)));
     } else {
+        let _ = writeln!(
+            o,
+            "rows: {}; columns: {}",
+            s.axes[0].setting, s.axes[1].setting
+        );
         for (title, m, d) in GRIDS {
             let _ = writeln!(o, "\n{title}:");
             o.push_str(&align(&grid(s, m, d)));
@@ -190,7 +213,10 @@ pub fn text(s: &Sweep) -> String {
 
 fn md_table(rows: &[Vec<String>]) -> String {
     let mut o = String::new();
+    let n = rows.first().map_or(0, Vec::len);
     for (k, r) in rows.iter().enumerate() {
+        let mut r = r.clone();
+        r.resize(n, String::new());
         let _ = writeln!(o, "| {} |", r.join(" | "));
         if k == 0 {
             let _ = writeln!(o, "|---|{}", "---:|".repeat(r.len() - 1));
@@ -224,6 +250,11 @@ pub fn markdown(s: &Sweep, plots: &[(&str, &str)]) -> String {
     if s.axes.len() == 1 {
         o.push_str(&md_table(&one_axis_rows(s)));
     } else {
+        let _ = writeln!(
+            o,
+            "Rows: {}; columns: {}.",
+            s.axes[0].setting, s.axes[1].setting
+        );
         for (title, m, d) in GRIDS {
             let _ = writeln!(o, "\n### {title}\n");
             o.push_str(&md_table(&grid(s, m, d)));

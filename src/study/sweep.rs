@@ -224,7 +224,7 @@ fn point(
             }
         }
     }
-    let sc = load_value(source, base.clone(), &scenario_sets).map_err(|e| e.to_string())?;
+    let sc = load_value(source, base.clone(), &scenario_sets).map_err(reason)?;
     let Some(spec) = remedy else {
         return Ok(sc);
     };
@@ -234,7 +234,15 @@ fn point(
     spec.kind
         .apply(&mut tree, &sc, &params)
         .map_err(|msg| format!("remedy {}: {msg}", spec.kind.name()))?;
-    load_value(source, tree, &[]).map_err(|e| format!("remedy {}: {e}", spec.kind.name()))
+    load_value(source, tree, &[]).map_err(|e| format!("remedy {}: {}", spec.kind.name(), reason(e)))
+}
+
+/// Why a point is invalid: the JSON path and the validator's words (the origin is the point).
+fn reason(e: InputError) -> String {
+    match e {
+        InputError::Invalid { path, msg, .. } => format!("{path}: {msg}"),
+        other => other.to_string(),
+    }
 }
 
 /// The scenario's own value of a varied setting (its default when the file leaves it out).
