@@ -20,6 +20,7 @@ fn num(x: Option<f64>, d: usize) -> String {
 fn row(c: &CandidateReport) -> Vec<String> {
     vec![
         c.name.clone(),
+        num(c.mean("failed_attempts"), 2),
         num(c.mean("window_h"), 2),
         num(c.mean("reachable_ports"), 0),
         num(c.mean("pinhole_port_hours"), 1),
@@ -47,7 +48,7 @@ fn align(rows: &[Vec<String>]) -> String {
             .map(|(j, cell)| {
                 let pad = widths[j].saturating_sub(cell.chars().count());
                 // Names and words left, numbers right.
-                if j == 0 || j >= 4 {
+                if j == 0 || j >= 5 {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
                     format!("{}{cell}", " ".repeat(pad))
@@ -103,6 +104,7 @@ pub fn text(p: &Plan) -> String {
     }
     let head = vec![
         "configuration".to_string(),
+        "failed tries".into(),
         "window h".into(),
         "open ports".into(),
         "pinhole port-h".into(),

@@ -832,6 +832,19 @@ fn findings(p: &Plan, sc: &Scenario, opt: Options) -> Vec<String> {
             p.target
         )),
     }
+    if let Some(r) = p.recommendation.map(|i| &p.candidates[i]) {
+        let tries = r.mean("failed_attempts").unwrap_or(0.0);
+        if tries > 0.0 {
+            out.push(format!(
+                "Its nights still see {tries:.2} failed attempts each, every one rescued by its retry: a margin, not a failure (--target failed=0 asks for none)."
+            ));
+        }
+        if r.family == RemedyKind::StatefulFirewall.name()
+            && sc.server.planner == PlannerBinding::Unmodelled
+        {
+            out.push("Caution: this scenario does not model the planner (server.planner = unmodelled), so no estimate reply meets the state table; a site whose estimates stay silent longer than the table's UDP timeouts loses them (scenarios/slow-estimates.json). Plan again with server.planner set to check.".into());
+        }
+    }
     if let Some(rp) = &p.range_ports {
         let mut taken = Vec::new();
         if rp.held > 0 {
