@@ -58,7 +58,10 @@ fn the_incident_gets_a_clean_configuration_and_its_window() {
     assert_eq!(mean(r, "failed_dles"), 0.0);
     // Its window is reported, and is no longer than lowering inparallel to 10 gives.
     let w = mean(r, "window_h");
-    assert!(w > 1.0 && w <= mean(named(&p, "inparallel 10"), "window_h"), "{w}");
+    assert!(
+        w > 1.0 && w <= mean(named(&p, "inparallel 10"), "window_h"),
+        "{w}"
+    );
     assert_eq!(p["claim"]["nights"], 60);
     assert_eq!(p["claim"]["missed"], 0);
     assert_eq!(
@@ -74,7 +77,10 @@ fn the_incident_gets_a_clean_configuration_and_its_window() {
     assert!(text.status.success());
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.starts_with("portsim "), "{text}");
-    assert!(text.contains("The scenario as it is misses lost=0"), "{text}");
+    assert!(
+        text.contains("The scenario as it is misses lost=0"),
+        "{text}"
+    );
     assert!(text.contains("Recommended (window minimised): "), "{text}");
     assert!(text.contains("the largest inparallel that met lost=0 in every night is 10"));
 }
@@ -144,8 +150,14 @@ fn a_clean_site_is_told_so_first() {
 #[test]
 fn bad_plan_input_exits_2() {
     for (args, needles) in [
-        (vec!["plan", "--target", "lost=1"], vec!["--target lost=1", "lost=0"]),
-        (vec!["plan", "--target", "window=0"], vec!["unknown measure \"window\"", "lost=0"]),
+        (
+            vec!["plan", "--target", "lost=1"],
+            vec!["--target lost=1", "lost=0"],
+        ),
+        (
+            vec!["plan", "--target", "window=0"],
+            vec!["unknown measure \"window\"", "lost=0"],
+        ),
         (vec!["plan", "--target", "lost"], vec!["no '='"]),
         (vec!["plan", "--replications", "1"], vec!["at least 2"]),
     ] {

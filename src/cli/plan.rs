@@ -100,7 +100,9 @@ fn reproduce(args: &PlanArgs, seed: u64) -> String {
     parts.push(format!(
         "--target {} --minimize {} --seed {seed} --replications {}",
         args.target,
-        args.minimize.to_possible_value().map_or(String::new(), |v| v.get_name().to_string()),
+        args.minimize
+            .to_possible_value()
+            .map_or(String::new(), |v| v.get_name().to_string()),
         args.replications
     ));
     parts.join(" ")

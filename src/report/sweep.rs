@@ -229,7 +229,12 @@ fn md_table(rows: &[Vec<String>]) -> String {
 pub fn markdown(s: &Sweep, plots: &[(&str, &str)]) -> String {
     let mut o = String::new();
     let settings: Vec<&str> = s.axes.iter().map(|a| a.setting.as_str()).collect();
-    let _ = writeln!(o, "# portsim sweep: {} on {}\n", settings.join(" x "), s.scenario);
+    let _ = writeln!(
+        o,
+        "# portsim sweep: {} on {}\n",
+        settings.join(" x "),
+        s.scenario
+    );
     let _ = writeln!(
         o,
         "{} nights per point, the same nights at every point (common random numbers), seed {}, portsim {}{}. Intervals are pointwise {:.0}% Student-t. Reproduce with `{}`.\n",
@@ -246,7 +251,10 @@ pub fn markdown(s: &Sweep, plots: &[(&str, &str)]) -> String {
     for f in &s.findings {
         let _ = writeln!(o, "- {f}");
     }
-    let _ = writeln!(o, "\n## Points (mean ± 95% half-width; * the scenario's own value)\n");
+    let _ = writeln!(
+        o,
+        "\n## Points (mean ± 95% half-width; * the scenario's own value)\n"
+    );
     if s.axes.len() == 1 {
         o.push_str(&md_table(&one_axis_rows(s)));
     } else {

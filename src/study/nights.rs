@@ -32,7 +32,8 @@ pub fn progress(len: u64, what: &str, show: bool) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }
-    let template = format!("{{spinner}} {what} {{pos}}/{{len}} [{{bar:40}}] {{elapsed}} (eta {{eta}})");
+    let template =
+        format!("{{spinner}} {what} {{pos}}/{{len}} [{{bar:40}}] {{elapsed}} (eta {{eta}})");
     indicatif::ProgressBar::new(len).with_style(
         indicatif::ProgressStyle::with_template(&template)
             .expect("valid template")

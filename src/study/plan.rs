@@ -42,7 +42,8 @@ pub enum Target {
 
 impl Target {
     /// How to write a target, for error messages.
-    pub const SYNTAX: &'static str = "write lost=0 (no DLE lost in any night) or failed=0 (no failed attempt either)";
+    pub const SYNTAX: &'static str =
+        "write lost=0 (no DLE lost in any night) or failed=0 (no failed attempt either)";
 
     /// Parses `lost=0` or `failed=0`.
     pub fn parse(s: &str) -> Result<Target, String> {
@@ -235,7 +236,13 @@ pub fn candidates(source: &Source, tree: &Value, sets: &[String], sc: &Scenario)
         }
     }
     for kind in [RemedyKind::RelaxFirewall, RemedyKind::ReserveForFirewalled] {
-        out.push(remedy(kind, kind.default_params(sc), kind.name().into(), 1, 0));
+        out.push(remedy(
+            kind,
+            kind.default_params(sc),
+            kind.name().into(),
+            1,
+            0,
+        ));
     }
     for k in StateKind::ALL {
         let d = StateConfig::for_kind(k);
@@ -249,12 +256,20 @@ pub fn candidates(source: &Source, tree: &Value, sets: &[String], sc: &Scenario)
         let secs = |x: crate::sim::SimDuration| x.as_secs_f64().round() as u64;
         for t in STATE_TIMEOUTS {
             // Raise every UDP timeout below t to t; a timeout already longer stays.
-            let (first, one, two) = (secs(d.first).max(t), secs(d.one_way).max(t), secs(d.two_way).max(t));
+            let (first, one, two) = (
+                secs(d.first).max(t),
+                secs(d.one_way).max(t),
+                secs(d.two_way).max(t),
+            );
             let master = d.helper.map(|h| secs(h.master_timeout).max(t));
             let raised = u32::from(first != secs(d.first))
                 + u32::from(one != secs(d.one_way))
                 + u32::from(two != secs(d.two_way))
-                + u32::from(master.zip(d.helper).is_some_and(|(m, h)| m != secs(h.master_timeout)));
+                + u32::from(
+                    master
+                        .zip(d.helper)
+                        .is_some_and(|(m, h)| m != secs(h.master_timeout)),
+                );
             if raised == 0 {
                 continue;
             }
@@ -479,7 +494,11 @@ pub fn run(sc: &Scenario, cands: &[Candidate], opt: Options) -> Plan {
         .filter_map(|(i, c)| c.scenario.as_ref().ok().map(|s| (i, s)))
         .collect();
     let scs: Vec<&Scenario> = runnable.iter().map(|(_, s)| *s).collect();
-    let bar = nights::progress((scs.len() * screen) as u64, "screening nights", opt.progress);
+    let bar = nights::progress(
+        (scs.len() * screen) as u64,
+        "screening nights",
+        opt.progress,
+    );
     let first = nights::run(&scs, 0..screen as u64, opt.jobs, &bar);
     bar.finish_and_clear();
     let mut ran: Vec<Option<Vec<NightMeasures>>> = vec![None; cands.len()];
@@ -489,7 +508,11 @@ pub fn run(sc: &Scenario, cands: &[Candidate], opt: Options) -> Plan {
     let survivors: Vec<usize> = runnable
         .iter()
         .map(|(i, _)| *i)
-        .filter(|&i| ran[i].as_ref().is_some_and(|ns| ns.iter().all(|n| opt.target.met(n))))
+        .filter(|&i| {
+            ran[i]
+                .as_ref()
+                .is_some_and(|ns| ns.iter().all(|n| opt.target.met(n)))
+        })
         .collect();
     let rest_scs: Vec<&Scenario> = survivors
         .iter()
@@ -500,7 +523,12 @@ pub fn run(sc: &Scenario, cands: &[Candidate], opt: Options) -> Plan {
         "nights",
         opt.progress,
     );
-    let rest = nights::run(&rest_scs, screen as u64..opt.replications as u64, opt.jobs, &bar);
+    let rest = nights::run(
+        &rest_scs,
+        screen as u64..opt.replications as u64,
+        opt.jobs,
+        &bar,
+    );
     bar.finish_and_clear();
     for (&i, ns) in survivors.iter().zip(rest) {
         ran[i].as_mut().expect("screened").extend(ns);
@@ -508,7 +536,11 @@ pub fn run(sc: &Scenario, cands: &[Candidate], opt: Options) -> Plan {
     let clean: Vec<usize> = survivors
         .iter()
         .copied()
-        .filter(|&i| ran[i].as_ref().is_some_and(|ns| ns.iter().all(|n| opt.target.met(n))))
+        .filter(|&i| {
+            ran[i]
+                .as_ref()
+                .is_some_and(|ns| ns.iter().all(|n| opt.target.met(n)))
+        })
         .collect();
     let ranked = rank(&clean, &ran, cands, opt.minimize);
     let mut order: Vec<usize> = ranked.clone();
@@ -707,7 +739,11 @@ fn report(
     } else if Some(i) == winner {
         (
             Verdict::Recommended,
-            format!("met {} in every night at the least {}", opt.target.name(), cost_word(opt.minimize)),
+            format!(
+                "met {} in every night at the least {}",
+                opt.target.name(),
+                cost_word(opt.minimize)
+            ),
         )
     } else {
         let w = winner.expect("a clean candidate means a winner");
@@ -754,17 +790,19 @@ fn why_lost(
         let lead = if tied.is_empty() {
             String::new()
         } else {
-            format!("same {} within the paired 95% interval, but ", tied.join(" and "))
+            format!(
+                "same {} within the paired 95% interval, but ",
+                tied.join(" and ")
+            )
         };
         return match (c, d) {
             (Criterion::Window, Some(d)) => format!(
                 "{lead}window longer by {:.2} h [{:.2}, {:.2}]",
                 d.mean, d.low, d.high
             ),
-            (Criterion::Pinhole, Some(d)) => format!(
-                "{lead}{} more pinhole port-hours a night",
-                fmt_big(d.mean)
-            ),
+            (Criterion::Pinhole, Some(d)) => {
+                format!("{lead}{} more pinhole port-hours a night", fmt_big(d.mean))
+            }
             (Criterion::Ports, Some(d)) => format!(
                 "{lead}{} more server UDP ports reachable unsolicited",
                 fmt_big(d.mean)
@@ -902,4 +940,53 @@ fn findings(p: &Plan, sc: &Scenario, opt: Options) -> Vec<String> {
         p.screen_nights
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rule_of_three_bounds_a_clean_record() {
+        // 1 - 0.05^(1/200) = 1.49%: about 3/200.
+        let c = Claim::of(200, Target::Lost);
+        assert!((c.upper_per_night - 0.014868).abs() < 1e-5);
+        assert_eq!(c.text, "0 losses in 200 nights: < 1.5% per night at 95%");
+        assert_eq!(
+            Claim::of(1000, Target::Failed).text,
+            "0 failed attempts in 1000 nights: < 0.30% per night at 95%"
+        );
+    }
+
+    #[test]
+    fn targets_promise_zero_only() {
+        assert_eq!(Target::parse("lost=0"), Ok(Target::Lost));
+        assert_eq!(Target::parse(" failed = 0 "), Ok(Target::Failed));
+        for bad in ["lost=1", "lost", "window=0", "lost=zero"] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn change_orders_code_above_rebuild_above_firewall_above_settings() {
+        let c = |code, rebuild, firewall, settings, magnitude| Change {
+            code_change: code,
+            rebuild,
+            firewall_change: firewall,
+            settings,
+            magnitude,
+        };
+        let mut v = [
+            c(true, false, false, 1, 0),
+            c(false, true, false, 1, 0),
+            c(false, false, true, 1, 0),
+            c(false, false, false, 1, 11),
+            c(false, false, false, 1, 10),
+            Change::none(),
+        ];
+        v.sort();
+        assert_eq!(v[0], Change::none());
+        assert_eq!(v[1].magnitude, 10);
+        assert!(v[3].firewall_change && v[4].rebuild && v[5].code_change);
+    }
 }

@@ -44,7 +44,9 @@ impl Vary {
     /// Parses `PATH[,PATH...]=A..B[:STEP]`; the error says what is wrong and how to write it.
     pub fn parse(raw: &str) -> Result<Vary, String> {
         let Some((lhs, rhs)) = raw.split_once('=') else {
-            return Err(format!("no '=' between the path and the range: {VARY_SYNTAX}"));
+            return Err(format!(
+                "no '=' between the path and the range: {VARY_SYNTAX}"
+            ));
         };
         let paths: Vec<String> = lhs.split(',').map(|p| p.trim().to_string()).collect();
         if let Some(bad) = paths
@@ -112,8 +114,7 @@ impl Vary {
             values,
         })
     }
-
-    }
+}
 
 /// 1, 2 or 5 times a power of ten, at least `x`.
 fn nice_step(x: f64) -> f64 {
@@ -143,9 +144,7 @@ pub struct PointConfig {
 /// Splits a `--vary` path into a scenario path or a parameter of `remedy`.
 fn remedy_param<'a>(path: &'a str, remedy: Option<&RemedySpec>) -> Option<&'a str> {
     let (head, rest) = path.split_once('.')?;
-    remedy
-        .filter(|r| r.kind.name() == head)
-        .map(|_| rest)
+    remedy.filter(|r| r.kind.name() == head).map(|_| rest)
 }
 
 /// Checks that every varied path names a scenario setting or the remedy's parameter, and that no
@@ -251,7 +250,10 @@ pub fn own_value(base: &Scenario, vary: &Vary, remedy: Option<&RemedySpec>) -> O
     let (tree, rest) = match remedy_param(path, remedy) {
         Some(rest) => {
             let spec = remedy?;
-            (Remedy::with_overrides(spec.kind, base, &spec.params).params, rest)
+            (
+                Remedy::with_overrides(spec.kind, base, &spec.params).params,
+                rest,
+            )
         }
         // Serialising the loaded file fills in every default.
         None => (serde_json::to_value(&base.file).ok()?, path.as_str()),
@@ -377,9 +379,10 @@ pub fn run(
         .map(|v| {
             let own = own_value(sc, v, remedy);
             let own_index = own.and_then(|o| {
-                v.values
-                    .iter()
-                    .position(|x| x.as_f64().is_some_and(|x| (x - o).abs() <= 1e-9 * o.abs().max(1.0)))
+                v.values.iter().position(|x| {
+                    x.as_f64()
+                        .is_some_and(|x| (x - o).abs() <= 1e-9 * o.abs().max(1.0))
+                })
             });
             Axis {
                 setting: v.label(),
@@ -394,14 +397,27 @@ pub fn run(
     });
     let nights: Vec<Option<Vec<NightMeasures>>> = configs
         .iter()
-        .map(|c| c.scenario.as_ref().ok().map(|_| results.next().expect("one result per valid point")))
+        .map(|c| {
+            c.scenario
+                .as_ref()
+                .ok()
+                .map(|_| results.next().expect("one result per valid point"))
+        })
         .collect();
     let own_nights = own_point.and_then(|i| nights[i].as_ref());
     let with_links = !sc.links.is_empty();
     let points = configs
         .iter()
         .zip(&nights)
-        .map(|(c, n)| summarise_point(c, n.as_deref(), own_nights.map(Vec::as_slice), with_links, opt.confidence))
+        .map(|(c, n)| {
+            summarise_point(
+                c,
+                n.as_deref(),
+                own_nights.map(Vec::as_slice),
+                with_links,
+                opt.confidence,
+            )
+        })
         .collect();
     let mut s = Sweep {
         schema: SWEEP_SCHEMA,
@@ -624,4 +640,45 @@ fn findings(s: &Sweep) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_parses_integer_and_decimal_ranges() {
+        let v = Vary::parse("server.inparallel=5..30").unwrap();
+        assert_eq!(v.paths, ["server.inparallel"]);
+        assert_eq!(v.values.len(), 26);
+        assert_eq!(
+            (v.values[0].as_i64(), v.values[25].as_i64()),
+            (Some(5), Some(30))
+        );
+        let v = Vary::parse("network.links.0.capacity_mb_s=0.5..1.5:0.1").unwrap();
+        // Rounded to the decimals written, so 0.7 does not print as 0.7000000000000001.
+        assert_eq!(v.values.len(), 11);
+        assert_eq!(v.values[2], serde_json::json!(0.7));
+        assert_eq!(v.values[10], serde_json::json!(1.5));
+        let v = Vary::parse("a.b,c.d=850..880:10").unwrap();
+        assert_eq!(v.paths, ["a.b", "c.d"]);
+        assert_eq!(v.values, [850, 860, 870, 880].map(serde_json::Value::from));
+    }
+
+    #[test]
+    fn vary_errors_say_how_to_write_it() {
+        for bad in [
+            "x",
+            "x=1",
+            "x=1..",
+            "x=2..1",
+            "x=1..3:-1",
+            "=1..2",
+            "x..y=1..2",
+        ] {
+            assert!(Vary::parse(bad).is_err(), "{bad}");
+        }
+        let e = Vary::parse("x=0..100000").unwrap_err();
+        assert!(e.contains("0..100000:2000"), "{e}");
+    }
 }

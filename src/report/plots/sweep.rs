@@ -82,7 +82,11 @@ where
 /// A point's measure as (mean, low, high), lows clipped at 0.
 fn est(p: &Point, measure: &str) -> Option<(f64, f64, f64)> {
     let m = p.get(measure)?;
-    Some((m.stats.mean, m.stats.low.max(0.0), m.stats.high.max(m.stats.mean)))
+    Some((
+        m.stats.mean,
+        m.stats.low.max(0.0),
+        m.stats.high.max(m.stats.mean),
+    ))
 }
 
 /// Tick marks for a numeric axis: nice steps, integers when the values are.
@@ -177,7 +181,11 @@ where
             .iter()
             .map(|&i| (xs[i], data[i].expect("valid").2))
             .collect();
-        poly.extend(run.iter().rev().map(|&i| (xs[i], data[i].expect("valid").1)));
+        poly.extend(
+            run.iter()
+                .rev()
+                .map(|&i| (xs[i], data[i].expect("valid").1)),
+        );
         if run.len() > 1 {
             chart.draw_series([Polygon::new(poly, band)])?;
         } else {
@@ -221,8 +229,14 @@ where
             let p = chart.backend_coord(&(xs[i], 0.0));
             let r = sc.px(6);
             let st = sc.line(VERMILION, 2);
-            root.draw(&PathElement::new(vec![(p.0 - r, p.1 - r), (p.0 + r, p.1 + r)], st))?;
-            root.draw(&PathElement::new(vec![(p.0 - r, p.1 + r), (p.0 + r, p.1 - r)], st))?;
+            root.draw(&PathElement::new(
+                vec![(p.0 - r, p.1 - r), (p.0 + r, p.1 + r)],
+                st,
+            ))?;
+            root.draw(&PathElement::new(
+                vec![(p.0 - r, p.1 + r), (p.0 + r, p.1 - r)],
+                st,
+            ))?;
         }
     }
     // The scenario's own value: a dashed vertical line and a triangle on the mean.
@@ -300,7 +314,16 @@ where
             .as_ref()
             .map_or(String::new(), |r| format!(" (remedy {r} at every point)"))
     );
-    panel(root, &upper, sc, s, "failed_dles", "DLEs lost a night", false, None)?;
+    panel(
+        root,
+        &upper,
+        sc,
+        s,
+        "failed_dles",
+        "DLEs lost a night",
+        false,
+        None,
+    )?;
     panel(
         root,
         &lower,
@@ -340,7 +363,10 @@ fn dark(c: RGBColor) -> bool {
 fn category_ticks(values: &[serde_json::Value], room_px: i32, label_px: i32) -> Vec<f64> {
     let n = values.len();
     let fit = (room_px / label_px.max(1)).max(1) as usize;
-    let nums: Vec<f64> = values.iter().filter_map(serde_json::Value::as_f64).collect();
+    let nums: Vec<f64> = values
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
     if nums.len() == n && n > 1 {
         let span = nums[n - 1] - nums[0];
         let mut step = nice_step(span);
@@ -384,7 +410,11 @@ where
         .map(|p| p.get(measure).map(|m| m.stats.mean))
         .collect();
     let lo = vals.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-    let hi = vals.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+    let hi = vals
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
     let t = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
     let (aw, ah) = area.dim_in_pixel();
@@ -461,8 +491,14 @@ where
                     let p = chart.backend_coord(&(x, y));
                     let r = (cell_w.min(cell_h) / 4).max(sc.px(2));
                     let st = sc.line(GREY, 1);
-                    root.draw(&PathElement::new(vec![(p.0 - r, p.1 - r), (p.0 + r, p.1 + r)], st))?;
-                    root.draw(&PathElement::new(vec![(p.0 - r, p.1 + r), (p.0 + r, p.1 - r)], st))?;
+                    root.draw(&PathElement::new(
+                        vec![(p.0 - r, p.1 - r), (p.0 + r, p.1 + r)],
+                        st,
+                    ))?;
+                    root.draw(&PathElement::new(
+                        vec![(p.0 - r, p.1 + r), (p.0 + r, p.1 - r)],
+                        st,
+                    ))?;
                 }
             }
         }
@@ -508,7 +544,10 @@ where
         let p1 = chart.backend_coord(&(x + 0.5, y - 0.5));
         root.draw(&Rectangle::new([p0, p1], sc.line(VERMILION, 3)))?;
         root.draw(&Rectangle::new(
-            [(p0.0 + sc.px(3), p0.1 + sc.px(3)), (p1.0 - sc.px(3), p1.1 - sc.px(3))],
+            [
+                (p0.0 + sc.px(3), p0.1 + sc.px(3)),
+                (p1.0 - sc.px(3), p1.1 - sc.px(3)),
+            ],
             sc.line(WHITE, 1),
         ))?;
     }
@@ -577,7 +616,10 @@ where
         ));
     }
     if s.points.iter().any(|p| p.invalid.is_some()) {
-        legend.push(("invalid values (grey, crossed)".to_string(), Swatch::Bar(GRID)));
+        legend.push((
+            "invalid values (grey, crossed)".to_string(),
+            Swatch::Bar(GRID),
+        ));
     }
     let top = header(root, sc, title, &legend)?;
     let (_, body) = root.split_vertically(top);
