@@ -5,9 +5,9 @@
 //! Each configuration runs 3 times; the table shows the fastest (the least disturbed by a
 //! shared machine) and the median. The results of every run are checked to be identical.
 
-use portsim::compare::remedy::RemedyKind;
-use portsim::compare::{self, Options};
 use portsim::scenario::{Source, load_value, read};
+use portsim::study::compare::remedy::RemedyKind;
+use portsim::study::compare::{self, Options};
 use std::time::Instant;
 
 const REPLICATIONS: usize = 1000;
@@ -33,7 +33,7 @@ fn main() {
                 let cells = compare::run_all(&variants, opt);
                 let c = compare::summarise(&variants, &cells, 0.95);
                 let dt = t0.elapsed().as_secs_f64();
-                let json = compare::render::json(&c);
+                let json = portsim::report::compare::json(&c);
                 match &reference {
                     None => reference = Some(json),
                     Some(r) => assert_eq!(r, &json, "results must not depend on --jobs"),

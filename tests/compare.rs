@@ -155,6 +155,8 @@ fn the_report_directory_is_complete_and_replaced_whole() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    // An older report's file, listed in its manifest: replaced whole, it goes.
+    std::fs::write(dir.join(".portsim-report"), "stale.txt\n").unwrap();
     std::fs::write(dir.join("stale.txt"), "from an older run").unwrap();
     let out = portsim(&[
         "compare",
@@ -176,6 +178,7 @@ fn the_report_directory_is_complete_and_replaced_whole() {
     assert_eq!(
         files,
         [
+            ".portsim-report",
             "dumpers.png",
             "dumpers.svg",
             "failures.png",

@@ -6,15 +6,16 @@
 //! default; `PROPTEST_CASES=n` changes it. Failing cases print the scenario as JSON, ready to
 //! save and feed to `portsim run`.
 
+use portsim::model::config::PortPolicy;
 use portsim::model::outcome::DleFate;
 use portsim::model::ports::{BindKind, EPHEMERAL, Port, RESERVED_FALLBACK};
 use portsim::model::site::{RunResult, TraceKind, run};
 use portsim::report::RunReport;
 use portsim::scenario::schema::{
-    ActionFile, DiskFile, FirewallFile, HostFile, NetworkFile, PlannerBinding, PortsFile,
+    ActionFile, DiskFile, FirewallFile, HostFile, NetworkFile, PlannerBindingFile, PortsFile,
     ProtoFile, RuleFile, ScenarioFile, ServerFile, StateFile, WorkloadFile,
 };
-use portsim::scenario::{PortPolicy, Scenario, Source, load};
+use portsim::scenario::{Scenario, Source, load};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::json;
@@ -135,9 +136,9 @@ fn server() -> impl Strategy<Value = ServerFile> {
             ),
             100.0f64..200_000.0,
             prop::sample::select(vec![
-                PlannerBinding::BeforeDumpers,
-                PlannerBinding::AfterDumpers,
-                PlannerBinding::Unmodelled,
+                PlannerBindingFile::BeforeDumpers,
+                PlannerBindingFile::AfterDumpers,
+                PlannerBindingFile::Unmodelled,
             ]),
         ),
         (

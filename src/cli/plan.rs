@@ -1,53 +1,11 @@
 //! `portsim plan`: its options and its body.
 
-use super::{CliError, ScenarioArgs, Status};
+use super::args::{MinimizeArg, PlanArgs, PlanFormat};
+use super::error::{CliError, Status};
 use crate::report::plan as render;
 use crate::study::nights;
 use crate::study::plan::{self, Minimize, Target};
-use clap::{Args, ValueEnum};
-
-/// What `plan` minimises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MinimizeArg {
-    /// The backup window (then exposure, then change).
-    Window,
-    /// Pinhole port-hours and reachable ports (then window, then change).
-    Exposure,
-    /// What must change: code, rebuild, firewall, settings (then window, then exposure).
-    Change,
-}
-
-/// Output formats of `plan`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
-    /// The findings, the recommendation, the runners-up and why each lost.
-    Text,
-    /// JSON (schema `portsim.plan/1`) with every candidate.
-    Json,
-}
-
-/// Options of `plan`.
-#[derive(Debug, Args, Clone)]
-pub struct PlanArgs {
-    /// The scenario.
-    #[command(flatten)]
-    pub scenario: ScenarioArgs,
-    /// What must hold in every night: `lost=0` (no DLE lost) or `failed=0` (no failed attempt).
-    #[arg(long, value_name = "MEASURE=0", default_value = "lost=0")]
-    pub target: String,
-    /// The cost to minimise among the configurations that meet the target.
-    #[arg(long, value_enum, default_value_t = MinimizeArg::Window)]
-    pub minimize: MinimizeArg,
-    /// Nights each configuration that survives screening runs (at least 2).
-    #[arg(long, default_value_t = 200)]
-    pub replications: usize,
-    /// Worker threads (default: all cores). Results are identical for any value.
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// What to print.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
-    pub format: PlanFormat,
-}
+use clap::ValueEnum;
 
 /// Runs `portsim plan`; exit 1 when nothing searched meets the target.
 pub fn cmd(args: &PlanArgs) -> Result<Status, CliError> {

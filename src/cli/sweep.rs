@@ -1,54 +1,11 @@
 //! `portsim sweep`: its options and its body.
 
-use super::{CliError, ScenarioArgs, Status};
-use crate::compare::remedy::RemedySpec;
+use super::args::{SweepArgs, SweepFormat};
+use super::error::{CliError, Status};
 use crate::report::sweep as render;
-use crate::scenario::InputError;
+use crate::study::compare::remedy::RemedySpec;
 use crate::study::nights;
 use crate::study::sweep::{self, Vary};
-use clap::{Args, ValueEnum};
-use std::path::PathBuf;
-
-/// Output formats of `sweep`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SweepFormat {
-    /// A table per point and the findings.
-    Text,
-    /// JSON (schema `portsim.sweep/1`) with every night's values.
-    Json,
-    /// One row per point and measure.
-    Csv,
-    /// The Markdown report.
-    Markdown,
-}
-
-/// Options of `sweep`.
-#[derive(Debug, Args, Clone)]
-pub struct SweepArgs {
-    /// The scenario.
-    #[command(flatten)]
-    pub scenario: ScenarioArgs,
-    /// A setting to vary: `server.inparallel=5..30`, `network.links.0.capacity_mb_s=5..50:5`;
-    /// several paths may move together (`server.udpportrange.1,firewall.rules.0.dst_ports.1=859..880`);
-    /// with --remedy, its parameters too (`stateful-firewall.two_way_s=30..300:30`). Once or twice.
-    #[arg(long, value_name = "PATH=A..B[:STEP]", required = true)]
-    pub vary: Vec<String>,
-    /// A remedy applied at every point, with its own parameters: `stateful-firewall:kind=pf`.
-    #[arg(long, value_name = "NAME[:KEY=VALUE]...")]
-    pub remedy: Option<String>,
-    /// Nights per point (at least 2); the same nights at every point.
-    #[arg(long, default_value_t = 30)]
-    pub replications: usize,
-    /// Worker threads (default: all cores). Results are identical for any value.
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// What to print.
-    #[arg(long, value_enum, default_value_t = SweepFormat::Text)]
-    pub format: SweepFormat,
-    /// Also write report.md, report.json, report.csv and the plots (SVG and PNG) to DIR.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
 
 fn bad(arg: String, msg: String) -> CliError {
     CliError::Arg { arg, msg }
@@ -87,11 +44,15 @@ pub fn cmd(args: &SweepArgs) -> Result<Status, CliError> {
     if let Some(first) = configs.iter().find_map(|c| c.scenario.as_ref().err())
         && configs.iter().all(|c| c.scenario.is_err())
     {
-        return Err(InputError::Set {
-            arg: args.vary.join(" --vary "),
-            msg: format!("the scenario is invalid at every point; the first: {first}"),
-        }
-        .into());
+        return Err(bad(
+            format!("--vary {}", args.vary.join(" --vary ")),
+            format!("the scenario is invalid at every point; the first: {first}"),
+        ));
+    }
+    if let Some(dir) = &args.out {
+        // Refuse a directory that is not ours before the nights run, not after.
+        let names = render::file_names(varies.len());
+        crate::output::check_report_dir(dir, &names).map_err(|e| CliError::write(dir, e))?;
     }
     let opt = sweep::Options {
         replications: args.replications,
@@ -103,10 +64,7 @@ pub fn cmd(args: &SweepArgs) -> Result<Status, CliError> {
     s.command = reproduce(args, s.seed);
     if let Some(dir) = &args.out {
         let files = render::report_files(&s);
-        crate::output::write_dir_atomic(dir, &files).map_err(|e| CliError::Write {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
+        crate::output::write_report_dir(dir, &files).map_err(|e| CliError::write(dir, e))?;
     }
     match args.format {
         SweepFormat::Text => print!("{}", render::text(&s)),

@@ -1,12 +1,14 @@
 //! The measures a night is judged by: what failed, how long it took, and what the firewall
-//! exposed (MODEL.md section 5). Computed once from a [`RunResult`]; `compare` and `check` use them.
+//! exposed (MODEL.md section 5). The one place that counts a night: [`Summary`] (`run`'s totals)
+//! and [`Measures`] (`compare`'s) both count through the functions here; `check` reads both.
 
 use super::firewall::{Firewall, Header, Proto};
 use super::outcome::{DleFate, Outcome};
 use super::ports::Port;
 use super::site::RunResult;
 use super::{Node, ZoneId};
-use crate::scenario::Scenario;
+use crate::model::config::SiteConfig;
+use crate::sim::SimTime;
 use serde::Serialize;
 
 /// The source port Amanda clients answer from.
@@ -64,7 +66,7 @@ pub struct StaticExposure {
 }
 
 /// Counts server UDP ports reachable from each zone other than the server's.
-pub fn static_exposure(sc: &Scenario) -> StaticExposure {
+pub fn static_exposure(sc: &SiteConfig) -> StaticExposure {
     let fw: &Firewall = &sc.firewall;
     let server_zone = sc.server.zone;
     let mut out = StaticExposure::default();
@@ -101,14 +103,89 @@ pub fn static_exposure(sc: &Scenario) -> StaticExposure {
     out
 }
 
+/// Totals of a night, as `run` reports them (times to the millisecond).
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// DLEs in the disklist.
+    pub dles: usize,
+    /// Dumped tonight.
+    pub dumped: usize,
+    /// Not dumped tonight (failed, or never scheduled).
+    pub failed: usize,
+    /// Of the failed, those whose estimate failed.
+    pub not_scheduled: usize,
+    /// Dump attempts.
+    pub attempts: usize,
+    /// Attempts that did not end in DONE.
+    pub failed_attempts: usize,
+    /// Failed DLEs on firewalled hosts.
+    pub failed_firewalled: usize,
+    /// Attempts that waited for a range port.
+    pub waited_for_port: usize,
+    /// Seconds from amdump's start to the last DLE's fate.
+    pub window_s: f64,
+    /// Seconds of the estimate phase.
+    pub estimates_s: f64,
+    /// Packets the firewall dropped.
+    pub dropped_packets: u64,
+    /// Events simulated.
+    pub events: u64,
+}
+
+/// Seconds from amdump's start, to the millisecond: plenty for people, and short JSON.
+pub fn secs(t: SimTime) -> f64 {
+    (t.0 / 1000) as f64 / 1000.0
+}
+
+/// DLEs not dumped tonight.
+fn failed_dles(r: &RunResult) -> impl Iterator<Item = usize> + '_ {
+    (0..r.dles.len()).filter(|&i| r.dles[i].fate != Some(DleFate::Dumped))
+}
+
+/// Attempts that did not end in DONE.
+fn failed_attempts(r: &RunResult) -> usize {
+    r.attempts
+        .iter()
+        .filter(|a| a.outcome != Some(Outcome::Done))
+        .count()
+}
+
+/// Attempts that waited for a range port.
+fn waited_for_port(r: &RunResult) -> usize {
+    r.attempts.iter().filter(|a| a.port_wait.0 > 0).count()
+}
+
+impl Summary {
+    /// The totals of `r`, a night of `cfg`.
+    pub fn of(cfg: &SiteConfig, r: &RunResult) -> Summary {
+        let failed: Vec<usize> = failed_dles(r).collect();
+        Summary {
+            dles: r.dles.len(),
+            dumped: r.dles.len() - failed.len(),
+            failed: failed.len(),
+            not_scheduled: failed
+                .iter()
+                .filter(|&&i| r.dles[i].fate == Some(DleFate::NotScheduled))
+                .count(),
+            attempts: r.attempts.len(),
+            failed_attempts: failed_attempts(r),
+            failed_firewalled: failed
+                .iter()
+                .filter(|&&i| cfg.firewalled(cfg.dles[i].host))
+                .count(),
+            waited_for_port: waited_for_port(r),
+            window_s: secs(r.window),
+            estimates_s: secs(r.estimates_end),
+            dropped_packets: r.dropped_packets,
+            events: r.events,
+        }
+    }
+}
+
 impl Measures {
     /// The measures of one night; `exposure` is [`static_exposure`] of the same scenario.
     pub fn of(r: &RunResult, exposure: StaticExposure) -> Measures {
-        let failed = r
-            .dles
-            .iter()
-            .filter(|d| d.fate != Some(DleFate::Dumped))
-            .count();
+        let failed = failed_dles(r).count();
         let dumped_kb: f64 = r
             .dles
             .iter()
@@ -119,14 +196,10 @@ impl Measures {
         let window_h = r.window.as_secs_f64() / 3600.0;
         Measures {
             failed_dles: failed as f64,
-            failed_attempts: r
-                .attempts
-                .iter()
-                .filter(|a| a.outcome != Some(Outcome::Done))
-                .count() as f64,
+            failed_attempts: failed_attempts(r) as f64,
             window_h,
             dumped_gb: dumped_kb / 1024.0 / 1024.0,
-            waited_for_port: r.attempts.iter().filter(|a| a.port_wait.0 > 0).count() as f64,
+            waited_for_port: waited_for_port(r) as f64,
             reachable_ports: f64::from(exposure.reachable),
             rests_on_source_port: f64::from(u8::from(exposure.rests_on_source_port)),
             // Static holes are open all night; state entries for their lifetime.

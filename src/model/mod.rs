@@ -4,6 +4,7 @@
 //! Amanda or the network and are plain state machines driven from there.
 
 pub mod client;
+pub mod config;
 pub mod driver;
 pub mod firewall;
 pub mod measures;
@@ -13,6 +14,7 @@ pub mod ports;
 pub mod protocol;
 pub mod site;
 pub mod stateful;
+pub mod trace;
 pub mod version;
 pub mod workload;
 

@@ -4,7 +4,7 @@
 //! disklist order, dumpers in fork order. Each DLE always takes the same number of draws, so a
 //! remedy that changes `inparallel` or the firewall sees the very same night.
 
-use crate::scenario::Scenario;
+use crate::model::config::SiteConfig;
 use crate::sim::SimDuration;
 use crate::sim::rng::{Purpose, stream};
 use rand::RngExt;
@@ -94,7 +94,7 @@ fn port_draws(
 
 impl Night {
     /// Draws replication `rep` of the scenario's night.
-    pub fn draw(sc: &Scenario, rep: u64) -> Night {
+    pub fn draw(sc: &SiteConfig, rep: u64) -> Night {
         let seed = sc.seed;
         let w = &sc.workload;
         let (mut lv, mut rt, mut es) = (

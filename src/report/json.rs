@@ -2,7 +2,7 @@
 //!
 //! Field order is fixed by the structs; lists are in dumper, attempt-start and disklist order.
 
-use crate::model::measures::Measures;
+use crate::model::measures::{Measures, Summary, secs};
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, Port};
 use crate::model::site::RunResult;
@@ -86,35 +86,6 @@ pub struct LinkRow {
     pub gb: f64,
 }
 
-/// Totals of a run.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    /// DLEs in the disklist.
-    pub dles: usize,
-    /// Dumped tonight.
-    pub dumped: usize,
-    /// Not dumped tonight (failed, or never scheduled).
-    pub failed: usize,
-    /// Of the failed, those whose estimate failed.
-    pub not_scheduled: usize,
-    /// Dump attempts.
-    pub attempts: usize,
-    /// Attempts that did not end in DONE.
-    pub failed_attempts: usize,
-    /// Failed DLEs on firewalled hosts.
-    pub failed_firewalled: usize,
-    /// Attempts that waited for a range port.
-    pub waited_for_port: usize,
-    /// Seconds from amdump's start to the last DLE's fate.
-    pub window_s: f64,
-    /// Seconds of the estimate phase.
-    pub estimates_s: f64,
-    /// Packets the firewall dropped.
-    pub dropped_packets: u64,
-    /// Events simulated.
-    pub events: u64,
-}
-
 /// A dumper (or the planner) and its port.
 #[derive(Debug, Serialize)]
 pub struct DumperRow {
@@ -180,11 +151,6 @@ pub struct DleRow {
     pub message: String,
 }
 
-fn secs(t: crate::sim::SimTime) -> f64 {
-    // Milliseconds are plenty for people and keep the JSON short.
-    (t.0 / 1000) as f64 / 1000.0
-}
-
 impl RunReport {
     /// Builds the report of `r`, replication `rep` of `sc`.
     pub fn new(sc: &Scenario, r: &RunResult, rep: u64) -> RunReport {
@@ -244,30 +210,7 @@ impl RunReport {
                 }
             })
             .collect();
-        let failed: Vec<&DleRow> = dles
-            .iter()
-            .filter(|d| d.fate != Some(DleFate::Dumped))
-            .collect();
-        let summary = Summary {
-            dles: dles.len(),
-            dumped: dles.len() - failed.len(),
-            failed: failed.len(),
-            not_scheduled: failed
-                .iter()
-                .filter(|d| d.fate == Some(DleFate::NotScheduled))
-                .count(),
-            attempts: attempts.len(),
-            failed_attempts: attempts
-                .iter()
-                .filter(|a| a.outcome != Some(Outcome::Done))
-                .count(),
-            failed_firewalled: failed.iter().filter(|d| d.firewalled).count(),
-            waited_for_port: attempts.iter().filter(|a| a.port_wait_s > 0.0).count(),
-            window_s: secs(r.window),
-            estimates_s: secs(r.estimates_end),
-            dropped_packets: r.dropped_packets,
-            events: r.events,
-        };
+        let summary = Summary::of(sc, r);
         let exp = sc.static_exposure();
         let m = Measures::of(r, exp);
         let exposure = Exposure {

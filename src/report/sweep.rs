@@ -337,6 +337,16 @@ pub fn json(s: &Sweep) -> String {
     out
 }
 
+/// The names [`report_files`] writes for a sweep of `settings` varied settings.
+pub fn file_names(settings: usize) -> std::collections::BTreeSet<String> {
+    let chart = if settings == 1 { "sweep" } else { "heatmap" };
+    ["report.md", "report.json", "report.csv"]
+        .into_iter()
+        .map(String::from)
+        .chain(["svg", "png"].map(|e| format!("{chart}.{e}")))
+        .collect()
+}
+
 /// The report directory's files: report.md, report.json, report.csv and the plots.
 pub fn report_files(s: &Sweep) -> Vec<(String, Vec<u8>)> {
     let plots = crate::report::plots::sweep::render(s);

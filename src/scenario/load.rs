@@ -3,8 +3,13 @@
 //! Every error names where the bad input came from (the file, or the `--set` argument), the
 //! JSON path inside it, and what would be accepted. Nothing is run until all of it is valid.
 
-use super::schema::{ActionFile, PortsFile, ProtoFile, ScenarioFile};
-use super::{Dle, Host, NetLink, Scenario, Server, Workload, builtin};
+use super::schema::{
+    ActionFile, PlannerBindingFile, PortPolicyFile, PortsFile, ProtoFile, ScenarioFile,
+};
+use super::{Scenario, builtin};
+use crate::model::config::{
+    Dle, Host, NetLink, PlannerBinding, PortPolicy, Server, SiteConfig, Workload,
+};
 use crate::model::driver::Order;
 use crate::model::firewall::{Action, AddrMatch, Firewall, Proto, ProtoMatch, Rule};
 use crate::model::network::{Link, LinkId, find_path};
@@ -188,7 +193,7 @@ fn apply(root: &mut Value, s: &SetArg) -> Result<(), InputError> {
 }
 
 /// Reads a scenario's JSON text as a tree, before any validation; a file that names a `base`
-/// comes back merged with it ([`crate::check::base`]).
+/// comes back merged with it ([`super::base`]).
 pub fn read(source: &Source) -> Result<Value, InputError> {
     let label = source.label();
     let text = match source {
@@ -204,7 +209,7 @@ pub fn read(source: &Source) -> Result<Value, InputError> {
         column: e.column(),
         msg: e.to_string(),
     })?;
-    crate::check::base::resolve(source, tree)
+    super::base::resolve(source, tree)
 }
 
 /// Reads, overrides and validates a scenario.
@@ -430,7 +435,7 @@ fn validate(
             }
         }
     }
-    if s.reserved_ports == super::PortPolicy::PerRequestFirewalled && range.is_none() {
+    if s.reserved_ports == PortPolicyFile::PerRequestFirewalled && range.is_none() {
         return c.fail(
             "server.reserved_ports",
             "per-request-firewalled needs a server.udpportrange to reserve ports from",
@@ -438,7 +443,7 @@ fn validate(
     }
     let server = Server {
         amcheck: s.amcheck,
-        port_policy: s.reserved_ports,
+        port_policy: port_policy(s.reserved_ports),
         profile,
         services,
         zone: zone_id("server.zone", &s.zone)?,
@@ -450,7 +455,7 @@ fn validate(
         etimeout: c.secs("server.etimeout", s.etimeout)?,
         dtimeout: c.secs("server.dtimeout", s.dtimeout)?,
         ports_in_use,
-        planner: s.planner,
+        planner: planner(s.planner),
     };
     // Workload.
     let w = &f.workload;
@@ -721,7 +726,7 @@ fn validate(
             Some(cfg)
         }
     };
-    Ok(Scenario {
+    let config = SiteConfig {
         name: f.name.clone().unwrap_or(default_name),
         description: f.description.clone().unwrap_or_default(),
         seed: f.seed,
@@ -734,9 +739,24 @@ fn validate(
         state,
         hosts,
         dles,
-        file: f,
         exposure: std::sync::OnceLock::new(),
-    })
+    };
+    Ok(Scenario { config, file: f })
+}
+
+fn port_policy(p: PortPolicyFile) -> PortPolicy {
+    match p {
+        PortPolicyFile::PerDumper => PortPolicy::PerDumper,
+        PortPolicyFile::PerRequestFirewalled => PortPolicy::PerRequestFirewalled,
+    }
+}
+
+fn planner(p: PlannerBindingFile) -> PlannerBinding {
+    match p {
+        PlannerBindingFile::BeforeDumpers => PlannerBinding::BeforeDumpers,
+        PlannerBindingFile::AfterDumpers => PlannerBinding::AfterDumpers,
+        PlannerBindingFile::Unmodelled => PlannerBinding::Unmodelled,
+    }
 }
 
 fn action(a: ActionFile) -> Action {

@@ -33,7 +33,7 @@ pub struct ScenarioFile {
     pub hosts: Vec<HostFile>,
     /// What must hold when the scenario runs (`portsim check`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<crate::check::expect::ExpectFile>,
+    pub expect: Option<super::expect::ExpectFile>,
 }
 
 fn default_seed() -> u64 {
@@ -76,7 +76,7 @@ pub struct ServerFile {
     pub ports_in_use: Vec<PortUseFile>,
     /// When the planner binds its socket relative to the dumpers.
     #[serde(default)]
-    pub planner: PlannerBinding,
+    pub planner: PlannerBindingFile,
     /// Entries of the services database near the range (2.5.0+ skips ports named there).
     #[serde(default)]
     pub services: Vec<ServiceFile>,
@@ -89,13 +89,13 @@ pub struct ServerFile {
     /// Who binds range ports: every dumper for life (Amanda as shipped), or a request to a
     /// firewalled client for its duration (the `reserve-for-firewalled` code change).
     #[serde(default)]
-    pub reserved_ports: PortPolicy,
+    pub reserved_ports: PortPolicyFile,
 }
 
 /// Who gets the ports of `udpportrange`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PortPolicy {
+pub enum PortPolicyFile {
     /// Each dumper binds one socket in the range and keeps it (Amanda as shipped).
     #[default]
     PerDumper,
@@ -153,7 +153,7 @@ pub struct PortUseFile {
 /// When the planner binds its UDP socket (MODEL.md section 2: a race in 2.4's `amdump`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PlannerBinding {
+pub enum PlannerBindingFile {
     /// Binds first: it holds one range port while the dumpers bind, and estimates cross the firewall.
     #[default]
     BeforeDumpers,

@@ -11,12 +11,13 @@
 //! otherwise the next criterion decides.
 
 use super::nights::{self, NightMeasures};
-use crate::compare::remedy::{RemedyKind, usable_ports};
-use crate::compare::stats::Interval;
+use crate::model::config::PlannerBinding;
 use crate::model::measures::MEASURE_NAMES;
 use crate::model::stateful::{StateConfig, StateKind};
 use crate::scenario::load::with_sets;
-use crate::scenario::{PlannerBinding, Scenario, Source, load_value};
+use crate::scenario::{Scenario, Source, load_value};
+use crate::study::compare::remedy::{RemedyKind, usable_ports};
+use crate::study::compare::stats::Interval;
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -9,11 +9,11 @@
 //! makes the scenario invalid is a point of its own, reported with the validation message.
 
 use super::nights::{self, NightMeasures};
-use crate::compare::remedy::{Remedy, RemedySpec};
-use crate::compare::stats::Interval;
 use crate::model::measures::MEASURE_NAMES;
 use crate::scenario::load::with_sets;
 use crate::scenario::{InputError, Scenario, Source, load_value};
+use crate::study::compare::remedy::{Remedy, RemedySpec};
+use crate::study::compare::stats::Interval;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -154,7 +154,7 @@ pub fn check_paths(varies: &[Vary], remedy: Option<&RemedySpec>) -> Result<(), (
     for v in varies {
         for p in &v.paths {
             let head = p.split('.').next().unwrap_or_default();
-            if crate::compare::remedy::RemedyKind::parse(head).is_some()
+            if crate::study::compare::remedy::RemedyKind::parse(head).is_some()
                 && remedy_param(p, remedy).is_none()
             {
                 return Err((

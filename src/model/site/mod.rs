@@ -13,6 +13,7 @@ mod requests;
 mod schedule;
 
 use crate::model::client::{Client, OnReq, Peer, REP_ACK_WAIT, Reply};
+use crate::model::config::{PlannerBinding, PortPolicy, SiteConfig};
 use crate::model::driver::{DleInfo, Driver, Order, Pick};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
@@ -26,7 +27,6 @@ use crate::model::version::{Exhausted, FailurePause};
 use crate::model::workload::LOSS;
 use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
-use crate::scenario::{PlannerBinding, PortPolicy, Scenario};
 use crate::sim::rng::{Stream, stream};
 use crate::sim::{SimDuration, SimTime, Simulation};
 use rand::RngExt;
@@ -303,7 +303,7 @@ pub struct RunResult {
 
 /// The world of one night.
 struct Site<'a> {
-    sc: &'a Scenario,
+    sc: &'a SiteConfig,
     night: Night,
     sim: Simulation<Event>,
     ports: PortTable,
@@ -339,7 +339,7 @@ struct Site<'a> {
 }
 
 /// Runs replication `rep` of the scenario's night; `trace` keeps every event.
-pub fn run(sc: &Scenario, rep: u64, trace: bool) -> RunResult {
+pub fn run(sc: &SiteConfig, rep: u64, trace: bool) -> RunResult {
     let night = Night::draw(sc, rep);
     let n = usize::from(sc.server.inparallel);
     let mut site = Site {

@@ -10,10 +10,10 @@
 //! The PNG is drawn at twice its size and averaged down 2x2: plotters' glyph placement is off by
 //! up to two pixels per letter, and its lines are not anti-aliased; both are halved and smoothed.
 
-use crate::compare::{Comparison, Variant, VariantReport};
 use crate::model::outcome::Outcome;
 use crate::model::ports::BindKind;
 use crate::model::site::{self, RunResult};
+use crate::study::compare::{Comparison, Variant, VariantReport};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
@@ -128,9 +128,9 @@ fn encode_png(w: u32, h: u32, rgb: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::remedy::RemedyKind;
-    use crate::compare::{Options, run_all, summarise, variants as build_variants};
     use crate::scenario::{Source, load, read};
+    use crate::study::compare::remedy::RemedyKind;
+    use crate::study::compare::{Options, run_all, summarise, variants as build_variants};
 
     fn comparison() -> (Vec<Variant>, Comparison) {
         let base = load(&Source::Builtin, &[]).expect("built-in incident loads");

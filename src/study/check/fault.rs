@@ -2,11 +2,11 @@
 //! validated scenario that break the model the way a bug would, so that tests can show which
 //! expectations notice. The model itself has no fault branches.
 
-use crate::scenario::{PortPolicy, Scenario};
-use clap::ValueEnum;
+use crate::model::config::PortPolicy;
+use crate::scenario::Scenario;
 
 /// A deliberate breakage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Dumpers (and the planner) ignore `udpportrange` and bind where the fallback puts them,
     /// while the firewall's hole stays on the range.
@@ -16,6 +16,14 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Every fault, in command-line order.
+    pub const ALL: [Fault; 2] = [Fault::DumperIgnoresRange, Fault::DriverSkipsRetry];
+
+    /// The fault named `name`.
+    pub fn parse(name: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// Its command-line name.
     pub fn name(self) -> &'static str {
         match self {

@@ -1,9 +1,9 @@
 //! `--trace`: one JSON object per line and per event, names resolved.
 
+use crate::model::config::SiteConfig;
 use crate::model::firewall::{Action, Decider};
 use crate::model::ports::Port;
 use crate::model::site::{PacketKind, TraceKind, TraceRecord};
-use crate::scenario::Scenario;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -32,7 +32,7 @@ struct Line<'a> {
 }
 
 /// Renders the trace as JSON lines.
-pub fn render(sc: &Scenario, records: &[TraceRecord]) -> String {
+pub fn render(sc: &SiteConfig, records: &[TraceRecord]) -> String {
     let mut out = String::with_capacity(records.len() * 120);
     for r in records {
         let line = Line {

@@ -1,11 +1,11 @@
 //! `portsim check`: scenarios that state what must stay true, judged over replications, for CI.
 //!
-//! A scenario's `expect` block ([`expect`]) holds bounds on measures of its nights, each with
+//! A scenario's `expect` block ([`crate::scenario::expect`]) holds bounds on measures of its nights, each with
 //! its replications, its judge (every night, or the 95% interval of the mean) and why the model
 //! implies it, plus an optional pinned fingerprint of one night's trace ([`fingerprint`]).
 //! [`plan`] validates the block against the scenario; [`measure`] reads one night's value;
-//! [`judge`] gives verdicts; [`render`] prints them as a table, JSON or JUnit. Library files may
-//! build on another file ([`base`]); `--bless` rewrites pins ([`bless`]); hidden faults
+//! [`judge`] gives verdicts; [`results`] holds them for the report layer to print. Library files may
+//! build on another file ([`crate::scenario::base`]); `--bless` rewrites pins ([`bless`]); hidden faults
 //! ([`fault`]) break the model on purpose to show the checks notice.
 //!
 //! A check reads the nights of the scenario as written (`run`) or of the scenario with a
@@ -13,61 +13,24 @@
 //! in parallel, one job per (scenario, variant, replication); results are collected in that
 //! order, so the output is the same bytes for any `--jobs`.
 
-pub mod base;
 pub mod bless;
-pub mod expect;
 pub mod fault;
 pub mod fingerprint;
 pub mod judge;
 pub mod measure;
 pub mod plan;
-pub mod render;
+pub mod results;
 
-use crate::cli::{CliError, RunArgs, Status};
 use crate::model::measures::StaticExposure;
 use crate::model::ports::PortRange;
 use crate::model::site;
-use crate::output::write_atomic;
-use crate::report::trace;
 use crate::scenario::{InputError, Scenario, Source, load_value, read};
-use clap::{Args, ValueEnum};
 use fault::Fault;
 use measure::Night;
 use plan::{Measure, Plan, Source as ValueSource};
 use rayon::prelude::*;
-use render::{Blessed, CheckReport, ExpectationResult, ScenarioResult, Spec};
+use results::{Blessed, ExpectationResult, ScenarioResult, Spec};
 use std::path::{Path, PathBuf};
-
-/// Output formats of `check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    /// A table of every expectation, then the failures with what was expected and measured.
-    Text,
-    /// JSON for programs (schema `portsim.check/1`), with every night's value.
-    Json,
-}
-
-/// Options of `check`.
-#[derive(Debug, Args, Clone)]
-pub struct CheckArgs {
-    /// Scenario files or directories (searched for *.json, recursively). Default: scenarios/.
-    pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
-    /// Also write JUnit XML to FILE: one test case per expectation.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Rewrite every pinned fingerprint that changed (or is empty) and print old -> new.
-    #[arg(long)]
-    pub bless: bool,
-    /// Worker threads (default: all cores). The output is identical for any value.
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// Break the model on purpose, to see which checks notice (for tests).
-    #[arg(long, value_enum, hide = true, conflicts_with = "bless")]
-    pub inject_fault: Option<Fault>,
-}
 
 /// One simulated variant of a scenario: as written, or with a remedy applied.
 pub struct Variant {
@@ -165,24 +128,25 @@ pub fn load_all(
             continue;
         };
         let plan = plan::plan(&expect, &sc, &source.label())?;
-        let built = crate::compare::variants_of(&source, &tree, &[], sc, &plan.remedies, &[])
-            .map_err(|e| {
-                let at = plan
-                    .checks
-                    .iter()
-                    .position(|c| c.source.remedy().is_some())
-                    .unwrap_or(0);
-                InputError::Invalid {
-                    origin: source.label(),
-                    path: format!("expect.checks[{at}].source"),
-                    msg: match e {
-                        InputError::Set { arg, msg } => {
-                            format!("cannot apply it here: {arg}: {msg}")
-                        }
-                        other => format!("cannot apply it here: {other}"),
-                    },
-                }
-            })?;
+        let built =
+            crate::study::compare::variants_of(&source, &tree, &[], sc, &plan.remedies, &[])
+                .map_err(|e| {
+                    let at = plan
+                        .checks
+                        .iter()
+                        .position(|c| c.source.remedy().is_some())
+                        .unwrap_or(0);
+                    InputError::Invalid {
+                        origin: source.label(),
+                        path: format!("expect.checks[{at}].source"),
+                        msg: match e {
+                            InputError::Set { arg, msg } => {
+                                format!("cannot apply it here: {arg}: {msg}")
+                            }
+                            other => format!("cannot apply it here: {other}"),
+                        },
+                    }
+                })?;
         let variants = built
             .into_iter()
             .enumerate()
@@ -268,7 +232,7 @@ fn jobs_of(loaded: &[Loaded]) -> Vec<Job> {
 fn run_job(l: &Loaded, job: Job) -> NightOut {
     let var = &l.variants[job.variant];
     let result = site::run(&var.sc, job.rep, job.trace);
-    let night = Night::new(&var.sc, var.range, &result, job.rep, var.exposure);
+    let night = Night::new(&var.sc, var.range, &result, var.exposure);
     let values = l
         .plan
         .checks
@@ -377,15 +341,8 @@ pub fn evaluate(loaded: &[Loaded], threads: usize) -> Vec<ScenarioResult> {
         .collect()
 }
 
-fn write_err(path: &Path, e: std::io::Error) -> CliError {
-    CliError::Write {
-        path: path.display().to_string(),
-        source: e,
-    }
-}
-
 /// Rewrites the pins that differ from what was measured; marks them blessed in `results`.
-fn bless_all(results: &mut [ScenarioResult]) -> Result<Vec<Blessed>, CliError> {
+pub fn bless_all(results: &mut [ScenarioResult]) -> Result<Vec<Blessed>, bless::BlessError> {
     let mut blessed = Vec::new();
     for s in results.iter_mut() {
         for e in s.expectations.iter_mut() {
@@ -401,14 +358,7 @@ fn bless_all(results: &mut [ScenarioResult]) -> Result<Vec<Blessed>, CliError> {
                 continue;
             }
             let file = PathBuf::from(&s.file);
-            let old = bless::bless_file(&file, &sha256).map_err(|err| match err {
-                bless::BlessError::Io { source, .. } => write_err(&file, source),
-                bless::BlessError::Layout { msg, .. } => CliError::Input(InputError::Invalid {
-                    origin: s.file.clone(),
-                    path: "expect.fingerprint.sha256".into(),
-                    msg: format!("cannot bless: {msg}"),
-                }),
-            })?;
+            let old = bless::bless_file(&file, &sha256)?;
             blessed.push(Blessed {
                 file: s.file.clone(),
                 old,
@@ -419,65 +369,4 @@ fn bless_all(results: &mut [ScenarioResult]) -> Result<Vec<Blessed>, CliError> {
         }
     }
     Ok(blessed)
-}
-
-/// `portsim check`.
-pub fn cmd(args: &CheckArgs) -> Result<Status, CliError> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
-    } else {
-        args.paths.clone()
-    };
-    let files = discover(&paths)?;
-    let (loaded, skipped) = load_all(&files, args.inject_fault)?;
-    if loaded.is_empty() {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(InputError::Invalid {
-            origin: names.join(", "),
-            path: "expect".into(),
-            msg: "no scenario here has an expect block: nothing to check".into(),
-        }
-        .into());
-    }
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut results = evaluate(&loaded, threads);
-    let blessed = if args.bless {
-        bless_all(&mut results)?
-    } else {
-        Vec::new()
-    };
-    let report = CheckReport::new(
-        results,
-        skipped,
-        blessed,
-        args.inject_fault.map(Fault::name),
-    );
-    if let Some(path) = &args.junit {
-        write_atomic(path, report.to_junit().as_bytes()).map_err(|e| write_err(path, e))?;
-    }
-    match args.format {
-        CheckFormat::Text => print!("{}", report.to_text()),
-        CheckFormat::Json => print!("{}", report.to_json()),
-    }
-    Ok(if report.passed {
-        Status::Ok
-    } else {
-        Status::ExpectationFailed
-    })
-}
-
-/// `portsim run --fingerprint`: prints the SHA-256 of the night's trace (and writes the trace
-/// with `--trace`); `sha256sum` of the trace file gives the same hash.
-pub fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
-    let sc = args.scenario.load()?;
-    let result = site::run(&sc, args.replication, true);
-    let records = result.trace.as_ref().expect("run with its trace");
-    let text = trace::render(&sc, records);
-    if let Some(path) = &args.trace {
-        write_atomic(path, text.as_bytes()).map_err(|e| write_err(path, e))?;
-    }
-    println!("{}", fingerprint::sha256_hex(text.as_bytes()));
-    Ok(Status::Ok)
 }

@@ -1,12 +1,10 @@
-//! One night's value of a measure: read from `run`'s result, its report, or `compare`'s measures.
+//! One night's value of a measure: read from `run`'s result, its totals, or `compare`'s measures.
 
 use super::plan::{Count, Expectation, Filter, Measure, PortClass, SummaryField};
-use crate::model::measures::{Measures, StaticExposure};
+use crate::model::measures::{Measures, StaticExposure, Summary};
 use crate::model::outcome::{DleFate, Outcome};
 use crate::model::ports::{Port, PortRange};
 use crate::model::site::{Attempt, RunResult};
-use crate::report::RunReport;
-use crate::report::json::Summary;
 use crate::scenario::Scenario;
 
 /// One simulated night, with what every measure reads.
@@ -17,26 +15,25 @@ pub struct Night<'a> {
     pub range: Option<PortRange>,
     /// The night.
     pub result: &'a RunResult,
-    /// `run`'s report of it.
-    pub report: RunReport,
+    /// `run`'s totals of it.
+    pub summary: Summary,
     /// `compare`'s measures of it, when a check asks for them.
     pub measures: Option<[f64; 9]>,
 }
 
 impl<'a> Night<'a> {
-    /// Wraps replication `rep`'s result; `exposure` is given when a `measures.*` check needs it.
+    /// Wraps a night's result; `exposure` is given when a `measures.*` check needs it.
     pub fn new(
         sc: &'a Scenario,
         range: Option<PortRange>,
         result: &'a RunResult,
-        rep: u64,
         exposure: Option<StaticExposure>,
     ) -> Night<'a> {
         Night {
             sc,
             range,
             result,
-            report: RunReport::new(sc, result, rep),
+            summary: Summary::of(sc, result),
             measures: exposure.map(|x| Measures::of(result, x).values()),
         }
     }
@@ -76,7 +73,7 @@ impl<'a> Night<'a> {
         let keep =
             |m: &dyn Fn(&Filter) -> bool| m(&e.filter) && e.except.as_ref().is_none_or(|x| !m(x));
         match e.measure {
-            Measure::Summary(f) => summary(&self.report.summary, f),
+            Measure::Summary(f) => summary(&self.summary, f),
             Measure::Night(i) => self.measures.expect("exposure computed for measures.*")[i],
             Measure::Count(c) => {
                 let r = self.result;

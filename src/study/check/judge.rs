@@ -6,7 +6,7 @@
 //! interval straddles a bound.
 
 use super::plan::{Bounds, Judge, num};
-use crate::compare::stats::Interval;
+use crate::study::compare::stats::Interval;
 use serde::Serialize;
 
 /// Confidence of a mean's interval.

@@ -5,7 +5,6 @@
 //! run in parallel and are collected in replication order: the results do not depend on `--jobs`.
 
 pub mod remedy;
-pub mod render;
 pub mod stats;
 
 use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure};
@@ -306,7 +305,7 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
 /// Caveats a reader needs to weigh the numbers, drawn from the scenario's own settings.
 fn notes(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    if sc.server.planner == crate::scenario::PlannerBinding::Unmodelled {
+    if sc.server.planner == crate::model::config::PlannerBinding::Unmodelled {
         out.push(
             "The planner is not modelled here (server.planner = unmodelled): estimate replies never meet the firewall, so a stateful firewall's timeouts against long silent estimates are not tested by this scenario; scenarios/slow-estimates.json tests them.".into(),
         );
@@ -329,28 +328,4 @@ impl Comparison {
             .iter()
             .find(|m| m.measure == measure)
     }
-}
-
-/// The report directory's files: report.md, report.json, report.csv, and the plots.
-pub fn report_files(
-    variants: &[Variant],
-    c: &Comparison,
-    timeline: Option<&str>,
-) -> Vec<(String, Vec<u8>)> {
-    let plots = crate::report::plots::render_all(variants, c, timeline);
-    let listed: Vec<(&str, &str)> = plots
-        .iter()
-        .filter(|p| p.file.ends_with(".svg"))
-        .map(|p| (p.title.as_str(), p.file.as_str()))
-        .collect();
-    let mut files = vec![
-        (
-            "report.md".to_string(),
-            render::markdown(c, &listed).into_bytes(),
-        ),
-        ("report.json".to_string(), render::json(c).into_bytes()),
-        ("report.csv".to_string(), render::csv(c).into_bytes()),
-    ];
-    files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
-    files
 }

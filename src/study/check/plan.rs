@@ -3,14 +3,14 @@
 //! Every error names the file, the JSON path (`expect.checks[2].where.hosts[0]`) and what is
 //! accepted, as [`InputError::Invalid`] (exit 2), before anything runs.
 
-use super::expect::{
+use crate::model::measures::MEASURE_NAMES;
+use crate::model::outcome::{Cause, DleFate, Outcome};
+use crate::scenario::expect::{
     CheckFile, DumpersFile, ExpectFile, FateFile, FilterFile, JudgeFile, PortClassFile, SourceFile,
     SourceName,
 };
-use crate::compare::remedy::RemedySpec;
-use crate::model::measures::MEASURE_NAMES;
-use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::scenario::{InputError, Scenario};
+use crate::study::compare::remedy::RemedySpec;
 use std::ops::RangeInclusive;
 
 /// Where a check's per-night values come from.

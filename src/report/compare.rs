@@ -1,6 +1,6 @@
 //! A comparison for people (terminal table, Markdown report) and for programs (JSON, CSV).
 
-use super::{Comparison, MeasureStats, VariantReport};
+use crate::study::compare::{Comparison, MeasureStats, Variant, VariantReport};
 use std::fmt::Write;
 
 /// A non-negative amount: whole above 10, two decimals below, so 1.41 does not read as 1.
@@ -383,4 +383,25 @@ pub fn json(c: &Comparison) -> String {
     let mut s = serde_json::to_string_pretty(c).expect("comparison serialises");
     s.push('\n');
     s
+}
+
+/// The report directory's files: report.md, report.json, report.csv, and the plots.
+pub fn files(
+    variants: &[Variant],
+    c: &Comparison,
+    timeline: Option<&str>,
+) -> Vec<(String, Vec<u8>)> {
+    let plots = super::plots::render_all(variants, c, timeline);
+    let listed: Vec<(&str, &str)> = plots
+        .iter()
+        .filter(|p| p.file.ends_with(".svg"))
+        .map(|p| (p.title.as_str(), p.file.as_str()))
+        .collect();
+    let mut files = vec![
+        ("report.md".to_string(), markdown(c, &listed).into_bytes()),
+        ("report.json".to_string(), json(c).into_bytes()),
+        ("report.csv".to_string(), csv(c).into_bytes()),
+    ];
+    files.extend(plots.into_iter().map(|p| (p.file, p.bytes)));
+    files
 }

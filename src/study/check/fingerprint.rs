@@ -4,7 +4,7 @@
 //! a pinned fingerprint notices what bounds on measures might not.
 
 use crate::model::site::RunResult;
-use crate::report::trace;
+use crate::model::trace;
 use crate::scenario::Scenario;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;

@@ -2,7 +2,7 @@
 //! a user can override (`--remedy-set widen-range.range=[850,880]`). The model never asks which
 //! remedy runs; it only sees the transformed scenario.
 
-use crate::scenario::schema::PlannerBinding;
+use crate::model::config::PlannerBinding;
 use crate::scenario::{Scenario, load::SetArg};
 use serde::Serialize;
 use serde_json::{Value, json};

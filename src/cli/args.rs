@@ -1,0 +1,284 @@
+//! Every command-line argument of portsim, in one place (clap derive).
+
+use crate::scenario::{InputError, Scenario, Source, load};
+use crate::study::check::fault::Fault;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Replays how Amanda dumpers, a reserved UDP port range and a firewall interact.
+#[derive(Debug, Parser)]
+#[command(
+    name = "portsim",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do (default: `run` on the built-in incident).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `run` when no command is given.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one night and report every dumper, failure and the backup window.
+    Run(RunArgs),
+    /// Measure the five remedies against the baseline over many nights, with intervals.
+    Compare(CompareArgs),
+    /// List the remedies `compare` knows, one line each.
+    Remedies,
+    /// Vary one or two settings over a range and measure every point on the same nights.
+    Sweep(SweepArgs),
+    /// Search what the site can change for the configuration that meets a target at least cost.
+    Plan(PlanArgs),
+    /// Run every scenario with an `expect` block and judge its expectations (for CI).
+    Check(CheckArgs),
+}
+
+/// Output formats of `compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// An aligned table and the verdicts.
+    Text,
+    /// JSON (schema `portsim.compare/1`) with every replication's values.
+    Json,
+    /// The Markdown report.
+    Markdown,
+    /// One row per variant and measure.
+    Csv,
+}
+
+/// Options of `compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Nights per variant (at least 2).
+    #[arg(long, default_value_t = 200)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Remedies to compare, comma-separated (default: all five); each may carry its own
+    /// parameters: `stateful-firewall,stateful-firewall:kind=conntrack+helper`.
+    #[arg(long, value_delimiter = ',', value_name = "NAME[:KEY=VALUE]...,...")]
+    pub remedies: Vec<String>,
+    /// Override a remedy parameter: `--remedy-set widen-range.range=[850,880]`,
+    /// `--remedy-set stateful-firewall.kind=conntrack+helper`.
+    #[arg(long = "remedy-set", value_name = "REMEDY.KEY=VALUE")]
+    pub remedy_sets: Vec<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Where to write report.md, report.json, report.csv and the plots (default: reports/SCENARIO/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report directory, only print.
+    #[arg(long, conflicts_with = "out")]
+    pub no_out: bool,
+    /// The remedy drawn beside the baseline in the timeline plot (default: the recommended one).
+    #[arg(long, value_name = "NAME")]
+    pub timeline: Option<String>,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Text,
+    /// JSON for programs (schema `portsim.run/1`).
+    Json,
+}
+
+/// Options shared by commands that load a scenario.
+#[derive(Debug, Args, Clone)]
+pub struct ScenarioArgs {
+    /// Scenario file (JSON). Without it: the built-in incident, scenarios/tokyo.json.
+    pub scenario: Option<PathBuf>,
+    /// Override one setting: `--set server.inparallel=10`, `--set server.udpportrange=[850,875]`.
+    /// The value is JSON, or else taken as a string. Repeatable; applied in order.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Seed of every random stream (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Options of `run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Replication number: which night of the seed to draw.
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write one JSON line per event to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Print only the SHA-256 of the event trace (the `--trace` lines), not the report.
+    #[arg(long)]
+    pub fingerprint: bool,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table of every expectation, then the failures with what was expected and measured.
+    Text,
+    /// JSON for programs (schema `portsim.check/1`), with every night's value.
+    Json,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Scenario files or directories (searched for *.json, recursively). Default: scenarios/.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Also write JUnit XML to FILE: one test case per expectation.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Rewrite every pinned fingerprint that changed (or is empty) and print old -> new.
+    #[arg(long)]
+    pub bless: bool,
+    /// Worker threads (default: all cores). The output is identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Break the model on purpose, to see which checks notice (for tests).
+    #[arg(long, hide = true, conflicts_with = "bless", value_parser = fault_parser())]
+    pub inject_fault: Option<Fault>,
+}
+
+fn fault_parser() -> impl TypedValueParser<Value = Fault> {
+    PossibleValuesParser::new(Fault::ALL.map(Fault::name))
+        .map(|s| Fault::parse(&s).expect("a possible value"))
+}
+
+impl ScenarioArgs {
+    /// Where the scenario comes from: the file, or the built-in incident.
+    pub fn source(&self) -> Source {
+        match &self.scenario {
+            Some(p) => Source::File(p.clone()),
+            None => Source::Builtin,
+        }
+    }
+
+    /// The overrides, `--seed` last as `seed=N`.
+    pub fn sets(&self) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        if let Some(seed) = self.seed {
+            sets.push(format!("seed={seed}"));
+        }
+        sets
+    }
+
+    /// Loads the scenario with its overrides.
+    pub fn load(&self) -> Result<Scenario, InputError> {
+        load(&self.source(), &self.sets())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
+
+/// Output formats of `sweep`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    /// A table per point and the findings.
+    Text,
+    /// JSON (schema `portsim.sweep/1`) with every night's values.
+    Json,
+    /// One row per point and measure.
+    Csv,
+    /// The Markdown report.
+    Markdown,
+}
+
+/// Options of `sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A setting to vary: `server.inparallel=5..30`, `network.links.0.capacity_mb_s=5..50:5`;
+    /// several paths may move together (`server.udpportrange.1,firewall.rules.0.dst_ports.1=859..880`);
+    /// with --remedy, its parameters too (`stateful-firewall.two_way_s=30..300:30`). Once or twice.
+    #[arg(long, value_name = "PATH=A..B[:STEP]", required = true)]
+    pub vary: Vec<String>,
+    /// A remedy applied at every point, with its own parameters: `stateful-firewall:kind=pf`.
+    #[arg(long, value_name = "NAME[:KEY=VALUE]...")]
+    pub remedy: Option<String>,
+    /// Nights per point (at least 2); the same nights at every point.
+    #[arg(long, default_value_t = 30)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Text)]
+    pub format: SweepFormat,
+    /// Also write report.md, report.json, report.csv and the plots (SVG and PNG) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// What `plan` minimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MinimizeArg {
+    /// The backup window (then exposure, then change).
+    Window,
+    /// Pinhole port-hours and reachable ports (then window, then change).
+    Exposure,
+    /// What must change: code, rebuild, firewall, settings (then window, then exposure).
+    Change,
+}
+
+/// Output formats of `plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The findings, the recommendation, the runners-up and why each lost.
+    Text,
+    /// JSON (schema `portsim.plan/1`) with every candidate.
+    Json,
+}
+
+/// Options of `plan`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// What must hold in every night: `lost=0` (no DLE lost) or `failed=0` (no failed attempt).
+    #[arg(long, value_name = "MEASURE=0", default_value = "lost=0")]
+    pub target: String,
+    /// The cost to minimise among the configurations that meet the target.
+    #[arg(long, value_enum, default_value_t = MinimizeArg::Window)]
+    pub minimize: MinimizeArg,
+    /// Nights each configuration that survives screening runs (at least 2).
+    #[arg(long, default_value_t = 200)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
