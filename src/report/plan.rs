@@ -132,6 +132,13 @@ pub fn text(p: &Plan) -> String {
         rows.extend(best.into_iter().map(row));
         o.push_str(&align(&rows));
     }
+    others(p, &mut o);
+    let _ = writeln!(o, "\nReproduce with: {}", p.command);
+    o
+}
+
+/// The configurations that missed the target, and those that do not apply.
+fn others(p: &Plan, o: &mut String) {
     let missed: Vec<&CandidateReport> = p
         .candidates
         .iter()
@@ -164,8 +171,6 @@ pub fn text(p: &Plan) -> String {
             let _ = writeln!(o, "  {}: {}", c.name, c.why);
         }
     }
-    let _ = writeln!(o, "\nReproduce with: {}", p.command);
-    o
 }
 
 /// Pretty JSON with a final newline.
