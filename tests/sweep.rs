@@ -45,6 +45,7 @@ fn files(dir: &PathBuf) -> Vec<String> {
     let mut f: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".portsim-report")
         .collect();
     f.sort();
     f
