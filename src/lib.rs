@@ -11,7 +11,8 @@
 //! 3. [`amanda`]: interop with real Amanda: the configuration a scenario stands for
 //!    ([`amanda::emit`]), imports of a site's files ([`amanda::import`]), its logs read back
 //!    ([`amanda::log`]).
-//! 4. [`study`] runs many nights: [`study::compare`], [`study::check`].
+//! 4. [`study`] runs many nights: [`study::compare`], [`study::check`], [`study::sweep`],
+//!    [`study::plan`], [`study::validate`]; or reads one closely: [`study::explain`].
 //! 5. [`report`] renders results it is given: text, JSON, CSV, Markdown, plots.
 //! 6. [`cli`] holds every clap argument and one module per command body.
 

@@ -52,6 +52,10 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the remedies `compare` knows, one line each.
     Remedies,
+    /// Vary one or two settings over a range and measure every point on the same nights.
+    Sweep(SweepArgs),
+    /// Search what the site can change for the configuration that meets a target at least cost.
+    Plan(PlanArgs),
     /// Run every scenario with an `expect` block and judge its expectations (for CI).
     Check(CheckArgs),
     /// Print a shell completion script: `portsim completions bash > /etc/bash_completion.d/portsim`.
@@ -383,4 +387,88 @@ pub struct DiagnoseArgs {
     /// Simulated nights of the scenario whose verdicts are counted.
     #[arg(long, default_value_t = 20)]
     pub nights: u64,
+}
+
+/// Output formats of `sweep`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    /// A table per point and the findings.
+    Text,
+    /// JSON (schema `portsim.sweep/1`) with every night's values.
+    Json,
+    /// One row per point and measure.
+    Csv,
+    /// The Markdown report.
+    Markdown,
+}
+
+/// Options of `sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A setting to vary: `server.inparallel=5..30`, `network.links.0.capacity_mb_s=5..50:5`;
+    /// several paths may move together (`server.udpportrange.1,firewall.rules.0.dst_ports.1=859..880`);
+    /// with --remedy, its parameters too (`stateful-firewall.two_way_s=30..300:30`). Once or twice.
+    #[arg(long, value_name = "PATH=A..B[:STEP]", required = true)]
+    pub vary: Vec<String>,
+    /// A remedy applied at every point, with its own parameters: `stateful-firewall:kind=pf`.
+    #[arg(long, value_name = "NAME[:KEY=VALUE]...")]
+    pub remedy: Option<String>,
+    /// Nights per point (at least 2); the same nights at every point.
+    #[arg(long, default_value_t = 30)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Text)]
+    pub format: SweepFormat,
+    /// Also write report.md, report.json, report.csv and the plots (SVG and PNG) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// What `plan` minimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MinimizeArg {
+    /// The backup window (then exposure, then change).
+    Window,
+    /// Pinhole port-hours and reachable ports (then window, then change).
+    Exposure,
+    /// What must change: code, rebuild, firewall, settings (then window, then exposure).
+    Change,
+}
+
+/// Output formats of `plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The findings, the recommendation, the runners-up and why each lost.
+    Text,
+    /// JSON (schema `portsim.plan/1`) with every candidate.
+    Json,
+}
+
+/// Options of `plan`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// What must hold in every night: `lost=0` (no DLE lost) or `failed=0` (no failed attempt).
+    #[arg(long, value_name = "MEASURE=0", default_value = "lost=0")]
+    pub target: String,
+    /// The cost to minimise among the configurations that meet the target.
+    #[arg(long, value_enum, default_value_t = MinimizeArg::Window)]
+    pub minimize: MinimizeArg,
+    /// Nights each configuration that survives screening runs (at least 2).
+    #[arg(long, default_value_t = 200)]
+    pub replications: usize,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
 }

@@ -11,8 +11,10 @@ pub mod import;
 pub mod ladder;
 pub mod logs;
 pub mod picture;
+pub mod plan;
 pub mod print;
 pub mod run;
+pub mod sweep;
 pub mod timeline;
 pub mod validate;
 
@@ -30,6 +32,8 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Check(args)) => check::cmd(&args, p),
         Some(Command::Compare(args)) => compare::cmd(&args, p),
         Some(Command::Remedies) => compare::remedies(p),
+        Some(Command::Sweep(args)) => sweep::cmd(&args),
+        Some(Command::Plan(args)) => plan::cmd(&args),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "portsim", &mut out);

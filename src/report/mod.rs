@@ -6,9 +6,11 @@ pub mod compare;
 pub mod diagnose;
 pub mod explain;
 pub mod json;
+pub mod plan;
 pub mod plots;
 pub mod real;
 pub mod schemas;
+pub mod sweep;
 pub mod text;
 pub mod validate;
 

@@ -164,6 +164,7 @@ mod dumpers;
 mod failures;
 mod ladder;
 mod style;
+pub mod sweep;
 mod timeline;
 mod tradeoff;
 mod validation;
