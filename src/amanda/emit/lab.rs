@@ -8,8 +8,8 @@
 
 use super::addr::Cidr;
 use super::{Addressing, EmitError, FwDialect, Placement, conf, firewall, is_3x};
-use crate::model::stateful::{StateConfig, StateKind};
 use crate::model::config::PortPolicy;
+use crate::model::stateful::{StateConfig, StateKind};
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
