@@ -111,8 +111,11 @@ fn release(
     }
 }
 
+/// A UDP range as amanda.conf sets it, with the parameter that sets it.
+type ConfRange<'c> = ((u16, u16), &'c Param);
+
 /// amanda.conf's `reserved-udp-port`, checked, with its parameter.
-fn conf_range(conf: &Conf) -> Result<Option<((u16, u16), &Param)>, ImportError> {
+fn conf_range(conf: &Conf) -> Result<Option<ConfRange<'_>>, ImportError> {
     let Some(p) = conf.params.get("reserved-udp-port") else {
         return Ok(None);
     };
