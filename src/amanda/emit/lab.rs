@@ -36,6 +36,15 @@ fn refuse(field: &str, why: impl Into<String>) -> EmitError {
 
 /// Refuses what the lab cannot express.
 pub fn check(sc: &Scenario) -> Result<(), EmitError> {
+    check_server(sc)?;
+    if let Some(st) = sc.state {
+        check_state(&st)?;
+    }
+    check_hosts_and_links(sc)
+}
+
+/// Refuses server settings Debian's Amanda 3.5.1 cannot run as the scenario says.
+fn check_server(sc: &Scenario) -> Result<(), EmitError> {
     let f = &sc.file.server;
     if !is_3x(sc) {
         return Err(refuse(
@@ -82,9 +91,11 @@ pub fn check(sc: &Scenario) -> Result<(), EmitError> {
             "a property of Amanda's code (3.5.1 gives up when its descriptor leak runs out), not a setting the lab can change: remove it",
         ));
     }
-    if let Some(st) = sc.state {
-        check_state(&st)?;
-    }
+    Ok(())
+}
+
+/// Refuses host names the lab cannot use and links that lose packets.
+fn check_hosts_and_links(sc: &Scenario) -> Result<(), EmitError> {
     // Host names go into /etc/hosts, the disklist and namespace names.
     let hostname = |n: &str| {
         !n.is_empty()

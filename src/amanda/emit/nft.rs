@@ -51,54 +51,7 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         );
     }
     for &hook in &low.hooks {
-        let policy = if low.policy == Action::Accept {
-            "accept"
-        } else {
-            "drop"
-        };
-        let _ = writeln!(
-            o,
-            "\n    chain {} {{\n        type filter hook {} priority 0; policy {policy};",
-            hook.nft(),
-            hook.nft()
-        );
-        if low.placement == Placement::Server {
-            let (iface, dir) = match hook {
-                Hook::Output => ("oif", "daddr"),
-                _ => ("iif", "saddr"),
-            };
-            let _ = writeln!(o, "        {iface} \"lo\" counter accept");
-            let _ = writeln!(
-                o,
-                "        ip {dir} {} counter accept comment \"same zone: the model never filters it\"",
-                peer(&low.inside)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "        tcp flags & (fin | syn | rst | ack) != syn counter accept comment \"{}\"",
-            fw::TCP_NOTE
-        );
-        if let Some(st) = low.state
-            && hook != Hook::Output
-        {
-            let _ = writeln!(
-                o,
-                "        ct state established,related counter accept comment \"state table (firewall.state.kind {})\"",
-                st.kind.name()
-            );
-        }
-        for r in low.rules.iter().filter(|r| r.hook == hook) {
-            let _ = writeln!(o, "        {}", rule(r));
-        }
-        // The policy, once more as a counted rule: counters show what fell through to it.
-        let _ = writeln!(
-            o,
-            "        counter {} comment \"default (firewall.default {})\"",
-            verdict(low.policy),
-            verdict(low.policy)
-        );
-        o.push_str("    }\n");
+        chain(&mut o, low, hook);
     }
     o.push_str("}\n");
     Ok(FwText {
@@ -106,6 +59,59 @@ pub fn render(sc: &Scenario, low: &Lowered, addr: &Addressing) -> Result<FwText,
         sysctl,
         modprobe,
     })
+}
+
+/// Writes one hook's chain: the scenario's default as policy, the model's implicit accepts,
+/// then the scenario's rules.
+fn chain(o: &mut String, low: &Lowered, hook: Hook) {
+    let policy = if low.policy == Action::Accept {
+        "accept"
+    } else {
+        "drop"
+    };
+    let _ = writeln!(
+        o,
+        "\n    chain {} {{\n        type filter hook {} priority 0; policy {policy};",
+        hook.nft(),
+        hook.nft()
+    );
+    if low.placement == Placement::Server {
+        let (iface, dir) = match hook {
+            Hook::Output => ("oif", "daddr"),
+            _ => ("iif", "saddr"),
+        };
+        let _ = writeln!(o, "        {iface} \"lo\" counter accept");
+        let _ = writeln!(
+            o,
+            "        ip {dir} {} counter accept comment \"same zone: the model never filters it\"",
+            peer(&low.inside)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "        tcp flags & (fin | syn | rst | ack) != syn counter accept comment \"{}\"",
+        fw::TCP_NOTE
+    );
+    if let Some(st) = low.state
+        && hook != Hook::Output
+    {
+        let _ = writeln!(
+            o,
+            "        ct state established,related counter accept comment \"state table (firewall.state.kind {})\"",
+            st.kind.name()
+        );
+    }
+    for r in low.rules.iter().filter(|r| r.hook == hook) {
+        let _ = writeln!(o, "        {}", rule(r));
+    }
+    // The policy, once more as a counted rule: counters show what fell through to it.
+    let _ = writeln!(
+        o,
+        "        counter {} comment \"default (firewall.default {})\"",
+        verdict(low.policy),
+        verdict(low.policy)
+    );
+    o.push_str("    }\n");
 }
 
 fn verdict(a: Action) -> &'static str {

@@ -82,35 +82,14 @@ pub fn tokenize(src: &SourceText) -> Result<Vec<Tok>, ImportError> {
                     c += 1;
                 }
                 '"' => {
-                    let mut s = String::new();
-                    c += 1;
-                    let mut closed = false;
-                    while c < chars.len() {
-                        match chars[c] {
-                            '"' => {
-                                closed = true;
-                                c += 1;
-                                break;
-                            }
-                            '\\' if c + 1 < chars.len() => {
-                                c += 1;
-                                let (decoded, used) = escape(&chars[c..]);
-                                s.push(decoded);
-                                c += used;
-                            }
-                            other => {
-                                s.push(other);
-                                c += 1;
-                            }
-                        }
-                    }
-                    if !closed {
+                    let Some((s, end)) = quoted(&chars, c) else {
                         return Err(src.syntax(
                             line,
                             col,
                             "string not terminated: close it with \" on the same line",
                         ));
-                    }
+                    };
+                    c = end;
                     out.push(Tok {
                         kind: TokKind::Str(s),
                         line,
@@ -143,6 +122,29 @@ pub fn tokenize(src: &SourceText) -> Result<Vec<Tok>, ImportError> {
         });
     }
     Ok(out)
+}
+
+/// The string opening at `chars[open]`, escapes decoded, and the index past its closing quote;
+/// `None` when the line ends first (Amanda's strings do not span lines).
+fn quoted(chars: &[char], open: usize) -> Option<(String, usize)> {
+    let mut s = String::new();
+    let mut c = open + 1;
+    while c < chars.len() {
+        match chars[c] {
+            '"' => return Some((s, c + 1)),
+            '\\' if c + 1 < chars.len() => {
+                c += 1;
+                let (decoded, used) = escape(&chars[c..]);
+                s.push(decoded);
+                c += used;
+            }
+            other => {
+                s.push(other);
+                c += 1;
+            }
+        }
+    }
+    None
 }
 
 /// One escape after a backslash: `\n`, `\t`, `\\`, `\"`, octal `\NNN`; anything else stands for
