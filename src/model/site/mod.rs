@@ -381,6 +381,9 @@ impl<'a> Site<'a> {
                 sc.hosts.len(),
                 sc.server.netusage_kbs,
                 sc.server.profile.host_gap,
+                &(0..n)
+                    .map(|i| Order::for_dumper(&sc.server.dumporder, i))
+                    .collect::<Vec<_>>(),
             ),
             results: VecDeque::new(),
             lease_waiters: VecDeque::new(),
