@@ -13,11 +13,18 @@ pub fn cmd(args: &RunArgs) -> Result<Status, CliError> {
         return fingerprint_cmd(args);
     }
     let sc = args.scenario.load()?;
-    let result = site::run(&sc, args.replication, args.trace.is_some());
-    if let (Some(path), Some(records)) = (&args.trace, &result.trace) {
-        write_atomic(path, trace::render(&sc, records).as_bytes())
-            .map_err(|e| CliError::write(path, e))?;
-    }
+    let result = match &args.trace {
+        None => site::run(&sc, args.replication, false),
+        Some(path) => {
+            // Lines are rendered as the events happen; the records themselves are not kept.
+            let mut text = String::new();
+            let result = site::run_streaming(&sc, args.replication, &mut |r| {
+                trace::push_line(&sc, &r, &mut text)
+            });
+            write_atomic(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
+            result
+        }
+    };
     let report = RunReport::new(&sc, &result, args.replication);
     match args.format {
         Format::Text => print!("{}", text::render(&report)),
@@ -30,12 +37,16 @@ pub fn cmd(args: &RunArgs) -> Result<Status, CliError> {
 /// with `--trace`); `sha256sum` of the trace file gives the same hash.
 fn fingerprint_cmd(args: &RunArgs) -> Result<Status, CliError> {
     let sc = args.scenario.load()?;
-    let result = site::run(&sc, args.replication, true);
-    let records = result.trace.as_ref().expect("run with its trace");
-    let text = trace::render(&sc, records);
+    let mut text = String::new();
+    let keep = args.trace.is_some();
+    let (_, hash) = fingerprint::run_hashed(&sc, args.replication, &mut |line| {
+        if keep {
+            text.push_str(line);
+        }
+    });
     if let Some(path) = &args.trace {
         write_atomic(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
     }
-    println!("{}", fingerprint::sha256_hex(text.as_bytes()));
+    println!("{hash}");
     Ok(Status::Ok)
 }

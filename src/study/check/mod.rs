@@ -231,7 +231,13 @@ fn jobs_of(loaded: &[Loaded]) -> Vec<Job> {
 
 fn run_job(l: &Loaded, job: Job) -> NightOut {
     let var = &l.variants[job.variant];
-    let result = site::run(&var.sc, job.rep, job.trace);
+    // A fingerprinted night hashes its trace as it goes instead of keeping it.
+    let (result, hash) = if job.trace {
+        let (r, h) = fingerprint::run_hashed(&var.sc, job.rep, &mut |_| {});
+        (r, Some(h))
+    } else {
+        (site::run(&var.sc, job.rep, false), None)
+    };
     let night = Night::new(&var.sc, var.range, &result, var.exposure);
     let values = l
         .plan
@@ -239,10 +245,7 @@ fn run_job(l: &Loaded, job: Job) -> NightOut {
         .iter()
         .map(|e| (job.rep < e.replications && l.reads(e, job.variant)).then(|| night.value(e)))
         .collect();
-    NightOut {
-        values,
-        hash: job.trace.then(|| fingerprint::of_night(&var.sc, &result)),
-    }
+    NightOut { values, hash }
 }
 
 /// Simulates every night the expectations need, on `threads` threads, and judges them.
