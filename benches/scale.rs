@@ -2,7 +2,8 @@
 //! bare `BinaryHeap` loop timed in the same run.
 //!
 //! `cargo bench --bench scale`. Measures, each once, in one go:
-//! - one night of generated sites of 10k, 40k and 100k DLEs, `inparallel 63`, each in a child
+//! - one night of generated sites of 10k, 40k (fastest of 3) and 100k DLEs (once),
+//!   `inparallel 63`, each in a child
 //!   process that reports its wall time and peak resident memory (`VmHWM`, reset through
 //!   `/proc/self/clear_refs` once the scenario is loaded: the night's peak, and the load's);
 //!   targets: 100k in < 3 s and < 150 MB, 40k < 5x the time of 10k;
@@ -235,7 +236,17 @@ fn main() {
         return;
     }
     let base = heap_baseline();
-    let nights: Vec<Night> = SIZES.iter().map(|&n| night_in_child(n)).collect();
+    // The smaller sites are quick: the fastest of three, the least disturbed by a shared machine.
+    let nights: Vec<Night> = SIZES
+        .iter()
+        .map(|&n| {
+            let tries = if n < 100_000 { 3 } else { 1 };
+            (0..tries)
+                .map(|_| night_in_child(n))
+                .min_by(|a, b| a.run_s.total_cmp(&b.run_s))
+                .expect("at least one")
+        })
+        .collect();
     let (incident, incident_events) = incident_median();
     let (sweep_s, points, lost) = sweep();
     let base_after = heap_baseline();

@@ -160,7 +160,7 @@ proptest! {
                     }
                 }
                 Step::End(..) => {}
-                Step::Wait(s) => now = now + SimDuration::from_secs(s),
+                Step::Wait(s) => now += SimDuration::from_secs(s),
             }
             prop_assert_eq!(drv.queued(), reference.runq.len());
         }

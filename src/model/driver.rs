@@ -171,7 +171,7 @@ impl Driver {
         info: impl Fn(DleId) -> DleInfo,
         maxdumps: impl Fn(HostId) -> u32,
     ) -> Pick {
-        let ix = self.runq.index(order);
+        let ix = self.runq.by(order);
         let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
         let mut soonest = |t: SimTime| wake = Some(wake.map_or(t, |w: SimTime| w.min(t)));

@@ -130,7 +130,7 @@ impl RunQueue {
     ///
     /// # Panics
     /// If the queue was not built for `order`.
-    pub fn index(&self, order: Order) -> &Index {
+    pub fn by(&self, order: Order) -> &Index {
         self.indexes
             .iter()
             .find(|i| i.order == order)
