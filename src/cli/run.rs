@@ -14,11 +14,18 @@ pub fn cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
         return fingerprint_cmd(args, p);
     }
     let sc = args.scenario.load()?;
-    let result = site::run(&sc, args.replication, args.trace.is_some());
-    if let (Some(path), Some(records)) = (&args.trace, &result.trace) {
-        write_output(path, trace::render(&sc, records).as_bytes())
-            .map_err(|e| CliError::write(path, e))?;
-    }
+    let result = match &args.trace {
+        None => site::run(&sc, args.replication, false),
+        Some(path) => {
+            // Lines are rendered as the events happen; the records themselves are not kept.
+            let mut text = String::new();
+            let result = site::run_streaming(&sc, args.replication, &mut |r| {
+                trace::push_line(&sc, &r, &mut text)
+            });
+            write_output(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
+            result
+        }
+    };
     let report = RunReport::new(&sc, &result, args.replication);
     too_long(&report)?;
     match args.format {
@@ -32,13 +39,17 @@ pub fn cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
 /// with `--trace`); `sha256sum` of the trace file gives the same hash.
 fn fingerprint_cmd(args: &RunArgs, p: Printer) -> Result<Status, CliError> {
     let sc = args.scenario.load()?;
-    let result = site::run(&sc, args.replication, true);
-    let records = result.trace.as_ref().expect("run with its trace");
-    let text = trace::render(&sc, records);
+    let mut text = String::new();
+    let keep = args.trace.is_some();
+    let (_, hash) = fingerprint::run_hashed(&sc, args.replication, &mut |line| {
+        if keep {
+            text.push_str(line);
+        }
+    });
     if let Some(path) = &args.trace {
         write_output(path, text.as_bytes()).map_err(|e| CliError::write(path, e))?;
     }
-    p.out(&format!("{}\n", fingerprint::sha256_hex(text.as_bytes())))?;
+    p.out(&format!("{hash}\n"))?;
     Ok(Status::Ok)
 }
 

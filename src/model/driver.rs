@@ -6,6 +6,7 @@
 //! nothing in the last host gap, and its estimated rate fits in the free `netusage` (the first
 //! dump always fits). A failed DLE goes once more to the queue's tail.
 
+use super::runq::{Entry, RunQueue};
 use super::{DleId, HostId};
 use crate::sim::{SimDuration, SimTime};
 use serde::Serialize;
@@ -70,7 +71,9 @@ pub struct DleInfo {
 }
 
 impl DleInfo {
-    fn key(&self, k: SortKey) -> f64 {
+    /// The value a `dumporder` letter sorts by: the one place that says what the driver ranks.
+    /// It must not change while the DLE is queued (the run queue is indexed by it).
+    pub fn key(&self, k: SortKey) -> f64 {
         match k {
             SortKey::Time => self.size_kb / self.rate_kbs,
             SortKey::Size => self.size_kb,
@@ -82,10 +85,12 @@ impl DleInfo {
 /// The driver's bookkeeping.
 #[derive(Clone, Debug)]
 pub struct Driver {
-    /// DLEs waiting for a dumper, in queue order.
-    pub runq: Vec<DleId>,
+    /// DLEs waiting for a dumper, in queue order, indexed per `dumporder` letter.
+    runq: RunQueue,
     /// Dumps running per host.
     host_running: Vec<u32>,
+    /// Dumps running in all.
+    running: u32,
     /// Last dump start per host.
     host_last_start: Vec<Option<SimTime>>,
     /// Spindles busy, as (host, spindle).
@@ -101,8 +106,8 @@ pub struct Driver {
 /// Why the queue's best candidate could not start now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pick {
-    /// Take the DLE at this position of the run queue.
-    Take(usize),
+    /// Take this DLE.
+    Take(DleId),
     /// Nothing can start until this time (a host gap ends).
     WaitUntil(SimTime),
     /// Nothing can start until a dump ends.
@@ -110,11 +115,12 @@ pub enum Pick {
 }
 
 impl Driver {
-    /// A driver with an empty queue for `hosts` hosts.
-    pub fn new(hosts: usize, netusage: f64, host_gap: SimDuration) -> Self {
+    /// A driver with an empty queue for `hosts` hosts, whose dumpers use the letters `orders`.
+    pub fn new(hosts: usize, netusage: f64, host_gap: SimDuration, orders: &[Order]) -> Self {
         Driver {
-            runq: Vec::new(),
+            runq: RunQueue::new(hosts, orders),
             host_running: vec![0; hosts],
+            running: 0,
             host_last_start: vec![None; hosts],
             spindles: Vec::new(),
             net_in_use: 0.0,
@@ -123,7 +129,41 @@ impl Driver {
         }
     }
 
-    /// The DLE a dumper with `order` should take now, given each DLE's info and host `maxdumps`.
+    /// DLEs waiting.
+    pub fn queued(&self) -> usize {
+        self.runq.len()
+    }
+
+    /// Whether no DLE waits.
+    pub fn is_empty(&self) -> bool {
+        self.runq.is_empty()
+    }
+
+    /// Appends `dle` (described by `info`) to the queue's tail.
+    pub fn push(&mut self, dle: DleId, info: DleInfo) {
+        self.runq.push(dle, info.host, |o| info.key(o.key));
+    }
+
+    /// When host `h` may start a dump again, if that is after `now`.
+    fn gap_end(&self, h: HostId, now: SimTime) -> Option<SimTime> {
+        self.host_last_start[usize::from(h.0)]
+            .map(|last| last + self.host_gap)
+            .filter(|&t| t > now)
+    }
+
+    /// Whether `i` passes the tests that do not depend on time: its spindle and `netusage`.
+    fn fits(&self, i: &DleInfo) -> bool {
+        if i.spindle >= 0 && self.spindles.contains(&(i.host, i.spindle)) {
+            return false;
+        }
+        !(self.net_in_use > 0.0 && i.rate_kbs > self.netusage - self.net_in_use)
+    }
+
+    /// The DLE a dumper with `order` should take now, given each DLE's info and host `maxdumps`:
+    /// the eligible one `order` ranks first, ties to the earliest in the queue.
+    ///
+    /// Hosts are visited by their best DLE; a host at `maxdumps` or in its gap is passed over
+    /// whole, and the walk stops at the first host whose best cannot beat the DLE found.
     pub fn pick(
         &self,
         now: SimTime,
@@ -131,65 +171,84 @@ impl Driver {
         info: impl Fn(DleId) -> DleInfo,
         maxdumps: impl Fn(HostId) -> u32,
     ) -> Pick {
-        let mut best: Option<(usize, f64)> = None;
+        let ix = self.runq.by(order);
+        let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
-        for (pos, &d) in self.runq.iter().enumerate() {
-            let i = info(d);
-            let h = usize::from(i.host.0);
-            if self.host_running[h] >= maxdumps(i.host) {
+        let mut soonest = |t: SimTime| wake = Some(wake.map_or(t, |w: SimTime| w.min(t)));
+        for head in ix.heads() {
+            if best.is_some_and(|b| *head >= b) {
+                break;
+            }
+            let h = head.host;
+            if self.host_running[usize::from(h.0)] >= maxdumps(h) {
                 continue;
             }
-            if i.spindle >= 0 && self.spindles.contains(&(i.host, i.spindle)) {
+            if self.gap_end(h, now).is_some() {
                 continue;
             }
-            if self.net_in_use > 0.0 && i.rate_kbs > self.netusage - self.net_in_use {
-                continue;
-            }
-            if i.not_before > now {
-                wake = Some(wake.map_or(i.not_before, |w| w.min(i.not_before)));
-                continue;
-            }
-            if let Some(last) = self.host_last_start[h] {
-                let free_at = last + self.host_gap;
-                if free_at > now {
-                    wake = Some(wake.map_or(free_at, |w| w.min(free_at)));
+            for e in ix.of_host(h) {
+                if best.is_some_and(|b| *e >= b) {
+                    break;
+                }
+                let i = info(e.dle);
+                if !self.fits(&i) {
                     continue;
                 }
-            }
-            let k = i.key(order.key);
-            let better = match best {
-                None => true,
-                Some((_, bk)) if order.largest_first => k > bk,
-                Some((_, bk)) => k < bk,
-            };
-            if better {
-                best = Some((pos, k));
+                if i.not_before > now {
+                    soonest(i.not_before);
+                    continue;
+                }
+                best = Some(*e);
+                break;
             }
         }
-        match (best, wake) {
-            (Some((pos, _)), _) => Pick::Take(pos),
-            (None, Some(t)) => Pick::WaitUntil(t),
-            (None, None) => Pick::Blocked,
+        if let Some(b) = best {
+            return Pick::Take(b.dle);
+        }
+        // Nothing eligible: the hosts in their gap say when to look again.
+        for head in ix.heads() {
+            let h = head.host;
+            if self.host_running[usize::from(h.0)] >= maxdumps(h) {
+                continue;
+            }
+            let Some(free_at) = self.gap_end(h, now) else {
+                continue;
+            };
+            for e in ix.of_host(h) {
+                let i = info(e.dle);
+                if self.fits(&i) {
+                    soonest(if i.not_before > now {
+                        i.not_before
+                    } else {
+                        free_at
+                    });
+                }
+            }
+        }
+        match wake {
+            Some(t) => Pick::WaitUntil(t),
+            None => Pick::Blocked,
         }
     }
 
-    /// Removes the DLE at `pos` from the queue and books its host, spindle and bandwidth.
-    pub fn start(&mut self, pos: usize, info: DleInfo, now: SimTime) -> DleId {
-        let d = self.runq.remove(pos);
+    /// Takes `dle` out of the queue and books its host, spindle and bandwidth.
+    pub fn start(&mut self, dle: DleId, info: DleInfo, now: SimTime) {
+        self.runq.remove(dle, info.host, |o| info.key(o.key));
         let h = usize::from(info.host.0);
         self.host_running[h] += 1;
+        self.running += 1;
         self.host_last_start[h] = Some(now);
         if info.spindle >= 0 {
             self.spindles.push((info.host, info.spindle));
         }
         self.net_in_use += info.rate_kbs;
-        d
     }
 
     /// A dump of `info` ended, however it ended.
     pub fn finish(&mut self, info: DleInfo) {
         let h = usize::from(info.host.0);
         self.host_running[h] -= 1;
+        self.running -= 1;
         if let Some(i) = self
             .spindles
             .iter()
@@ -198,7 +257,7 @@ impl Driver {
             self.spindles.swap_remove(i);
         }
         self.net_in_use = (self.net_in_use - info.rate_kbs).max(0.0);
-        if self.host_running.iter().all(|&n| n == 0) {
+        if self.running == 0 {
             // Avoids float dust keeping the "interface busy" test true forever.
             self.net_in_use = 0.0;
         }
@@ -220,9 +279,22 @@ mod tests {
         }
     }
 
+    const ORDERS: [Order; 2] = [
+        Order {
+            key: SortKey::Time,
+            largest_first: false,
+        },
+        Order {
+            key: SortKey::Time,
+            largest_first: true,
+        },
+    ];
+
     fn driver() -> Driver {
-        let mut d = Driver::new(2, 1e9, SimDuration::from_secs(15));
-        d.runq = (0..4).map(DleId).collect();
+        let mut d = Driver::new(2, 1e9, SimDuration::from_secs(15), &ORDERS);
+        for n in 0..4 {
+            d.push(DleId(n), info(DleId(n)));
+        }
         d
     }
 
@@ -231,18 +303,21 @@ mod tests {
         let d = driver();
         let t = Order::from_letter('t').unwrap();
         let big_t = Order::for_dumper(&[t], 5);
-        assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Take(0));
-        assert_eq!(d.pick(SimTime::ZERO, big_t, info, |_| 1), Pick::Take(3));
+        assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Take(DleId(0)));
+        assert_eq!(
+            d.pick(SimTime::ZERO, big_t, info, |_| 1),
+            Pick::Take(DleId(3))
+        );
     }
 
     #[test]
     fn maxdumps_and_host_gap_hold_a_host_back() {
         let mut d = driver();
         let t = Order::from_letter('t').unwrap();
-        d.start(0, info(DleId(0)), SimTime::ZERO); // host 0 busy
-        assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Take(0)); // DLE 1, host 1
+        d.start(DleId(0), info(DleId(0)), SimTime::ZERO); // host 0 busy
+        assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Take(DleId(1)));
         d.finish(info(DleId(0)));
-        d.start(0, info(DleId(1)), SimTime::ZERO);
+        d.start(DleId(1), info(DleId(1)), SimTime::ZERO);
         d.finish(info(DleId(1)));
         // Both hosts started a dump at 0: nothing may start before 15 s.
         assert_eq!(
@@ -253,11 +328,13 @@ mod tests {
 
     #[test]
     fn netusage_lets_the_first_dump_through_only() {
-        let mut d = Driver::new(2, 15.0, SimDuration::ZERO);
-        d.runq = (0..4).map(DleId).collect();
+        let mut d = Driver::new(2, 15.0, SimDuration::ZERO, &ORDERS);
+        for n in 0..4 {
+            d.push(DleId(n), info(DleId(n)));
+        }
         let t = Order::from_letter('t').unwrap();
-        assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Take(0));
-        d.start(0, info(DleId(0)), SimTime::ZERO);
+        assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Take(DleId(0)));
+        d.start(DleId(0), info(DleId(0)), SimTime::ZERO);
         assert_eq!(d.pick(SimTime::ZERO, t, info, |_| 1), Pick::Blocked);
     }
 }

@@ -12,6 +12,7 @@ pub mod network;
 pub mod outcome;
 pub mod ports;
 pub mod protocol;
+pub mod runq;
 pub mod site;
 pub mod stateful;
 pub mod trace;

@@ -309,6 +309,10 @@ impl Network {
     /// freeze the flows it binds at that rate. O((L + F) * L + sum of path lengths).
     fn recompute(&mut self) {
         self.changed.clear();
+        if self.links.is_empty() {
+            self.own_caps();
+            return;
+        }
         let n = self.flows.len();
         let flows: Vec<&Flow> = self.flows.values().collect();
         let mut fill = Filling {
@@ -380,6 +384,18 @@ impl Network {
             }
         }
         self.apply_rates(fill.rate);
+    }
+
+    /// Without links every flow runs at its own cap: only a flow just added (rate NaN) moves,
+    /// exactly as progressive filling would leave it.
+    fn own_caps(&mut self) {
+        for (&id, flow) in &mut self.flows {
+            if flow.rate_kbs.is_nan() {
+                flow.rate_kbs = flow.cap_kbs;
+                flow.epoch = flow.epoch.wrapping_add(1);
+                self.changed.push(id);
+            }
+        }
     }
 
     /// Sets the flows' new rates (in flow order); those that moved are marked changed.

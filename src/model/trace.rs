@@ -35,24 +35,29 @@ struct Line<'a> {
 pub fn render(sc: &SiteConfig, records: &[TraceRecord]) -> String {
     let mut out = String::with_capacity(records.len() * 120);
     for r in records {
-        let line = Line {
-            t_us: r.t_us,
-            kind: r.kind,
-            packet: r.packet,
-            dumper: r.dumper.map(|d| d.0),
-            host: r.host.map(|h| sc.hosts[usize::from(h.0)].name.as_str()),
-            disk: r.dle.map(|d| sc.dles[d.0 as usize].disk.as_str()),
-            src_port: r.src_port,
-            dst_port: r.dst_port,
-            verdict: r.verdict,
-            rule: r.decider.map(|d: Decider| sc.firewall.describe(d)),
-            note: r.note,
-        };
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&line).expect("trace line serialises")
-        );
+        push_line(sc, r, &mut out);
     }
     out
+}
+
+/// Appends record `r` as one JSON line to `out`: the bytes [`render`] writes for it.
+pub fn push_line(sc: &SiteConfig, r: &TraceRecord, out: &mut String) {
+    let line = Line {
+        t_us: r.t_us,
+        kind: r.kind,
+        packet: r.packet,
+        dumper: r.dumper.map(|d| d.0),
+        host: r.host.map(|h| sc.hosts[usize::from(h.0)].name.as_str()),
+        disk: r.dle.map(|d| sc.dles[d.0 as usize].disk.as_str()),
+        src_port: r.src_port,
+        dst_port: r.dst_port,
+        verdict: r.verdict,
+        rule: r.decider.map(|d: Decider| sc.firewall.describe(d)),
+        note: r.note,
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        serde_json::to_string(&line).expect("trace line serialises")
+    );
 }

@@ -339,7 +339,7 @@ pub struct RunResult {
     pub state_pinhole_s: f64,
     /// Seconds each (server port, client host) pair was open through a state entry.
     pub pinholes: Vec<(Port, HostId, f64)>,
-    /// The event trace, when asked for.
+    /// The event trace, when asked for with [`run`] (a streamed trace is not kept).
     pub trace: Option<Vec<TraceRecord>>,
 }
 
@@ -403,11 +403,30 @@ struct Site<'a> {
     flows: BTreeMap<FlowId, u32>,
     state: Option<StateTable>,
     attempt_conn: Vec<Option<EntryId>>,
-    trace: Option<Vec<TraceRecord>>,
+    trace: Option<TraceSink<'a>>,
 }
+
+/// Where a night's trace goes, record by record, as the events happen.
+pub type TraceSink<'a> = &'a mut (dyn FnMut(TraceRecord) + 'a);
 
 /// Runs replication `rep` of the scenario's night; `trace` keeps every event.
 pub fn run(sc: &SiteConfig, rep: u64, trace: bool) -> RunResult {
+    if !trace {
+        return run_with(sc, rep, None);
+    }
+    let mut kept = Vec::new();
+    let mut result = run_with(sc, rep, Some(&mut |r| kept.push(r)));
+    result.trace = Some(kept);
+    result
+}
+
+/// Runs replication `rep`, handing each trace record to `sink` as it happens instead of keeping
+/// it: memory follows the pending events, not the night's length.
+pub fn run_streaming(sc: &SiteConfig, rep: u64, sink: &mut dyn FnMut(TraceRecord)) -> RunResult {
+    run_with(sc, rep, Some(sink))
+}
+
+fn run_with<'a>(sc: &'a SiteConfig, rep: u64, trace: Option<TraceSink<'a>>) -> RunResult {
     let mut site = Site::new(sc, rep, trace);
     site.sim.schedule_at(SimTime::ZERO, Event::Start);
     while let Some(ev) = site.sim.next_event() {
@@ -417,8 +436,8 @@ pub fn run(sc: &SiteConfig, rep: u64, trace: bool) -> RunResult {
 }
 
 impl<'a> Site<'a> {
-    /// The site at amdump's start: replication `rep` of `sc`, keeping the trace if `trace`.
-    fn new(sc: &'a SiteConfig, rep: u64, trace: bool) -> Site<'a> {
+    /// The site at amdump's start: replication `rep` of `sc`, tracing into `trace` if any.
+    fn new(sc: &'a SiteConfig, rep: u64, trace: Option<TraceSink<'a>>) -> Site<'a> {
         let night = Night::draw(sc, rep);
         let n = usize::from(sc.server.inparallel);
         Site {
@@ -452,6 +471,9 @@ impl<'a> Site<'a> {
                 sc.hosts.len(),
                 sc.server.netusage_kbs,
                 sc.server.profile.host_gap,
+                &(0..n)
+                    .map(|i| Order::for_dumper(&sc.server.dumporder, i))
+                    .collect::<Vec<_>>(),
             ),
             results: VecDeque::new(),
             lease_waiters: VecDeque::new(),
@@ -482,7 +504,7 @@ impl<'a> Site<'a> {
                 .state
                 .map(|cfg| StateTable::new(cfg).expect("validated at load")),
             attempt_conn: Vec::with_capacity(sc.dles.len() * 2),
-            trace: trace.then(Vec::new),
+            trace,
             night,
         }
     }
@@ -524,7 +546,7 @@ impl<'a> Site<'a> {
                 .state
                 .as_ref()
                 .map_or_else(Vec::new, |t| pinholes(t, window)),
-            trace: self.trace,
+            trace: None,
         }
     }
 }
@@ -573,8 +595,8 @@ impl Site<'_> {
     }
 
     fn record(&mut self, r: TraceRecord) {
-        if let Some(t) = &mut self.trace {
-            t.push(r);
+        if let Some(sink) = &mut self.trace {
+            sink(r);
         }
     }
 

@@ -97,7 +97,8 @@ impl Site<'_> {
         }
         for (i, d) in self.sc.dles.iter().enumerate() {
             if self.host_estimate_ok[usize::from(d.host.0)] {
-                self.driver.runq.push(DleId(i as u32));
+                let dle = DleId(i as u32);
+                self.driver.push(dle, self.dle_info(dle));
             } else {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
@@ -137,7 +138,7 @@ impl Site<'_> {
 
     /// `start_some_dumps`: fill idle dumpers, lowest index first.
     pub(super) fn dispatch(&mut self) {
-        if self.asleep_until.is_some() || self.driver.runq.is_empty() {
+        if self.asleep_until.is_some() || self.driver.is_empty() {
             return;
         }
         let now = self.sim.now();
@@ -158,12 +159,11 @@ impl Site<'_> {
                 |h| self.sc.hosts[usize::from(h.0)].maxdumps,
             );
             match pick {
-                Pick::Take(pos) => {
-                    let dle = self.driver.runq[pos];
+                Pick::Take(dle) => {
                     let info = self.dle_info(dle);
-                    self.driver.start(pos, info, now);
+                    self.driver.start(dle, info, now);
                     self.start_attempt(DumperId(i as u16), dle);
-                    if self.driver.runq.is_empty() {
+                    if self.driver.is_empty() {
                         return;
                     }
                 }
@@ -302,7 +302,7 @@ impl Site<'_> {
                 && self.retries_used[di] < self.sc.server.profile.retries;
             if retry {
                 self.retries_used[di] += 1;
-                self.driver.runq.push(dle);
+                self.driver.push(dle, info);
             } else {
                 let st = &mut self.dles[di];
                 st.fate = Some(DleFate::Failed);

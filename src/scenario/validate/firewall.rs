@@ -8,12 +8,13 @@ use crate::model::{HostId, ZoneId};
 use crate::scenario::load::InputError;
 use crate::scenario::schema::{ActionFile, FirewallFile, PfMultipleFile, ProtoFile, StateFile};
 use crate::sim::SimDuration;
+use std::collections::HashMap;
 
 /// `from` and `to` of a rule: a zone, a host, "server" or "any".
 fn addr(
     c: &Check,
     zones: &[String],
-    hosts: &[Host],
+    hosts: &HashMap<&str, HostId>,
     path: &str,
     name: &str,
 ) -> Result<AddrMatch, InputError> {
@@ -23,8 +24,8 @@ fn addr(
         _ => {
             if let Some(z) = zones.iter().position(|z| z == name) {
                 Ok(AddrMatch::Zone(ZoneId(z as u8)))
-            } else if let Some(h) = hosts.iter().position(|h| h.name == name) {
-                Ok(AddrMatch::Host(HostId(h as u16)))
+            } else if let Some(&h) = hosts.get(name) {
+                Ok(AddrMatch::Host(h))
             } else {
                 c.fail(
                     path,
@@ -44,6 +45,12 @@ pub(super) fn rules(
     hosts: &[Host],
     fw: &FirewallFile,
 ) -> Result<Firewall, InputError> {
+    // Host names are unique (checked with the hosts): one map, not a scan per rule.
+    let hosts: HashMap<&str, HostId> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name.as_str(), HostId(i as u16)))
+        .collect();
     let mut rules = Vec::new();
     for (i, r) in fw.rules.iter().enumerate() {
         let at = format!("firewall.rules[{i}]");
@@ -55,8 +62,8 @@ pub(super) fn rules(
                 ProtoFile::Udp => ProtoMatch::Only(Proto::Udp),
                 ProtoFile::Tcp => ProtoMatch::Only(Proto::Tcp),
             },
-            from: addr(c, zones, hosts, &format!("{at}.from"), &r.from)?,
-            to: addr(c, zones, hosts, &format!("{at}.to"), &r.to)?,
+            from: addr(c, zones, &hosts, &format!("{at}.from"), &r.from)?,
+            to: addr(c, zones, &hosts, &format!("{at}.to"), &r.to)?,
             src_ports: c.ports(&format!("{at}.src_ports"), r.src_ports)?,
             dst_ports: c.ports(&format!("{at}.dst_ports"), r.dst_ports)?,
         });

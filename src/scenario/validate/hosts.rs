@@ -7,6 +7,7 @@ use crate::model::network::{LinkId, find_path};
 use crate::model::{HostId, ZoneId};
 use crate::scenario::load::InputError;
 use crate::scenario::schema::HostFile;
+use std::collections::HashSet;
 
 pub(super) fn hosts(
     c: &Check,
@@ -21,11 +22,13 @@ pub(super) fn hosts(
     if files.len() > usize::from(u16::MAX) {
         return c.fail("hosts", "too many hosts (at most 65535)");
     }
-    let mut hosts: Vec<Host> = Vec::new();
+    let mut hosts: Vec<Host> = Vec::with_capacity(files.len());
     let mut dles: Vec<Dle> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(files.len());
     for (i, h) in files.iter().enumerate() {
         let at = format!("hosts[{i}]");
-        named(c, zones, &hosts, &at, h)?;
+        named(c, zones, &seen, &at, h)?;
+        seen.insert(&h.name);
         let first = dles.len();
         for (j, d) in h.disks.iter().enumerate() {
             let dp = format!("{at}.disks[{j}]");
@@ -60,11 +63,11 @@ pub(super) fn hosts(
     Ok((hosts, dles))
 }
 
-/// The host's name, disks and `maxdumps`, before its DLEs are read.
+/// The host's name (not one of `seen`), disks and `maxdumps`, before its DLEs are read.
 fn named(
     c: &Check,
     zones: &[String],
-    hosts: &[Host],
+    seen: &HashSet<&str>,
     at: &str,
     h: &HostFile,
 ) -> Result<(), InputError> {
@@ -77,7 +80,7 @@ fn named(
             ),
         );
     }
-    if hosts.iter().any(|o| o.name == h.name) {
+    if seen.contains(h.name.as_str()) {
         return c.fail(
             &format!("{at}.name"),
             format!("host {:?} is listed twice", h.name),

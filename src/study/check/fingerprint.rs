@@ -3,7 +3,7 @@
 //! Any change of behaviour (an event more, a port, a verdict, a microsecond) changes the hash, so
 //! a pinned fingerprint notices what bounds on measures might not.
 
-use crate::model::site::RunResult;
+use crate::model::site::{self, RunResult};
 use crate::model::trace;
 use crate::scenario::Scenario;
 use sha2::{Digest, Sha256};
@@ -11,12 +11,7 @@ use std::fmt::Write;
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest.iter() {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    hex(&Sha256::digest(bytes))
 }
 
 /// The fingerprint of a night run with its trace kept (`site::run(sc, r, true)`).
@@ -26,6 +21,28 @@ pub fn of_night(sc: &Scenario, result: &RunResult) -> String {
         .as_ref()
         .expect("the night was run with its trace");
     sha256_hex(trace::render(sc, records).as_bytes())
+}
+
+/// Runs replication `rep` and hashes its trace line by line as it happens: the same hash as
+/// [`of_night`], without keeping the trace. `also` sees every line too (e.g. to write it).
+pub fn run_hashed(sc: &Scenario, rep: u64, also: &mut dyn FnMut(&str)) -> (RunResult, String) {
+    let mut hasher = Sha256::new();
+    let mut line = String::new();
+    let result = site::run_streaming(sc, rep, &mut |r| {
+        line.clear();
+        trace::push_line(sc, &r, &mut line);
+        hasher.update(line.as_bytes());
+        also(&line);
+    });
+    (result, hex(&hasher.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 #[cfg(test)]

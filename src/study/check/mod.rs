@@ -267,7 +267,13 @@ fn jobs_of(loaded: &[Loaded]) -> Vec<Job> {
 fn run_job(l: &Loaded, job: Job) -> NightOut {
     let started = std::time::Instant::now();
     let var = &l.variants[job.variant];
-    let result = site::run(&var.sc, job.rep, job.trace);
+    // A fingerprinted night hashes its trace as it goes instead of keeping it.
+    let (result, hash) = if job.trace {
+        let (r, h) = fingerprint::run_hashed(&var.sc, job.rep, &mut |_| {});
+        (r, Some(h))
+    } else {
+        (site::run(&var.sc, job.rep, false), None)
+    };
     let night = Night::new(&var.sc, var.range, &result, var.exposure);
     let values = l
         .plan
@@ -277,7 +283,7 @@ fn run_job(l: &Loaded, job: Job) -> NightOut {
         .collect();
     NightOut {
         values,
-        hash: job.trace.then(|| fingerprint::of_night(&var.sc, &result)),
+        hash,
         seconds: started.elapsed().as_secs_f64(),
     }
 }
