@@ -7,6 +7,7 @@
 //! in different zones.
 
 mod clients;
+mod exit;
 mod network;
 mod ports;
 mod requests;
@@ -341,29 +342,6 @@ pub struct RunResult {
     pub pinholes: Vec<(Port, HostId, f64)>,
     /// The event trace, when asked for with [`run`] (a streamed trace is not kept).
     pub trace: Option<Vec<TraceRecord>>,
-}
-
-impl RunResult {
-    /// amdump's exit code for this night, as 3.x computes it (`perl/Amanda/Amdump.pm`: the
-    /// first bad exit of planner or driver, OR amreport's mask). `Report.pm`: any FAIL line of a
-    /// DLE that was not dumped sets 4 (`STATUS_FAILED`); `planner.c`, `main`: an empty schedule
-    /// makes the planner exit 1. Errors the model has no part in (a chunker's `FATAL`) are not
-    /// counted, so a real night can show 1 more.
-    pub fn amdump_exit(&self) -> i32 {
-        let mut code = 0;
-        if self.dles.iter().any(|d| d.fate != Some(DleFate::Dumped)) {
-            code |= 4;
-        }
-        if !self.dles.is_empty()
-            && self
-                .dles
-                .iter()
-                .all(|d| d.fate == Some(DleFate::NotScheduled))
-        {
-            code |= 1;
-        }
-        code
-    }
 }
 
 /// The world of one night.
