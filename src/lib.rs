@@ -1,5 +1,5 @@
 //! portsim: a discrete-event simulator of Amanda dumpers, a reserved UDP port range and
-//! firewall filters. See README.md for the commands and ../shared/MODEL.md for the facts modelled.
+//! firewall filters. See README.md for the commands and docs/model.md for the facts modelled.
 //!
 //! Layers, each importing only itself and the layers below it (`tests/layers.rs` enforces it):
 //! 0. [`sim`], the kernel (time, queue, seeded streams), knows nothing of Amanda; [`output`]
