@@ -1,5 +1,6 @@
 //! A comparison for people (terminal table, Markdown report) and for programs (JSON, CSV).
 
+use super::plots_section;
 use crate::study::compare::{Comparison, MeasureStats, Showcase, VariantReport};
 use std::fmt::Write;
 
@@ -374,12 +375,7 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
         let _ = writeln!(o);
     }
     price_table(&mut o, c);
-    if !plots.is_empty() {
-        let _ = writeln!(o, "\n## Plots\n");
-        for (title, file) in plots {
-            let _ = writeln!(o, "### {title}\n\n![{title}]({file})\n");
-        }
-    }
+    plots_section(&mut o, plots);
     o
 }
 

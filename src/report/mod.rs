@@ -15,3 +15,15 @@ pub mod text;
 pub mod validate;
 
 pub use json::RunReport;
+
+/// A Markdown report's "Plots" section: one heading and image per (title, file); nothing when
+/// there are none.
+fn plots_section(o: &mut String, plots: &[(&str, &str)]) {
+    use std::fmt::Write;
+    if !plots.is_empty() {
+        let _ = writeln!(o, "\n## Plots\n");
+        for (title, file) in plots {
+            let _ = writeln!(o, "### {title}\n\n![{title}]({file})\n");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! A sweep for people (terminal table, Markdown report) and for programs (JSON, CSV).
 
+use super::plots_section;
 use crate::study::sweep::{LINK_BUSY, Point, Sweep, show};
 use std::fmt::Write;
 
@@ -268,12 +269,7 @@ pub fn markdown(s: &Sweep, plots: &[(&str, &str)]) -> String {
             o.push_str(&md_table(&grid(s, m, d)));
         }
     }
-    if !plots.is_empty() {
-        let _ = writeln!(o, "\n## Plots\n");
-        for (title, file) in plots {
-            let _ = writeln!(o, "### {title}\n\n![{title}]({file})\n");
-        }
-    }
+    plots_section(&mut o, plots);
     o
 }
 
