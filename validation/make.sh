@@ -1,27 +1,26 @@
 #!/usr/bin/env bash
 # Regenerates every committed validation report from the committed real-run fixtures
-# (tests/fixtures/amanda/) and, where a run is not a fixture, from the lab's capture directory
-# (LAB_OUT, default /work/coord/lab-out; such runs are skipped when absent). No root needed:
-# this reads runs already made. To make new real runs, see README "The lab" (`--real N`).
+# (tests/fixtures/amanda/) and nothing else, so that anyone with a clone gets the same reports.
+# No root needed: this reads runs already made. To make new real runs, see README "The lab"
+# (`--real N`), and commit each run as a fixture (lab/make-fixture.sh) before it is cited here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${PORTSIM:-target/debug/portsim}
 F=tests/fixtures/amanda
-L=${LAB_OUT:-/work/coord/lab-out}
 N=${NIGHTS:-400}
-have() { for d in "$@"; do [ -d "$d" ] && echo "$d"; done; }
 v() { local out=$1; shift; "$P" validate "$@" --nights "$N" --out "validation/$out" >/dev/null; }
 
 # A hole narrower than the range, one client (20 DLEs, and 15 DLEs).
 v lab-hole-one-host lab/scenarios/hole-one-host.json \
-  --from $(have $F/exp1 $F/harness-hole-one-host-1 $L/harness-hole-one-host-2 $L/harness-hole-one-host-3 $F/harness-hole-one-host-4)
+  --from $F/exp1 $F/harness-hole-one-host-1 $F/harness-hole-one-host-2 $F/harness-hole-one-host-3 \
+         $F/harness-hole-one-host-4
 v lab-hole-one-host-15 validation/scenarios/hole-one-host-15.json \
-  --from $(have $F/exp1c $F/planner-outside-hole)
+  --from $F/exp1c $F/planner-outside-hole
 # The same with one client per DLE.
 v lab-hole-host-per-dle lab/scenarios/hole-host-per-dle.json \
-  --from $(have $L/harness-hole-host-per-dle-1 $F/harness-hole-host-per-dle-2)
+  --from $F/harness-hole-host-per-dle-1 $F/harness-hole-host-per-dle-2
 # Range exhaustion: inparallel 24 for 20 usable ports.
-v lab-range-exhaustion lab/scenarios/range-exhaustion.json --from $F/full $(have $F/harness-range-exhaustion-1)
+v lab-range-exhaustion lab/scenarios/range-exhaustion.json --from $F/full $F/harness-range-exhaustion-1
 # conntrack with slow estimates, no helper: positive etimeout (harness) and etimeout -150 (recipe).
 v lab-conntrack-slow-estimates lab/scenarios/conntrack-slow-estimates.json \
   --from $F/harness-conntrack-slow-estimates-1
