@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # portsim-lab.sh -- run one portsim scenario against a real Amanda 3.5.1 (Debian 12 packages,
-# auth "bsdudp") in network namespaces, and collect what Amanda, nftables and conntrack saw.
+# auth "bsdudp", or "bsdtcp" when the scenario's server.auth says so) in network namespaces, and
+# collect what Amanda, nftables and conntrack saw.
 #
 # The scenario is the single source of truth: `portsim lab-config` renders it into amanda.conf
 # lines, a disklist, services, an nftables ruleset and lab.env (contract: lab/CONTRACT.md); this
@@ -109,6 +110,8 @@ load_config() { # CONFIGDIR
     [ "${LAB_NET:-}" = "$NET.0/24" ] \
         || die 2 "$dir/lab.env: LAB_NET is '${LAB_NET:-}' but LABID='$LABID' uses $NET.0/24 (render with --net $NET.0/24)"
     [ "${LAB_SERVER_IP:-}" = "$NET.1" ] || die 2 "$dir/lab.env: LAB_SERVER_IP must be $NET.1"
+    LAB_AUTH=${LAB_AUTH:-bsdudp}
+    case $LAB_AUTH in bsdudp|bsdtcp) ;; *) die 2 "$dir/lab.env: LAB_AUTH is '$LAB_AUTH'; the lab runs bsdudp or bsdtcp" ;; esac
     [ "${LAB_AMCHECK:-0}" = 0 ] \
         || die 2 "$dir/lab.env: LAB_AMCHECK=1 (server.amcheck): a real amcheck does not stay up all night; the lab cannot hold its port the way the scenario says"
     NHOSTS=0
@@ -263,17 +266,27 @@ EOF
 conf "$CONF"
 index_server "server.sim"
 tape_server "server.sim"
-auth "bsdudp"
+auth "$LAB_AUTH"
 EOF
         cp /etc/amanda-security.conf "$d/etc/amanda-security.conf" 2>/dev/null || : > "$d/etc/amanda-security.conf"
         echo 'server.sim backup amdump' > "$d/home/.amandahosts"
         chmod 700 "$d/home"; chmod 600 "$d/home/.amandahosts"
-        echo "10080 dgram udp wait backup /usr/lib/amanda/amandad amandad -auth=bsdudp amdump" > "$d/inetd.conf"
+        inetd_line > "$d/inetd.conf"
         mkdir -p "$d/varlib/gnutar-lists"; : > "$d/varlib/amandates"
         chown -R backup:backup "$d/home" "$d/varlib"
     done
     mkdir -p "$WORK/varlib-srv/gnutar-lists"; : > "$WORK/varlib-srv/amandates"
     chown -R backup:backup "$WORK/etc-srv" "$WORK/varlib-srv" "$WORK/config"
+}
+
+# The client's amandad service: bsdudp, one amandad at a time per datagram socket (`wait`);
+# bsdtcp, one amandad per connection the server opens (`nowait`), as Amanda 3.5.1's
+# example/inetd.conf.amandaclient has it (Debian's postinst writes the same service line).
+inetd_line() {
+    case $LAB_AUTH in
+        bsdtcp) echo "10080 stream tcp nowait backup /usr/lib/amanda/amandad amandad -auth=bsdtcp amdump" ;;
+        *) echo "10080 dgram udp wait backup /usr/lib/amanda/amandad amandad -auth=bsdudp amdump" ;;
+    esac
 }
 
 write_server_conf() {
@@ -413,26 +426,30 @@ run_amdump() {
     local i cpids=() hpid spid t0 t1 rc
     for ((i = 1; i <= NHOSTS; i++)); do cpids+=("$(start_client "$i" "$RUN")"); done
     hpid=$(hold_ports)
-    # bounded wait until every client's inetd listens on 10080/udp
+    # bounded wait until every client's inetd listens on 10080 (udp for bsdudp, tcp for bsdtcp)
+    local proto=udp; [ "$LAB_AUTH" = bsdtcp ] && proto=tcp
     for ((i = 1; i <= NHOSTS; i++)); do
         local n=0
-        until ip netns exec "$(host_ns "$i")" ss -uln 2>/dev/null | grep -q ':10080 '; do
-            n=$((n + 1)); [ $n -lt 50 ] || die 1 "inetd of host $i does not listen on 10080/udp after 10 s"
+        until ip netns exec "$(host_ns "$i")" ss -ln --"$proto" 2>/dev/null | grep -q ':10080 '; do
+            n=$((n + 1)); [ $n -lt 50 ] || die 1 "inetd of host $i does not listen on 10080/$proto after 10 s"
             sleep 0.2
         done
     done
-    # sample the server's UDP sockets (with owners) and the conntrack tables every 0.5 s, and
-    # hard-link the amdump/trace logs (amdump renames them at exit)
+    # sample the server's UDP sockets (with owners; bsdtcp: its TCP connections too, in
+    # ss-tcp.txt) and the conntrack tables every 0.5 s, and hard-link the amdump/trace logs
+    # (amdump renames them at exit)
     ( while :; do
           echo "=== $(date -u +%T.%N)"; ip netns exec "$SRV" ss -uanp
+          [ "$LAB_AUTH" != bsdtcp ] || { echo "=== $(date -u +%T.%N)"; ip netns exec "$SRV" ss -tanp; } >> "$RUN/ss-tcp.txt"
           { echo "=== $(date -u +%T.%N)"; ip netns exec "$SRV" conntrack -L -p udp 2>/dev/null
+            [ "$LAB_AUTH" != bsdtcp ] || ip netns exec "$SRV" conntrack -L -p tcp 2>/dev/null
             ip netns exec "$SRV" conntrack -L expect 2>/dev/null; } >> "$RUN/conntrack.txt"
           ln -f "$WORK"/state/log/amdump.2* "$WORK"/state/log/log.2* "$RUN/amlog/" 2>/dev/null || true
           sleep 0.5
       done ) > "$RUN/ss-udp.txt" 2>&1 &
     spid=$!
     t0=$(date +%s.%N)
-    log "amdump start: scenario ${LAB_SCENARIO:-?}, $NHOSTS host(s), $LAB_NDLE DLEs, inparallel $LAB_INPARALLEL, timeout ${RUN_TIMEOUT}s"
+    log "amdump start: scenario ${LAB_SCENARIO:-?}, auth $LAB_AUTH, $NHOSTS host(s), $LAB_NDLE DLEs, inparallel $LAB_INPARALLEL, timeout ${RUN_TIMEOUT}s"
     # timeout runs inside su (su starts a new session: a timeout outside would leave amdump
     # running); the outer timeout bounds su itself
     rc=0
@@ -487,9 +504,9 @@ cmd_collect() { # OUTDIR
 write_meta() {
     local rc start end
     eval "$(tr ' ' '\n' < "$WORK/runs/current/amdump-rc.txt")"
-    python3 - "$1" "$rc" "$start" "$end" "$WORK/config/lab.env" "${LAB_SCENARIO:-}" "$LABID" "$RUN_TIMEOUT" "$NHOSTS" "$COMMAND" <<'PY'
+    python3 - "$1" "$rc" "$start" "$end" "$WORK/config/lab.env" "${LAB_SCENARIO:-}" "$LABID" "$RUN_TIMEOUT" "$NHOSTS" "$COMMAND" "$LAB_AUTH" <<'PY'
 import json, os, sys, datetime, subprocess, shlex
-path, rc, start, end, envfile, scen, labid, run_timeout, nhosts, command = sys.argv[1:]
+path, rc, start, end, envfile, scen, labid, run_timeout, nhosts, command, auth = sys.argv[1:]
 env = {}
 for line in open(envfile):
     line = line.strip()
@@ -515,7 +532,7 @@ meta = {
     "start_utc": utc(start),
     "end_utc": utc(end),
     "wall_clock_s": round(float(end) - float(start), 3),
-    "amanda": {"package": ver("amanda-server"), "auth": "bsdudp", "built_udpportrange": "840,860"},
+    "amanda": {"package": ver("amanda-server"), "auth": auth, "built_udpportrange": "840,860"},
     "kernel": os.uname().release,
     "lab_env": env,
 }

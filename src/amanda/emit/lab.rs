@@ -2,9 +2,11 @@
 //! `../coord/lab-config-contract.md`): Amanda's files, the server namespace's nft ruleset, the
 //! lab's addresses and a `lab.env` the harness sources.
 //!
-//! The lab is Debian's Amanda 3.5.1 (built with udpportrange 840,860), `auth "bsdudp"`, nftables
-//! on the server namespace's own hooks, every machine on one /24. What it cannot express is
-//! refused, naming the field, before anything is written.
+//! The lab is Debian's Amanda 3.5.1 (built with udpportrange 840,860), `auth "bsdudp"` or, when
+//! the scenario's `server.auth` says so, `auth "bsdtcp"` (`LAB_AUTH` tells the harness which
+//! amandad service each client's inetd runs), nftables on the server namespace's own hooks, every
+//! machine on one /24. What it cannot express is refused, naming the field, before anything is
+//! written.
 
 use super::addr::Cidr;
 use super::{Addressing, EmitError, FwDialect, Placement, conf, firewall, is_3x};
@@ -204,8 +206,11 @@ pub fn files(sc: &Scenario, opt: &LabOptions) -> Result<Vec<(String, Vec<u8>)>, 
         let _ = writeln!(hosts, "{a} {}", h.name);
     }
     // A leading line break: the copy of /etc/services it is appended to may lack a final one.
-    let mut services = String::from(
-        "\n# portsim lab-config: bsdudp needs amanda/udp\namanda          10080/udp\n",
+    // bsdudp looks up amanda/udp, bsdtcp amanda/tcp (bsdtcp_connect: `find_port_for_service`).
+    let auth = conf::auth(sc);
+    let proto = if auth == "bsdtcp" { "tcp" } else { "udp" };
+    let mut services = format!(
+        "\n# portsim lab-config: {auth} needs amanda/{proto}\namanda          10080/{proto}\n"
     );
     services.push_str(&conf::services(sc));
     let scenario = serde_json::to_string_pretty(&sc.file).expect("a scenario serialises") + "\n";
@@ -239,6 +244,7 @@ fn env(sc: &Scenario, addr: &Addressing, opt: &LabOptions) -> String {
     kv("LAB_SCHEMA", SCHEMA);
     kv("LAB_SCENARIO", &sc.name);
     kv("LAB_SEED", &sc.seed.to_string());
+    kv("LAB_AUTH", conf::auth(sc));
     kv("LAB_INPARALLEL", &s.inparallel.to_string());
     let r = s.range.expect("checked: the lab needs a range");
     kv("LAB_RANGE", &format!("{},{}", r.low, r.high));

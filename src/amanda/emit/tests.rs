@@ -336,6 +336,16 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
         "\n# portsim lab-config: bsdudp needs amanda/udp\namanda          10080/udp\n"
     ));
     assert!(get("services.add").ends_with("domain-s        843/udp\n"));
+    assert!(get("lab.env").contains("LAB_AUTH='bsdudp'\n"));
+    // bsdtcp: the dumptypes, the harness's inetd service and the services entry follow it.
+    let tcp = lab::files(&load(&["server.version=\"3.5.1\"", "server.auth=bsdtcp"]), &opt).unwrap();
+    let get = |n: &str| String::from_utf8(tcp.iter().find(|(f, _)| f == n).unwrap().1.clone()).unwrap();
+    assert!(get("lab.env").contains("LAB_AUTH='bsdtcp'\n"));
+    assert!(get("amanda-site.conf").contains("    lab-base\n    auth \"bsdtcp\"\n"));
+    assert!(!get("amanda-site.conf").contains("bsdudp"));
+    assert!(get("services.add").starts_with(
+        "\n# portsim lab-config: bsdtcp needs amanda/tcp\namanda          10080/tcp\n"
+    ));
     for (set, field) in [
         ("server.version=\"2.4\"", "server.version"),
         ("server.udpportrange=[40000,40010]", "server.udpportrange"),
