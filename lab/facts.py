@@ -40,12 +40,18 @@ def trace_log(run):
     return max(cands, key=lambda p: sum(1 for _ in open(p, errors='replace')))
 
 
+# auth "bsdtcp": the process's connection to the client's amandad (10080/tcp) comes from the
+# last reserved port `connect_port` tried before `connected to ADDR:10080`.
+TCP_TRY = re.compile(r'connect_port: Try +port (\d+): available - Success')
+TCP_AMANDAD = re.compile(r'connected to [\d.]+:10080$')
+
+
 def dumpers_from_debug(run):
     """pid -> {port, bound_utc, rescans, gave_up} from the dumper debug logs."""
     out = {}
     for f in sorted(glob.glob(f'{run}/srvlog/server/*/dumper.*.debug')):
         info = {'port': None, 'bound_utc': None, 'rescans': 0, 'fd_exhausted': False}
-        pid = None
+        pid, tried = None, None
         for line in open(f, errors='replace'):
             if pid is None:
                 m = DEBUG_TS.match(line)
@@ -54,6 +60,12 @@ def dumpers_from_debug(run):
             m = re.search(r'dgram_bind: socket \d+ bound to [\d.]+:(\d+)', line)
             if m and info['port'] is None:
                 info['port'] = int(m[1])
+                info['bound_utc'] = debug_time(line)
+            m = TCP_TRY.search(line)
+            if m:
+                tried = int(m[1])
+            if TCP_AMANDAD.search(line.rstrip()) and info['port'] is None and tried is not None:
+                info['port'] = tried
                 info['bound_utc'] = debug_time(line)
             if 'bind_portrange: all ports between' in line:
                 info['rescans'] += 1
@@ -66,12 +78,18 @@ def dumpers_from_debug(run):
 
 def planner_facts(run):
     f = one(f'{run}/srvlog/server/*/planner.*.debug')
-    port = None
+    port, tried = None, None
     if f:
         for line in open(f, errors='replace'):
             m = re.search(r'dgram_bind: socket \d+ bound to [\d.]+:(\d+)', line)
             if m:
                 port = int(m[1])
+                break
+            m = TCP_TRY.search(line)
+            if m:
+                tried = int(m[1])
+            if TCP_AMANDAD.search(line.rstrip()) and tried is not None:
+                port = tried
                 break
     return port
 

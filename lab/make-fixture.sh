@@ -6,8 +6,8 @@
 # previous sample are collapsed (the first and the changes are kept). Any file still over
 # MAX_KB (default 256) is refused rather than silently cut (see OMIT and ALLOW_BIG below).
 # Left out: driver.*.debug (the amdump log holds every line the driver writes there, and more),
-# chunker/taper/runtar/sendbackup debug logs and the ss samples (in the run directory, not needed to
-# read a night).
+# chunker/taper/runtar/sendbackup debug logs and the UDP ss samples (in the run directory, not needed
+# to read a night); of the TCP ss samples (bsdtcp) only the connections to amandad are kept.
 set -euo pipefail
 src=$(realpath "$1"); dst=$2
 MAX_KB=${MAX_KB:-256}
@@ -56,6 +56,24 @@ for s in samples:
 open(dst, 'w').write(''.join(out))
 PY
 done
+# ss-tcp.txt (bsdtcp runs): the server's TCP connections to the clients' amandad (port 10080)
+# only, without the chunkers' loopback connections, and again only the samples that change
+if [ -s "$src/ss-tcp.txt" ]; then
+    python3 - "$src/ss-tcp.txt" "$tmp/ss-tcp.txt" <<'PY'
+import sys, re
+src, dst = sys.argv[1:]
+out, prev = [], None
+for s in re.split(r'(?m)^(?==== )', open(src, errors='replace').read()):
+    if not s.startswith('=== '):
+        continue
+    head, _, body = s.partition('\n')
+    body = ''.join(l + '\n' for l in body.split('\n') if ':10080 ' in l)
+    if body != prev:
+        out.append(head + '\n' + body)
+    prev = body
+open(dst, 'w').write(''.join(out))
+PY
+fi
 # OMIT: run-relative paths left out on purpose (listed with size and sha256 in OMITTED.txt, so a
 # test knows they exist); ALLOW_BIG: run-relative paths kept whole although over MAX_KB
 for f in ${OMIT:-}; do
