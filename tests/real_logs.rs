@@ -464,3 +464,143 @@ fn a_2_4_night_in_its_own_formats() {
     assert!((secs(n.window.unwrap()) - 115.4).abs() < 1e-6);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Every fixture with a `facts.json` (lab/facts.py's independent reading of the whole run):
+/// the Rust reader finds the same exit code, planner port, dumper ports, attempts and DLE fates.
+#[test]
+fn every_fixture_reads_as_its_facts_say() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/amanda");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| root.join(n).join("facts.json").is_file())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 14, "{names:?}");
+    for name in &names {
+        let text = std::fs::read_to_string(root.join(name).join("facts.json")).unwrap();
+        let f: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(f["schema"], "portsim.lab-facts/1", "{name}");
+        let n = night(name);
+        let rc = f["amdump_exit_code"].as_i64();
+        // 124: the lab's timeout killed amdump, which then wrote no exit status of its own.
+        if rc != Some(124) {
+            assert_eq!(n.exit_status.map(i64::from), rc, "{name}: exit code");
+        }
+        assert_eq!(
+            n.planner
+                .as_ref()
+                .and_then(|p| p.port)
+                .map(|p| i64::from(p.0)),
+            f["planner"]["port"].as_i64(),
+            "{name}: planner port"
+        );
+        for d in f["dumpers"].as_array().unwrap() {
+            let i = d["dumper"].as_u64().unwrap() as u16;
+            assert_eq!(
+                port_of(&n, i).map(i64::from),
+                d["port"].as_i64(),
+                "{name}: dumper{i}'s port"
+            );
+        }
+        let theirs: Vec<(String, u16, String)> = f["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let r = a["result"].as_str().unwrap_or("none").to_string();
+                (
+                    a["disk"].as_str().unwrap().to_string(),
+                    a["dumper"].as_u64().unwrap() as u16,
+                    r,
+                )
+            })
+            .collect();
+        let mut ours: Vec<(String, u16, String)> = n
+            .attempts
+            .iter()
+            .map(|a| {
+                let r = match a.outcome {
+                    Some(Outcome::Done) => "DONE",
+                    Some(Outcome::TryAgain) => "TRY-AGAIN",
+                    Some(Outcome::Failed) => "FAILED",
+                    None => "none",
+                };
+                (a.disk.clone(), a.dumper.0, r.to_string())
+            })
+            .collect();
+        let mut theirs = theirs;
+        theirs.sort();
+        ours.sort();
+        assert_eq!(ours, theirs, "{name}: attempts (disk, dumper, result)");
+        for d in f["dles"].as_array().unwrap() {
+            let (host, disk) = (d["host"].as_str().unwrap(), d["disk"].as_str().unwrap());
+            let fate = n
+                .dles
+                .iter()
+                .find(|x| x.host == host && x.disk == disk)
+                .unwrap_or_else(|| panic!("{name}: {host}:{disk} not read"))
+                .fate;
+            let want = match d["fate"].as_str().unwrap() {
+                "dumped" => Some(DleFate::Dumped),
+                "lost" => Some(DleFate::Failed),
+                // facts.py calls every DLE without an attempt not-scheduled; when the lab's
+                // timeout killed amdump the logs do not say, and the reader says None.
+                _ if rc == Some(124) => None,
+                _ => Some(DleFate::NotScheduled),
+            };
+            assert_eq!(fate, want, "{name}: {host}:{disk}");
+        }
+    }
+}
+
+/// auth "bsdtcp" behind the same narrow UDP hole: every request, reply and dump rides one TCP
+/// connection per dump that the server opens to the client's amandad (10080/tcp), from a
+/// reserved port scanned upward from 512 (512-515 are named in /etc/services): nothing is
+/// dropped, every DLE is dumped on its first attempt.
+#[test]
+fn bsdtcp_behind_the_hole_dumps_everything_from_reserved_tcp_ports() {
+    let n = night("harness-hole-one-host-bsdtcp-1");
+    assert_eq!(n.exit_status, Some(0));
+    assert_eq!(n.unrecognized_total, 0, "{:?}", n.unrecognized);
+    let planner = n.planner.as_ref().expect("planner log");
+    assert_eq!(planner.port, Some(Port(516)));
+    let mut ports: Vec<u16> = (0..15)
+        .map(|d| port_of(&n, d).expect("connected"))
+        .collect();
+    ports.sort_unstable();
+    assert_eq!(ports, (516..=530).collect::<Vec<u16>>());
+    for d in &n.dumpers {
+        assert_eq!(
+            d.socket.bind,
+            Some(portsim::model::ports::BindKind::ReservedFallback),
+            "{}: a reserved port outside reserved-udp-port",
+            d.id
+        );
+    }
+    assert_eq!(n.attempts.len(), 20);
+    assert!(n.attempts.iter().all(|a| a.outcome == Some(Outcome::Done)));
+    assert!(n.dles.iter().all(|d| d.fate == Some(DleFate::Dumped)));
+    let nft =
+        std::fs::read_to_string(fixture("harness-hole-one-host-bsdtcp-1").join("nft-counters.txt"))
+            .unwrap();
+    let count = |comment: &str| -> u64 {
+        let line = nft
+            .lines()
+            .find(|l| l.contains(&format!("comment \"{comment}\"")))
+            .unwrap_or_else(|| panic!("no rule {comment}"));
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let i = w.iter().position(|x| *x == "packets").unwrap();
+        w[i + 1].parse().unwrap()
+    };
+    assert_eq!(count("amanda-replies"), 0, "no UDP reply crossed the hole");
+    // The output chain passes TCP after the SYN first: lan-to-dmz counts the server's SYNs
+    // (for the 21 connections the client's inetd accepted: the planner's and one per dump).
+    assert_eq!(count("lan-to-dmz"), 28);
+    let drops: Vec<&str> = nft
+        .lines()
+        .filter(|l| l.contains("firewall.default drop"))
+        .collect();
+    assert_eq!(drops.len(), 2);
+    assert!(drops.iter().all(|l| l.contains("packets 0 ")), "{drops:?}");
+}

@@ -326,3 +326,66 @@ fn ladder_stops_dropped_packets_at_the_filter_and_draws_the_retry() {
     assert!(holds(&t, "amanda-replies") && holds(&t, "dumper reports DONE"));
     assert!(!holds(&t, "dropped:"), "a clean dump drops nothing");
 }
+
+const LAB_HOLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/lab/scenarios/hole-one-host.json"
+);
+
+/// Amanda 3.x neither sleeps nor rests after a failure: the failed DLE goes back to the run
+/// queue at once and its retry's request leaves a moment later (driver.c,
+/// `dumper_chunker_result`). explain says so, with this night's delay, and tells no 15 s pause.
+#[test]
+fn explain_of_a_3x_retry_tells_the_requeue_not_a_15_s_sleep() {
+    let v = explain_json(&[LAB_HOLE, "--replication", "3"]);
+    assert_eq!(v["amanda"], "3.5");
+    let mut requeues = 0;
+    for dle in v["dles"].as_array().unwrap() {
+        let steps = dle["steps"].as_array().unwrap();
+        for st in steps {
+            let kind = st["step"].as_str().unwrap();
+            assert!(
+                kind != "driver-sleep" && kind != "dumper-rest",
+                "3.x pauses nothing: {st}"
+            );
+            let text = st["text"].as_str().unwrap();
+            assert!(!text.contains("15 s"), "{text}");
+            if kind == "requeued" {
+                requeues += 1;
+                let after = st["retry_sent_after_s"].as_f64().expect("3.x: the delay");
+                assert!((0.0..10.0).contains(&after), "{st}");
+                assert!(
+                    text.contains("at once") && text.contains("does not sleep"),
+                    "{text}"
+                );
+            }
+            if kind == "dispatch" && st["attempt"] == 2 {
+                assert_eq!(st["trigger"]["why"], "requeued", "{st}");
+                assert!(text.contains("requeued it (3.x: no pause)"), "{text}");
+                // The retry's request leaves after the dispatch: the new chunker.
+                assert!(text.contains("a retry waits for a new chunker"), "{text}");
+            }
+        }
+    }
+    assert!(requeues > 0, "night 3 of the lab's hole has retries");
+    // 2.4's story still tells the driver's sleep.
+    let text = stdout(&["explain", "--dle", "www2:/"]);
+    assert!(text.contains("sleeps 15 s"), "{text}");
+}
+
+#[test]
+fn timeline_of_a_3x_night_draws_requeues_not_pauses() {
+    let svg = tmp("timeline-3x.svg");
+    stdout(&[
+        "timeline",
+        LAB_HOLE,
+        "--replication",
+        "3",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let t = svg_texts(&svg);
+    assert!(holds(&t, "3.x requeue, no pause"), "{t:?}");
+    assert!(holds(&t, "every failure and requeue"), "{t:?}");
+    assert!(!holds(&t, "15 s pause"), "{t:?}");
+}

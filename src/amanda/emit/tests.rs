@@ -338,8 +338,13 @@ fn lab_files_follow_the_contract_and_refuse_what_the_lab_lacks() {
     assert!(get("services.add").ends_with("domain-s        843/udp\n"));
     assert!(get("lab.env").contains("LAB_AUTH='bsdudp'\n"));
     // bsdtcp: the dumptypes, the harness's inetd service and the services entry follow it.
-    let tcp = lab::files(&load(&["server.version=\"3.5.1\"", "server.auth=bsdtcp"]), &opt).unwrap();
-    let get = |n: &str| String::from_utf8(tcp.iter().find(|(f, _)| f == n).unwrap().1.clone()).unwrap();
+    let tcp = lab::files(
+        &load(&["server.version=\"3.5.1\"", "server.auth=bsdtcp"]),
+        &opt,
+    )
+    .unwrap();
+    let get =
+        |n: &str| String::from_utf8(tcp.iter().find(|(f, _)| f == n).unwrap().1.clone()).unwrap();
     assert!(get("lab.env").contains("LAB_AUTH='bsdtcp'\n"));
     assert!(get("amanda-site.conf").contains("    lab-base\n    auth \"bsdtcp\"\n"));
     assert!(!get("amanda-site.conf").contains("bsdudp"));

@@ -45,6 +45,11 @@ pub enum DebugEvent {
     },
     /// `bind_portrange2: Try port N: ... Success` (3.x): port N came from the range scan.
     RangePortTaken(Port),
+    /// `connect_port: Try  port N: available - Success` (3.x): a TCP connection will try to
+    /// leave from reserved port N (auth `bsdtcp`: to the client's amandad).
+    TcpPortTried(Port),
+    /// `connected to ADDR:PORT` (3.x): a TCP connection to this destination port is up.
+    TcpConnected(Port),
     /// `dgram_bind` gave up waiting for a range port.
     GaveUp,
     /// The security driver could not bind a socket for a request to this host.
@@ -209,11 +214,8 @@ fn event(text: &str, pid: &str) -> Result<DebugEvent, LineError> {
             _ => Err(LineError::new("`port in range: LO - HI` needs two ports")),
         };
     }
-    if let Some(r) = text.strip_prefix("bind_portrange2: Try  port ")
-        && r.ends_with("Success")
-        && let Some(Ok(p)) = r.split(':').next().map(str::parse::<u16>)
-    {
-        return Ok(DebugEvent::RangePortTaken(Port(p)));
+    if let Some(e) = port_try_event(text) {
+        return Ok(e);
     }
     if text.starts_with("dgram_bind: Giving up") {
         return Ok(DebugEvent::GaveUp);
@@ -237,6 +239,29 @@ fn event(text: &str, pid: &str) -> Result<DebugEvent, LineError> {
     Ok(DebugEvent::Other)
 }
 
+/// The port tries of `bind_portrange2` (UDP, the range) and `connect_port` (TCP, bsdtcp's
+/// reserved port), and a TCP connection made.
+fn port_try_event(text: &str) -> Option<DebugEvent> {
+    if let Some(r) = text.strip_prefix("bind_portrange2: Try  port ")
+        && r.ends_with("Success")
+        && let Some(Ok(p)) = r.split(':').next().map(str::parse::<u16>)
+    {
+        return Some(DebugEvent::RangePortTaken(Port(p)));
+    }
+    if let Some(r) = text.strip_prefix("connect_port: Try  port ")
+        && r.ends_with("Success")
+        && let Some(Ok(p)) = r.split(':').next().map(str::parse::<u16>)
+    {
+        return Some(DebugEvent::TcpPortTried(Port(p)));
+    }
+    if let Some(addr) = text.strip_prefix("connected to ")
+        && let Some(p) = port_of_sockaddr(addr.trim())
+    {
+        return Some(DebugEvent::TcpConnected(Port(p)));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +279,12 @@ mod tests {
         assert_eq!(h.prog.as_deref(), Some("dumper"));
         let b = parse("Wed Dec 02 01:15:04.5 2026: pid 2211: thd-0x55e0c1a0f400: dumper: dgram_bind: socket 5 bound to 0.0.0.0:851").unwrap();
         assert_eq!(b.event, DebugEvent::Bound(Port(851)));
+        // bsdtcp (lab run harness-hole-one-host-bsdtcp-1): the reserved port tried, and the
+        // connection to amandad.
+        let t = parse("Wed Dec 02 05:39:43.749461095 2026: pid 380: thd-0x55ce82d83d80: dumper: connect_port: Try  port 519: available - Success").unwrap();
+        assert_eq!(t.event, DebugEvent::TcpPortTried(Port(519)));
+        let c = parse("Wed Dec 02 05:39:44.256277717 2026: pid 380: thd-0x55ce82d83d80: dumper: connected to 10.251.5.2:10080").unwrap();
+        assert_eq!(c.event, DebugEvent::TcpConnected(Port(10080)));
         let busy = parse("Wed Dec 02 01:15:04.5 2026: pid 2211: thd-0x1: dumper: bind_portrange: all ports between 840 and 860 busy").unwrap();
         assert_eq!(
             busy.event,

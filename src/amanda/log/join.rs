@@ -11,6 +11,7 @@ use super::lex::{self, Clock};
 use super::trace::TraceLine;
 use super::{LogError, Parsed, PlannerFailure, RealAttempt, RealBind, RealDumper, RealNight};
 use crate::model::DumperId;
+use crate::model::measures::AMANDA_PORT;
 use crate::model::ports::{BindKind, Port, PortRange};
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeMap;
@@ -40,6 +41,8 @@ fn process_of(
     };
     // Ports `bind_portrange` reported taking: a bind to one of them is in the range.
     let mut from_range: Vec<Port> = Vec::new();
+    // auth "bsdtcp": the reserved port the last TCP connect tried from.
+    let mut tcp_tried: Option<Port> = None;
     for (_, l) in lines {
         let at = l.at.or_else(|| {
             let s = l.since_start?;
@@ -66,6 +69,16 @@ fn process_of(
                 *range = Some(PortRange::new(*low, *high));
             }
             DebugEvent::RangePortTaken(port) => from_range.push(*port),
+            DebugEvent::TcpPortTried(port) => tcp_tried = Some(*port),
+            // bsdtcp: the connection to amandad is the process's socket to the client, and
+            // leaves from the last reserved port tried (the earlier ones were in use).
+            DebugEvent::TcpConnected(dst) if *dst == AMANDA_PORT && p.bind.port.is_none() => {
+                if let Some(port) = tcp_tried {
+                    p.bind.port = Some(port);
+                    p.bound_clock = at;
+                    p.bind.bind = Some(bind_kind(port, *range, false));
+                }
+            }
             DebugEvent::GaveUp | DebugEvent::CantBind => p.bind.gave_up = true,
             DebugEvent::AlreadyRunning => p.already_running += 1,
             DebugEvent::DupRequest => p.dup_requests += 1,

@@ -35,7 +35,7 @@ fn text_of(st: &Step, e: &Explanation) -> String {
             "The planner got no estimate from this host, so it never scheduled the DLE: {message}."
         ),
         Step::Port(p) => format!("Port: {}", port_sentence(p, e)),
-        Step::Dispatch { at, trigger, .. } => dispatch_sentence(st, trigger_text(trigger, *at)),
+        Step::Dispatch { at, trigger, .. } => dispatch_sentence(st, trigger_text(trigger, *at, e)),
         Step::Packet { .. } => packet_sentence(st),
         Step::Swallowed {
             port, busy_with, ..
@@ -76,14 +76,25 @@ fn text_of(st: &Step, e: &Explanation) -> String {
             span(*at, *until),
             until.0
         ),
-        Step::Requeued { retries, .. } => format!(
-            "The DLE goes back to the driver's run queue (this version retries a DLE {}).",
-            if *retries == 1 {
+        Step::Requeued {
+            retries,
+            retry_sent_after_s,
+            ..
+        } => {
+            let times = if *retries == 1 {
                 "once".to_string()
             } else {
                 format!("{retries} times")
+            };
+            match retry_sent_after_s {
+                Some(s) => format!(
+                    "The driver puts the DLE back at the tail of its run queue at once and fills its idle dumpers again: Amanda 3.x does not sleep or rest a dumper after a failure, so the lowest idle dumper, often the one that just failed, takes it; the retry's request leaves {s:.1} s later, once a new chunker is up (this version retries a DLE {times})."
+                ),
+                None => format!(
+                    "The DLE goes back to the driver's run queue (this version retries a DLE {times})."
+                ),
             }
-        ),
+        }
         Step::GaveUp { message, .. } => {
             format!("No retry left: the driver gives the DLE up for tonight: {message}.")
         }
@@ -96,8 +107,12 @@ fn span(a: At, b: At) -> String {
 }
 
 /// Why the driver looked at time `now`.
-fn trigger_text(trigger: &Trigger, now: At) -> String {
+fn trigger_text(trigger: &Trigger, now: At, e: &Explanation) -> String {
     match trigger {
+        // 3.x's driver starts its taper and chunkers between the schedule and the first dump.
+        Trigger::Schedule if e.amanda.starts_with('3') => {
+            "the schedule had arrived and the driver's taper and chunkers were up".to_string()
+        }
         Trigger::Schedule => "the schedule just arrived".to_string(),
         Trigger::DriverWoke { slept_at, after } => format!(
             "the driver woke from the {} sleep it began at {} after dumper{after}'s failure",
@@ -116,12 +131,17 @@ fn trigger_text(trigger: &Trigger, now: At) -> String {
                 since.0
             )
         }
+        Trigger::Requeued { failed_on } => format!(
+            "the driver just read dumper{failed_on}'s failure of this DLE and requeued it (3.x: no pause)"
+        ),
         Trigger::Other => "the driver looked again".to_string(),
     }
 }
 
 fn dispatch_sentence(st: &Step, now: String) -> String {
     let Step::Dispatch {
+        at,
+        sent,
         attempt,
         dumper,
         port,
@@ -174,8 +194,20 @@ fn dispatch_sentence(st: &Step, now: String) -> String {
         Some(p) => format!("port {p}, OUTSIDE the range"),
         None => "no port yet".into(),
     };
+    let leaves = sent.map_or(String::new(), |t| {
+        format!(
+            " Its request leaves at {} ({:.2} s after the dispatch: the dumper reads the driver's command in its turn{}).",
+            t.0,
+            t.0.since(at.0).as_secs_f64(),
+            if *attempt > 1 {
+                ", and a retry waits for a new chunker"
+            } else {
+                ""
+            }
+        )
+    });
     format!(
-        "Attempt {attempt}: the driver gives the DLE to dumper{dumper} ({place}). Now, because {}. This dumper, because the driver fills idle dumpers lowest first: {}. Its dumporder letter {order} takes the eligible DLE with the {end} {key}.",
+        "Attempt {attempt}: the driver gives the DLE to dumper{dumper} ({place}). Now, because {}. This dumper, because the driver fills idle dumpers lowest first: {}. Its dumporder letter {order} takes the eligible DLE with the {end} {key}.{leaves}",
         now,
         why.join("; ")
     )

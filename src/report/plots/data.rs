@@ -28,6 +28,7 @@ pub(super) fn est(v: &VariantReport, measure: &str) -> Est {
 }
 
 /// One night's attempts of one variant, for the timeline.
+#[derive(Clone)]
 pub(super) struct Night {
     pub(super) name: String,
     /// (dumper, start h, end h, outcome)
@@ -46,6 +47,12 @@ pub(super) struct Night {
     pub(super) sleeps: Vec<(f64, f64)>,
     /// 2.5+ dumper rests after failures: (dumper, start h, end h).
     pub(super) rests: Vec<(u16, f64, f64)>,
+    /// Whether the lost DLEs' triangles carry their names (not in a panel that a zoomed panel
+    /// below repeats).
+    pub(super) lost_names: bool,
+    /// 3.x requeues, which pause nothing: (dumper of the retry, failure h, the retry's request
+    /// h); the gap is the new chunker's startup.
+    pub(super) requeues: Vec<(u16, f64, f64)>,
     /// When the driver got the schedule.
     pub(super) estimates_h: f64,
     pub(super) window_h: f64,
@@ -65,6 +72,13 @@ impl Night {
             .map(|a| (a.dumper.0, h(a.start), h(a.end), a.outcome))
             .collect();
         let (sleeps, rests, dropped_in_out) = pauses_and_drops(r, sc);
+        let requeues = if matches!(sc.server.profile.failure_pause, FailurePause::Requeue(_)) {
+            requeues_of(r)
+                .map(|(a, b)| (b.dumper.0, h(a.end), h(b.start)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let lost_marks = r
             .dles
             .iter()
@@ -104,11 +118,25 @@ impl Night {
             lost_marks,
             sleeps,
             rests,
+            requeues,
+            lost_names: true,
             estimates_h: h(r.estimates_end),
             window_h: h(r.window),
             dropped_in_out,
         }
     }
+}
+
+/// Each failed attempt that has a retry, with that retry.
+fn requeues_of(
+    r: &RunResult,
+) -> impl Iterator<Item = (&crate::model::site::Attempt, &crate::model::site::Attempt)> {
+    r.attempts.iter().enumerate().filter_map(|(i, a)| {
+        let retry = r.attempts[i + 1..].iter().find(|b| b.dle == a.dle);
+        retry
+            .filter(|_| a.outcome != Some(Outcome::Done))
+            .map(|b| (a, b))
+    })
 }
 
 /// The trace's failure pauses (the 2.4 driver's sleeps, 2.5+ dumper rests, in hours) and the

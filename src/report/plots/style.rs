@@ -357,6 +357,18 @@ pub(super) fn trim(s: String) -> String {
     }
 }
 
+/// Hours with as many decimals as a span of `span` hours needs to tell its ticks apart.
+pub(super) fn hours_text(x: f64, span: f64) -> String {
+    let decimals = if span < 0.02 {
+        4
+    } else if span < 0.2 {
+        3
+    } else {
+        2
+    };
+    trim(format!("{x:.decimals$}"))
+}
+
 /// Rounds to 6 significant digits, so that 10^2.0000000001 prints as 100.
 pub(super) fn round_sig(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {

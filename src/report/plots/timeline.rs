@@ -44,7 +44,8 @@ impl Single {
             .iter()
             .map(|m| m.1)
             .fold(hi, f64::max)
-            .max(self.night.sleeps.iter().map(|x| x.1).fold(hi, f64::max));
+            .max(self.night.sleeps.iter().map(|x| x.1).fold(hi, f64::max))
+            .max(self.night.requeues.iter().map(|x| x.2).fold(hi, f64::max));
         if lo > hi {
             return None;
         }
@@ -74,18 +75,21 @@ impl Picture for Single {
                 None => panel_of(root, &body, s, &self.night, full, None, &self.range_text),
                 Some(z) => {
                     let halves = body.split_evenly((2, 1));
-                    panel_of(
-                        root,
-                        &halves[0],
-                        s,
-                        &self.night,
-                        full,
-                        None,
-                        &self.range_text,
-                    )?;
+                    // The lost DLEs' names go in the zoomed panel only, where they have room.
+                    let top = Night {
+                        lost_names: false,
+                        ..self.night.clone()
+                    };
+                    panel_of(root, &halves[0], s, &top, full, None, &self.range_text)?;
+                    let what = if self.night.requeues.is_empty() {
+                        "pause"
+                    } else {
+                        "requeue"
+                    };
                     let caption = format!(
-                        "The same night, {:.2}-{:.2} h: every failure and pause",
-                        z.0, z.1
+                        "The same night, {}-{} h: every failure and {what}",
+                        hours_text(z.0, z.1 - z.0),
+                        hours_text(z.1, z.1 - z.0)
                     );
                     panel_of(
                         root,
@@ -117,6 +121,7 @@ const IN_RANGE_BG: RGBColor = RGBColor(232, 244, 250);
 const OUTSIDE_BG: RGBColor = RGBColor(253, 236, 226);
 const ESTIMATE_BG: RGBColor = RGBColor(238, 238, 238);
 const SLEEP: RGBColor = RGBColor(204, 121, 167);
+const REQUEUE: RGBColor = RGBColor(0, 158, 115);
 
 /// Rows from the top: the driver's row, then in-range dumpers, then the others.
 fn row_order(n: &Night) -> Vec<usize> {
@@ -149,6 +154,12 @@ fn legend_for(nights: &[&Night], range_text: &str) -> Vec<(String, Swatch)> {
     }
     if any(&|n: &Night| !n.sleeps.is_empty() || !n.rests.is_empty()) {
         legend.push(("15 s pause after a failure".to_string(), Swatch::Bar(SLEEP)));
+    }
+    if any(&|n: &Night| !n.requeues.is_empty()) {
+        legend.push((
+            "3.x requeue, no pause: failure to the retry's request".to_string(),
+            Swatch::Bar(REQUEUE),
+        ));
     }
     if any(&|n: &Night| n.estimates_h > 0.0) {
         legend.push(("estimate phase".to_string(), Swatch::Bar(ESTIMATE_BG)));
@@ -271,14 +282,14 @@ fn caption_of(night: &Night) -> String {
         String::new()
     };
     format!(
-        "{}: {} failed attempt{}, {} DLE{} not dumped{never}, estimates until {:.2} h, window {:.2} h",
+        "{}: {} failed attempt{}, {} DLE{} not dumped{never}, estimates until {} h, window {} h",
         night.name,
         night.failed,
         plural(night.failed),
         night.lost,
         plural(night.lost),
-        night.estimates_h,
-        night.window_h
+        hours_text(night.estimates_h, night.window_h),
+        hours_text(night.window_h, night.window_h)
     )
 }
 
@@ -298,6 +309,7 @@ where
     let labels = l.labels();
     let rows = l.rows;
     let ticks: Vec<f64> = (0..rows).map(|r| r as f64).collect();
+    let span = l.xmax - l.xmin;
     let mut chart = ChartBuilder::on(panel)
         .caption(
             caption.unwrap_or_else(|| caption_of(night)),
@@ -320,7 +332,7 @@ where
         .disable_y_mesh()
         .x_desc("time since amdump started (h)")
         .label_style(s.text(TICK_PX - 3))
-        .x_label_formatter(&|x| trim(format!("{x:.2}")))
+        .x_label_formatter(&|x| hours_text(*x, span))
         .y_label_formatter(&row_label)
         .draw()?;
     let area = chart.plotting_area();
@@ -330,8 +342,9 @@ where
     shade(area, &l)?;
     pauses(area, s, &l)?;
     bars(root, area, s, &l)?;
-    group_labels(root, area, s, &l, range_text)?;
-    lost_marks(root, area, s, &l)
+    requeues(area, s, &l)?;
+    let notes = group_labels(root, area, s, &l, range_text)?;
+    lost_marks(root, area, s, &l, notes)
 }
 
 /// The in-range and out-of-range bands, and the estimate phase across every row.
@@ -378,6 +391,25 @@ where
             area.draw(&Rectangle::new(
                 [(a, y - 0.12), (b, y + 0.12)],
                 SLEEP.filled(),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// 3.x's requeues, under the retry's dumper's bars (drawn after them, in the gap between rows):
+/// from the failure to the retry's request, at least 10 px wide so that a second shows.
+fn requeues<DB: DrawingBackend>(area: &PlotArea<DB>, s: S, l: &Layout) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let min = l.per_px * f64::from(s.px(10));
+    for &(d, a, b) in &l.night.requeues {
+        if let Some((a, b)) = l.clip(a, b.max(a + min)) {
+            let y = l.y_dumper(d);
+            area.draw(&Rectangle::new(
+                [(a, y - 0.36), (b, y - 0.5)],
+                REQUEUE.filled(),
             ))?;
         }
     }
@@ -432,11 +464,12 @@ fn group_labels<DB: DrawingBackend>(
     s: S,
     l: &Layout,
     range_text: &str,
-) -> Res
+) -> Result<Vec<BoxPx>, Box<dyn Error>>
 where
     DB::ErrorType: 'static,
 {
     let note = s.text(NOTE_PX - 1).color(&MUTED);
+    let drawn = std::cell::RefCell::new(Vec::new());
     let right = at(&note, HPos::Right, VPos::Center);
     let label = |text: String, row: usize| -> Res {
         let p = area.map_coordinate(&(l.xmax, l.y(row)));
@@ -448,6 +481,9 @@ where
         ];
         root.draw(&Rectangle::new(bg, WHITE.mix(0.7).filled()))?;
         root.draw_text(&text, &right, (x, y))?;
+        drawn
+            .borrow_mut()
+            .push(BoxPx(bg[0].0, bg[0].1, bg[1].0, bg[1].1));
         Ok(())
     };
     let dropped = |n: u64| match n {
@@ -481,12 +517,18 @@ where
             root.draw_text("estimates", &at(&note, HPos::Center, VPos::Center), p)?;
         }
     }
-    Ok(())
+    Ok(drawn.into_inner())
 }
 
 /// Lost DLEs: a triangle just right of the failure's dot where the driver gave up, named
 /// beside it where no failure bar or other mark is.
-fn lost_marks<DB: DrawingBackend>(root: &Area<DB>, area: &PlotArea<DB>, s: S, l: &Layout) -> Res
+fn lost_marks<DB: DrawingBackend>(
+    root: &Area<DB>,
+    area: &PlotArea<DB>,
+    s: S,
+    l: &Layout,
+    notes: Vec<BoxPx>,
+) -> Res
 where
     DB::ErrorType: 'static,
 {
@@ -505,6 +547,7 @@ where
             Some(BoxPx(p.0, p.1, q.0 + s.px(8), q.1))
         })
         .collect();
+    taken.extend(notes);
     let mark = |dumper: u16, t: f64| {
         let p = area.map_coordinate(&(t, l.y_dumper(dumper)));
         (p.0 + s.px(16), p.1)
@@ -528,6 +571,9 @@ where
     for (dumper, t, name) in &shown {
         let p = mark(*dumper, *t);
         draw_triangle(root, s, p, VERMILION)?;
+        if !l.night.lost_names {
+            continue;
+        }
         let text = format!("{name} lost");
         let (w, h) = text_size(root, &text, &lab);
         let (b, _) = place_label(s, p, w + s.px(6), h + s.px(4), &taken, &plot);

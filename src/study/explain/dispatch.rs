@@ -16,6 +16,7 @@ impl Night<'_> {
         let at = &self.run.attempts[a];
         let idx = self.start_index(a).unwrap_or(0);
         let lower = self.lower_dumpers(a, idx);
+        let sent = self.sent_late(a, idx);
         let order = self
             .sc
             .file
@@ -25,12 +26,13 @@ impl Night<'_> {
             .nth(usize::from(at.dumper.0))
             .unwrap_or('T');
         Step::Dispatch {
-            at: At(at.start),
+            at: At(self.ev.get(idx).map_or(at.start, |e| e.t)),
+            sent,
             attempt: nth,
             dumper: at.dumper.0,
             port: at.port.map(|p| p.0),
             in_range: self.in_range(at.port),
-            trigger: self.trigger(a, idx),
+            trigger: self.trigger(a, nth, idx),
             order,
             lower_busy: lower.busy,
             lower_took_other: lower.took_other,
@@ -38,14 +40,31 @@ impl Night<'_> {
         }
     }
 
-    /// What made the driver look at the time attempt `a` started (record `idx`).
-    fn trigger(&self, a: usize, idx: usize) -> Trigger {
+    /// What made the driver look at the time attempt `a` (the `nth` of its DLE) was dispatched
+    /// (record `idx`).
+    fn trigger(&self, a: usize, nth: u32, idx: usize) -> Trigger {
         let at = &self.run.attempts[a];
-        let (t, pause) = (at.start, self.pause());
+        let t = self.ev.get(idx).map_or(at.start, |e| e.t);
+        let pause = self.pause();
         let host = self.sc.dles[at.dle.0 as usize].host;
         let before = || self.ev[..idx].iter().rev();
-        if t == self.run.estimates_end {
+        // 3.x starts its taper and chunkers first (`driver_startup`, 0 for 2.x).
+        if t == self.run.estimates_end + self.sc.server.profile.driver_startup {
             return Trigger::Schedule;
+        }
+        // 3.x: the failure's result puts the DLE back in the run queue and the driver fills
+        // idle dumpers at that very instant (driver.c, dumper_chunker_result).
+        if nth > 1
+            && matches!(
+                self.sc.server.profile.failure_pause,
+                FailurePause::Requeue(_)
+            )
+            && let Some(e) = before()
+                .find(|e| e.kind == TraceKind::AttemptEnd && e.dle == Some(at.dle) && e.t == t)
+        {
+            return Trigger::Requeued {
+                failed_on: e.dumper.map_or(0, |d| d.0),
+            };
         }
         if let Some(s) = before()
             .find(|e| e.kind == TraceKind::DriverSleep && e.t + pause == t && e.dumper.is_some())
@@ -61,7 +80,9 @@ impl Night<'_> {
             };
         }
         let gap = self.sc.server.profile.host_gap;
+        // No gap (3.4 on): a dump of the same host started at this instant is no reason.
         if let Some(prev) = before()
+            .filter(|_| gap > SimDuration::ZERO)
             .find(|e| e.kind == TraceKind::AttemptStart && e.host == Some(host) && e.t + gap == t)
         {
             return Trigger::HostGap {
@@ -80,15 +101,17 @@ impl Night<'_> {
     /// the driver has not read), started at this very instant, or idle.
     fn lower_dumpers(&self, a: usize, idx: usize) -> Lower {
         let at = &self.run.attempts[a];
+        // The dispatch instant (3.x's request may leave later).
+        let now = self.ev.get(idx).map_or(at.start, |e| e.t);
         let mut out = Lower::default();
         for j in 0..at.dumper.0 {
             let dj = DumperId(j);
             let last_start = self.ev[..idx]
                 .iter()
                 .rposition(|e| e.kind == TraceKind::AttemptStart && e.dumper == Some(dj));
-            if last_start.is_some_and(|s| self.ev[s].t == at.start) {
+            if last_start.is_some_and(|s| self.ev[s].t == now) {
                 out.took_other.push(j);
-            } else if last_start.is_some_and(|s| self.holds(dj, s, idx, at.start)) {
+            } else if last_start.is_some_and(|s| self.holds(dj, s, idx, now)) {
                 out.busy.push(j);
             } else {
                 out.idle.push(j);

@@ -111,6 +111,12 @@ pub enum Trigger {
         /// When it was set.
         since: At,
     },
+    /// 3.x: this DLE's failure was just read; the driver put it back in its run queue and
+    /// filled idle dumpers at once, with no pause.
+    Requeued {
+        /// The dumper whose attempt failed.
+        failed_on: u16,
+    },
     /// None of the above: the driver looked again at this time.
     Other,
 }
@@ -137,6 +143,9 @@ pub enum Step {
     Dispatch {
         /// When.
         at: At,
+        /// When the dumper's request left, if later (3.x: each dumper reads its command in
+        /// turn; a requeued DLE waits for a new chunker).
+        sent: Option<At>,
         /// 1 for the first attempt, 2 for the retry.
         attempt: u32,
         /// The dumper.
@@ -264,6 +273,9 @@ pub enum Step {
         at: At,
         /// Retries the version allows.
         retries: u32,
+        /// 3.x (no pause after a failure): seconds from the requeue to the retry's request,
+        /// which waits for a new chunker. None for the versions that pause 15 s.
+        retry_sent_after_s: Option<f64>,
     },
     /// The driver gave the DLE up for tonight.
     GaveUp {

@@ -174,21 +174,35 @@ impl<'a> Night<'a> {
         }
     }
 
-    /// Index of the trace record that starts attempt `a`.
+    /// Index of the trace record that starts attempt `a`: the driver's dispatch. Attempts and
+    /// their records come in the same order, so it is the k-th record of the attempt's dumper
+    /// and DLE, k counting the earlier attempts of both. (Matching on the start time would miss
+    /// every delayed attempt: 3.x's request leaves after the dispatch record, see
+    /// [`Night::sent_late`].)
     pub(super) fn start_index(&self, a: usize) -> Option<usize> {
         let at = &self.run.attempts[a];
         let nth = self.run.attempts[..a]
             .iter()
-            .filter(|b| b.dumper == at.dumper && b.start == at.start)
+            .filter(|b| b.dumper == at.dumper && b.dle == at.dle)
             .count();
         self.ev
             .iter()
             .enumerate()
             .filter(|(_, e)| {
-                e.kind == TraceKind::AttemptStart && e.dumper == Some(at.dumper) && e.t == at.start
+                e.kind == TraceKind::AttemptStart
+                    && e.dumper == Some(at.dumper)
+                    && e.dle == Some(at.dle)
             })
             .nth(nth)
             .map(|(i, _)| i)
+    }
+
+    /// When attempt `a`'s request left, if later than its dispatch (record `idx`): 3.x's
+    /// driver writes its commands one by one and each dumper process must run, and a requeued
+    /// DLE's request waits for a new chunker.
+    pub(super) fn sent_late(&self, a: usize, idx: usize) -> Option<At> {
+        let start = self.run.attempts[a].start;
+        (self.ev.get(idx).is_some_and(|e| e.t < start)).then_some(At(start))
     }
 
     /// Whom the client `h` was answering just before record `idx`: the last peer it sent a

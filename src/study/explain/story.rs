@@ -314,9 +314,17 @@ impl Night<'_> {
         let st = &self.run.dles[at.dle.0 as usize];
         if !last {
             let retries = self.sc.server.profile.retries;
+            let requeue = matches!(
+                self.sc.server.profile.failure_pause,
+                FailurePause::Requeue(_)
+            );
+            let retry = self.run.attempts[a + 1..].iter().find(|b| b.dle == at.dle);
             let step = Step::Requeued {
                 at: At(read_at),
                 retries,
+                retry_sent_after_s: retry
+                    .filter(|_| requeue)
+                    .map(|b| b.start.since(read_at).as_secs_f64()),
             };
             steps.push((pos, step));
         } else if st.fate == Some(DleFate::Failed) {
