@@ -19,7 +19,7 @@ v lab-hole-one-host-15 validation/scenarios/hole-one-host-15.json \
 # The same site with auth "bsdtcp" (issue 11, item 5): one TCP connection per request, nothing
 # for the filter to drop.
 v lab-hole-one-host-bsdtcp lab/scenarios/hole-one-host-bsdtcp.json \
-  --from $F/harness-hole-one-host-bsdtcp-1
+  --from $F/harness-hole-one-host-bsdtcp-1 $F/harness-hole-one-host-bsdtcp-2
 # The same with one client per DLE.
 v lab-hole-host-per-dle lab/scenarios/hole-host-per-dle.json \
   --from $F/harness-hole-host-per-dle-1 $F/harness-hole-host-per-dle-2
