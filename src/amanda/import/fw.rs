@@ -41,6 +41,24 @@ pub enum L4 {
     Other(String),
 }
 
+impl L4 {
+    /// The protocol of a list of names (`udp`, `tcp`, both, or others), as nft sets and pf
+    /// `proto { ... }` lists give them.
+    pub fn from_names(names: &[String]) -> L4 {
+        match names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["udp"] => L4::Udp,
+            ["tcp"] => L4::Tcp,
+            ["udp", "tcp"] | ["tcp", "udp"] => L4::Any,
+            _ => L4::Other(names.join(",")),
+        }
+    }
+}
+
 /// One rule, in dialect-neutral form; empty lists mean "any".
 #[derive(Clone, Debug)]
 pub struct FwRule {

@@ -438,17 +438,7 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
                             p.i += 1;
                             let ps: Vec<String> =
                                 p.list("protocol")?.into_iter().map(|t| t.s).collect();
-                            r.proto = match ps
-                                .iter()
-                                .map(String::as_str)
-                                .collect::<Vec<_>>()
-                                .as_slice()
-                            {
-                                ["udp"] => L4::Udp,
-                                ["tcp"] => L4::Tcp,
-                                ["udp", "tcp"] | ["tcp", "udp"] => L4::Any,
-                                _ => L4::Other(ps.join(",")),
-                            };
+                            r.proto = L4::from_names(&ps);
                         }
                         Some("all") => {
                             p.i += 1;
