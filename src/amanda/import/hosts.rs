@@ -244,14 +244,14 @@ pub(super) fn guess_disk_defaults(dles: &[String], dl_src: &SourceText, prov: &m
         prov.guessed.push(json!({
             "path": path,
             "value": value,
-            "why": "no trace logs read: a stated default",
+            "why": "no logs read (--log): a stated default",
             "applies_to": dles,
         }));
     }
     prov.warn(
         dl_src.loc(1, 1),
         format!(
-            "sizes, rates and estimate times of all {} DLEs are defaults ({DEFAULT_FULL_GB} GB, {DEFAULT_RATE_MB_S} MB/s, {DEFAULT_ESTIMATE_S} s): Amanda's trace logs hold the real ones",
+            "sizes, rates and estimate times of all {} DLEs are defaults ({DEFAULT_FULL_GB} GB, {DEFAULT_RATE_MB_S} MB/s, {DEFAULT_ESTIMATE_S} s): Amanda's trace logs hold the real ones (give --log)",
             dles.len()
         ),
     );

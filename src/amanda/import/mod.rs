@@ -5,7 +5,8 @@
 //! Every value the inputs do not hold is a stated default listed under `provenance.guessed`;
 //! every value read names its file and line under `provenance.read`; whatever cannot be
 //! expressed is a warning naming file:line. Disk sizes, rates and estimate times come from
-//! Amanda's trace logs, which this module does not read: here they are defaults, and say so.
+//! Amanda's own logs of past nights (`--log`: [`records`] reads them, [`measured`] combines
+//! them per DLE); without them, or for a DLE they do not name, they are defaults, and say so.
 
 pub mod conf;
 pub mod disklist;
@@ -14,9 +15,11 @@ pub mod fw;
 mod hosts;
 pub mod iptables;
 pub mod lexer;
+mod measured;
 pub mod nft;
 pub mod pf;
 mod provenance;
+mod records;
 mod server;
 pub mod source;
 pub mod version;
@@ -102,6 +105,8 @@ pub struct Options {
     pub server_zone: Option<String>,
     /// The server's address or host name.
     pub server: Option<String>,
+    /// Amanda's logs of past nights (trace and amdump logs, or directories of them).
+    pub logs: Vec<PathBuf>,
 }
 
 /// An imported scenario and what the import had to say about it.
@@ -140,7 +145,13 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
         &mut zoning.names,
         &mut prov,
     );
-    hosts::guess_disk_defaults(&hs.dles, &dl_src, &mut prov);
+    if opts.logs.is_empty() {
+        hosts::guess_disk_defaults(&hs.dles, &dl_src, &mut prov);
+    } else {
+        let rec = records::read(&opts.logs, &mut prov)?;
+        inputs.extend(rec.files.iter().cloned());
+        measured::apply(&mut hs.hosts, &rec, &dl_src, &mut prov);
+    }
     let firewall = firewall::firewall(opts, &zoning, &hs.hosts, &mut inputs, &mut prov)?;
 
     let parts = Parts {
