@@ -8,6 +8,7 @@
 //! Amanda's own logs of past nights (`--log`: [`records`] reads them, [`measured`] combines
 //! them per DLE); without them, or for a DLE they do not name, they are defaults, and say so.
 
+mod auth;
 pub mod conf;
 pub mod disklist;
 mod firewall;
@@ -27,7 +28,7 @@ pub mod zones;
 mod zoning;
 
 use crate::scenario::schema::{
-    FirewallFile, HostFile, NetworkFile, PlannerBindingFile as PlannerBinding,
+    AuthFile, FirewallFile, HostFile, NetworkFile, PlannerBindingFile as PlannerBinding,
     PortPolicyFile as PortPolicy, ScenarioFile, ServerFile, WorkloadFile,
 };
 use conf::Conf;
@@ -153,9 +154,11 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
         measured::apply(&mut hs.hosts, &rec, &dl_src, &mut prov);
     }
     let firewall = firewall::firewall(opts, &zoning, &hs.hosts, &mut inputs, &mut prov)?;
+    let auth = auth::server_auth(&hs.auths, &server.version, &mut prov);
 
     let parts = Parts {
         server,
+        auth,
         nights,
         zone: zoning.server_zone,
         zones: zoning.names,
@@ -172,6 +175,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
 /// The sections built from the inputs, ready to be put together.
 struct Parts {
     server: Server,
+    auth: AuthFile,
     nights: u32,
     zone: String,
     zones: Vec<String>,
@@ -208,7 +212,7 @@ fn scenario_file(opts: &Options, p: Parts, inputs: &[String], prov: &mut Prov) -
         )),
         seed: 1,
         server: ServerFile {
-            auth: Default::default(),
+            auth: p.auth,
             version: s.version,
             zone: p.zone,
             inparallel: s.inparallel as u32,
