@@ -11,7 +11,10 @@
 //! - `driver: result time T from dumperN: DONE|TRY-AGAIN|FAILED|RETRY HANDLE ... MESSAGE`;
 //! - `driver: FINISHED time T`;
 //! - `planner: time T: getting estimates took S secs`, `planner: FAILED HOST DISK DATE 0 [MSG]`,
-//!   `PROG: pid P executable X version V`.
+//!   `PROG: pid P executable X version V`;
+//! - `planner: time T: got result for host H disk D: LEVELS`: a client's estimate of one DLE is
+//!   in (`import --log` reads estimate times from it; 2.4.5's server-side estimates print
+//!   `planner time T: got result ...`, without the colon, and are not read: no sendsize ran).
 //!
 //! Driver times count from the driver's start, planner times from the planner's.
 //! Other lines of a known program (`driver:`, `planner:`, ...) and the planner's report text
