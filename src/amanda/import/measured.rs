@@ -17,6 +17,7 @@ use super::provenance::Prov;
 use super::records::{Dle, Records};
 use super::source::SourceText;
 use super::{DEFAULT_ESTIMATE_S, DEFAULT_FULL_GB, DEFAULT_RATE_MB_S};
+use crate::model::measures::median;
 use crate::scenario::schema::HostFile;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -168,20 +169,6 @@ fn estimate(
     let m = median(per_night.iter().map(|(v, _)| *v).collect())?;
     let from: Vec<String> = per_night.into_iter().map(|(_, f)| f).collect();
     Some((m, format!("median over nights: {}", from.join("; "))))
-}
-
-/// The median (the mean of the middle two for an even count); none for no values.
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
 }
 
 /// One `provenance.guessed` entry per field still at its default, naming the DLEs.
