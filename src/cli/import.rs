@@ -53,6 +53,11 @@ pub struct ImportArgs {
     /// The server's address (or a name in --hosts): firewall rules for it become `server`.
     #[arg(long, value_name = "ADDR")]
     pub server: Option<String>,
+    /// Amanda's logs of past nights: trace logs (`log.DATE.N`: sizes and rates of the dumps),
+    /// amdump logs (estimate times), or directories of them. Several nights combine per DLE:
+    /// the latest full dump's size, the median rate and estimate time.
+    #[arg(long = "log", value_name = "LOG", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
     /// Override a setting of the result: `--set seed=7`, `--set server.planner=unmodelled`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
@@ -96,6 +101,7 @@ pub fn cmd(args: &ImportArgs) -> Result<(), ImportError> {
         hosts: args.hosts.clone(),
         server_zone: args.server_zone.clone(),
         server: args.server.clone(),
+        logs: args.logs.clone(),
     };
     let imported = import(&opts)?;
     let tree = crate::scenario::load::with_sets(imported.scenario, &args.sets)?;

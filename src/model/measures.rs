@@ -16,6 +16,20 @@ pub const AMANDA_PORT: Port = Port(10080);
 /// A source port no legitimate client uses, to tell a sender-chosen field from an open hole.
 const OTHER_SOURCE: Port = Port(40000);
 
+/// The median (the mean of the middle two for an even count); none for no values.
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
 /// One night's numbers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Measures {

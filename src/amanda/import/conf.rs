@@ -155,78 +155,108 @@ impl Conf {
             return Err(src.syntax(t.line, t.col, "nothing may follow `}` on its line"));
         }
         match (key.as_str(), &st.block) {
-            ("includefile", None) => {
-                let Some(name) = st.toks.get(1).and_then(Tok::ident) else {
-                    return Err(src.syntax(
-                        first.line,
-                        first.col + word.len() + 1,
-                        "includefile needs a file name: includefile \"dumptypes.conf\"",
-                    ));
-                };
-                let base = src.path.parent().unwrap_or(Path::new("."));
-                let target = base.join(name);
-                let canon = target.canonicalize().unwrap_or_else(|_| target.clone());
-                if depth + 1 > MAX_INCLUDE_DEPTH || stack.contains(&canon) {
-                    return Err(src.syntax(
-                        first.line,
-                        first.col,
-                        format!("includefile {name} includes itself (directly or through others)"),
-                    ));
-                }
-                self.include(&target, depth + 1, stack)
-            }
-            ("define", Some(body)) => {
-                let kind = st.toks.get(1).and_then(Tok::ident).map(normalise);
-                let name = st.toks.get(2).and_then(Tok::ident);
-                let (Some(kind), Some(name)) = (kind, name) else {
-                    return Err(src.syntax(
-                        first.line,
-                        first.col,
-                        "write define TYPE NAME { ... }, e.g. define dumptype comp-user {",
-                    ));
-                };
-                match kind.as_str() {
-                    "dumptype" => {
-                        let sec = self.section(src, name, st.loc(src), body, true)?;
-                        self.dumptypes.insert(name.to_ascii_lowercase(), sec);
-                    }
-                    "interface" => {
-                        let sec = self.section(src, name, st.loc(src), body, false)?;
-                        self.interfaces.insert(name.to_ascii_lowercase(), sec);
-                    }
-                    // Tapes, holding disks, changers, applications: nothing the model runs.
-                    _ => {}
-                }
-                Ok(())
-            }
+            ("includefile", None) => self.includefile(src, st, first, word, depth, stack),
+            ("define", Some(body)) => self.define(src, st, first, body),
             ("define", None) => Err(src.syntax(
                 first.line,
                 first.col,
                 "define needs a block: define TYPE NAME {, then its settings, then }",
             )),
             (_, Some(_)) => Ok(()), // holdingdisk NAME { ... } and other blocks of no interest
-            _ => {
-                let param = Param {
-                    toks: st.toks[1..].to_vec(),
-                    loc: st.loc(src),
-                    text: src.line_text(first.line).to_string(),
-                };
-                if MODEL_PARAMS.contains(&key.as_str())
-                    && let Some(prev) = self.params.get(&key)
-                {
-                    return Err(src.syntax(
-                        first.line,
-                        first.col,
-                        format!(
-                            "duplicate parameter {word}; previous definition at {}",
-                            prev.loc.file_line()
-                        ),
-                    ));
-                }
-                self.params.insert(key, param);
-                Ok(())
-            }
+            _ => self.param(src, st, first, word, key),
         }
+    }
+
+    /// `includefile "NAME"`, relative to the including file; a cycle is an error.
+    fn includefile(
+        &mut self,
+        src: &SourceText,
+        st: &Stmt,
+        first: &Tok,
+        word: &str,
+        depth: usize,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<(), ImportError> {
+        let Some(name) = st.toks.get(1).and_then(Tok::ident) else {
+            return Err(src.syntax(
+                first.line,
+                first.col + word.len() + 1,
+                "includefile needs a file name: includefile \"dumptypes.conf\"",
+            ));
+        };
+        let base = src.path.parent().unwrap_or(Path::new("."));
+        let target = base.join(name);
+        let canon = target.canonicalize().unwrap_or_else(|_| target.clone());
+        if depth + 1 > MAX_INCLUDE_DEPTH || stack.contains(&canon) {
+            return Err(src.syntax(
+                first.line,
+                first.col,
+                format!("includefile {name} includes itself (directly or through others)"),
+            ));
+        }
+        self.include(&target, depth + 1, stack)
+    }
+
+    /// `define dumptype|interface NAME { ... }`; other kinds are of no interest to the model.
+    fn define(
+        &mut self,
+        src: &SourceText,
+        st: &Stmt,
+        first: &Tok,
+        body: &[Stmt],
+    ) -> Result<(), ImportError> {
+        let kind = st.toks.get(1).and_then(Tok::ident).map(normalise);
+        let name = st.toks.get(2).and_then(Tok::ident);
+        let (Some(kind), Some(name)) = (kind, name) else {
+            return Err(src.syntax(
+                first.line,
+                first.col,
+                "write define TYPE NAME { ... }, e.g. define dumptype comp-user {",
+            ));
+        };
+        match kind.as_str() {
+            "dumptype" => {
+                let sec = self.section(src, name, st.loc(src), body, true)?;
+                self.dumptypes.insert(name.to_ascii_lowercase(), sec);
+            }
+            "interface" => {
+                let sec = self.section(src, name, st.loc(src), body, false)?;
+                self.interfaces.insert(name.to_ascii_lowercase(), sec);
+            }
+            // Tapes, holding disks, changers, applications: nothing the model runs.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A global parameter; a model parameter given twice is an error.
+    fn param(
+        &mut self,
+        src: &SourceText,
+        st: &Stmt,
+        first: &Tok,
+        word: &str,
+        key: String,
+    ) -> Result<(), ImportError> {
+        let param = Param {
+            toks: st.toks[1..].to_vec(),
+            loc: st.loc(src),
+            text: src.line_text(first.line).to_string(),
+        };
+        if MODEL_PARAMS.contains(&key.as_str())
+            && let Some(prev) = self.params.get(&key)
+        {
+            return Err(src.syntax(
+                first.line,
+                first.col,
+                format!(
+                    "duplicate parameter {word}; previous definition at {}",
+                    prev.loc.file_line()
+                ),
+            ));
+        }
+        self.params.insert(key, param);
+        Ok(())
     }
 
     /// Resolves a dumptype or interface body: a lone name inherits a dumptype defined before.

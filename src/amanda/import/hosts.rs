@@ -1,6 +1,8 @@
 //! The scenario's `hosts` with their disks, in disklist order, and each host's zone; what the
-//! model cannot express about a DLE (TCP auth, its own dumpcycle, interfaces) is a warning.
+//! model cannot express about a DLE (its own dumpcycle, interfaces) is a warning; each DLE's
+//! auth goes to [`auth`].
 
+use super::auth;
 use super::conf::Conf;
 use super::disklist::Entry;
 use super::provenance::{Prov, param_err};
@@ -16,6 +18,8 @@ pub(super) struct Hosts {
     pub(super) hosts: Vec<HostFile>,
     pub(super) lines: Vec<Loc>,
     pub(super) dles: Vec<String>,
+    /// Each imported DLE's auth, when the model can express it.
+    pub(super) auths: Vec<auth::DleAuth>,
 }
 
 /// What a DLE is compared with: the server's settings and the workload's cycle.
@@ -37,12 +41,15 @@ pub(super) fn hosts(
         hosts: Vec::new(),
         lines: Vec::new(),
         dles: Vec::new(),
+        auths: Vec::new(),
     };
     for e in entries {
         if skipped(e, prov)? {
             continue;
         }
-        warn_auth(e, cx.server.three(), prov)?;
+        if let Some(a) = auth::of(e, cx.server.three(), prov)? {
+            out.auths.push(a);
+        }
         warn_cycle_and_interface(e, cx, prov)?;
         let maxdumps = match e.dumptype.params.get("maxdumps") {
             Some(p) => {
@@ -127,32 +134,6 @@ fn skipped(e: &Entry, prov: &mut Prov) -> Result<bool, ImportError> {
         );
     }
     Ok(skip || ignore)
-}
-
-/// Warns when the DLE's requests would go over TCP, which the model does not simulate.
-fn warn_auth(e: &Entry, three: bool, prov: &mut Prov) -> Result<(), ImportError> {
-    if let Some(p) = e.dumptype.params.get("auth") {
-        let a = p.string("auth")?.to_ascii_lowercase();
-        if a != "bsd" && a != "bsdudp" {
-            prov.warn(
-                p.loc.clone(),
-                format!(
-                    "auth {a} (for {}:{}): requests then go over TCP, which the model does not simulate; modelled as bsd (UDP)",
-                    e.host, e.disk
-                ),
-            );
-        }
-    } else if three {
-        // conffile.c of 3.x initialises a dumptype's auth to BSDTCP; 2.x to BSD.
-        prov.warn(
-            e.loc.clone(),
-            format!(
-                "{}:{}: its dumptype sets no auth, and Amanda 3.x then uses bsdtcp (TCP, which the model does not simulate); modelled as bsd (UDP)",
-                e.host, e.disk
-            ),
-        );
-    }
-    Ok(())
 }
 
 /// Warns when the DLE has a cycle or an interface rate of its own: the scenario has one of each.
@@ -244,14 +225,14 @@ pub(super) fn guess_disk_defaults(dles: &[String], dl_src: &SourceText, prov: &m
         prov.guessed.push(json!({
             "path": path,
             "value": value,
-            "why": "no trace logs read: a stated default",
+            "why": "no logs read (--log): a stated default",
             "applies_to": dles,
         }));
     }
     prov.warn(
         dl_src.loc(1, 1),
         format!(
-            "sizes, rates and estimate times of all {} DLEs are defaults ({DEFAULT_FULL_GB} GB, {DEFAULT_RATE_MB_S} MB/s, {DEFAULT_ESTIMATE_S} s): Amanda's trace logs hold the real ones",
+            "sizes, rates and estimate times of all {} DLEs are defaults ({DEFAULT_FULL_GB} GB, {DEFAULT_RATE_MB_S} MB/s, {DEFAULT_ESTIMATE_S} s): Amanda's trace logs hold the real ones (give --log)",
             dles.len()
         ),
     );

@@ -114,84 +114,11 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
                 "a rule or chain before any `*table` line: this is not iptables-save output",
             ));
         };
-        let w = words(src, n, raw)?;
+        let line = Line { src, n, raw, col0 };
         if let Some(decl) = t.strip_prefix(':') {
-            let mut parts = decl.split_whitespace();
-            let name = parts.next().unwrap_or("");
-            let policy = parts.next();
-            let pol = match policy {
-                Some("ACCEPT") => Some(Verdict::Accept),
-                Some("DROP") => Some(Verdict::Drop),
-                Some("-") => None,
-                Some(p) => {
-                    let col = raw.find(p).map_or(col0, |b| b + 1);
-                    return Err(src.syntax(
-                        n,
-                        col,
-                        format!("policy {p}: ACCEPT, DROP or - is expected"),
-                    ));
-                }
-                None => {
-                    return Err(src.syntax(
-                        n,
-                        col0 + decl.len() + 1,
-                        "a policy is expected: :CHAIN POLICY [0:0]",
-                    ));
-                }
-            };
-            if name.is_empty() {
-                return Err(src.syntax(n, col0 + 1, "a chain name is expected after `:`"));
-            }
-            if tb == "filter" {
-                rs.chains.push(Chain {
-                    name: name.to_string(),
-                    hook: hook_of(name),
-                    policy: pol,
-                    rules: Vec::new(),
-                    loc: src.loc(n, col0),
-                });
-            }
-            continue;
-        }
-        if w[0].text != "-A" && w[0].text != "--append" {
-            return Err(src.syntax(
-                n,
-                w[0].col,
-                format!(
-                    "`{}`: a line of iptables-save output starts with *, :, -A or COMMIT",
-                    w[0].text
-                ),
-            ));
-        }
-        let Some(chain_w) = w.get(1) else {
-            return Err(src.syntax(n, col0 + 3, "-A needs a chain name"));
-        };
-        let Some(rule) = rule(src, n, &w[2..], &mut rs)? else {
-            continue;
-        };
-        match tb.as_str() {
-            "filter" => {
-                let Some(chain) = rs.chains.iter_mut().find(|c| c.name == chain_w.text) else {
-                    return Err(src.syntax(
-                        n,
-                        chain_w.col,
-                        format!(
-                            "chain {} is not declared in *filter (`:{} - [0:0]`)",
-                            chain_w.text, chain_w.text
-                        ),
-                    ));
-                };
-                chain.rules.push(rule);
-            }
-            "raw" => {}
-            other => {
-                if other == "nat" {
-                    rs.warnings.push(Warning {
-                        loc: src.loc(n, col0),
-                        msg: "a NAT rule: the model has no address translation; ignored".into(),
-                    });
-                }
-            }
+            chain_decl(&line, decl, &tb, &mut rs)?;
+        } else {
+            append(&line, &tb, &mut rs)?;
         }
     }
     if table.is_some() {
@@ -207,6 +134,122 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
     Ok(rs)
 }
 
+/// One line of the file, with where its text starts.
+struct Line<'a> {
+    src: &'a SourceText,
+    n: usize,
+    raw: &'a str,
+    col0: usize,
+}
+
+/// `:CHAIN POLICY [packets:bytes]`: a chain of the filter table, with its policy.
+fn chain_decl(l: &Line, decl: &str, table: &str, rs: &mut Ruleset) -> Result<(), ImportError> {
+    let (src, n, col0) = (l.src, l.n, l.col0);
+    let mut parts = decl.split_whitespace();
+    let name = parts.next().unwrap_or("");
+    let pol = match parts.next() {
+        Some("ACCEPT") => Some(Verdict::Accept),
+        Some("DROP") => Some(Verdict::Drop),
+        Some("-") => None,
+        Some(p) => {
+            let col = l.raw.find(p).map_or(col0, |b| b + 1);
+            return Err(src.syntax(n, col, format!("policy {p}: ACCEPT, DROP or - is expected")));
+        }
+        None => {
+            return Err(src.syntax(
+                n,
+                col0 + decl.len() + 1,
+                "a policy is expected: :CHAIN POLICY [0:0]",
+            ));
+        }
+    };
+    if name.is_empty() {
+        return Err(src.syntax(n, col0 + 1, "a chain name is expected after `:`"));
+    }
+    if table == "filter" {
+        rs.chains.push(Chain {
+            name: name.to_string(),
+            hook: hook_of(name),
+            policy: pol,
+            rules: Vec::new(),
+            loc: src.loc(n, col0),
+        });
+    }
+    Ok(())
+}
+
+/// `-A CHAIN ...`: a rule, kept when it is in the filter table.
+fn append(l: &Line, table: &str, rs: &mut Ruleset) -> Result<(), ImportError> {
+    let (src, n, col0) = (l.src, l.n, l.col0);
+    let w = words(src, n, l.raw)?;
+    if w[0].text != "-A" && w[0].text != "--append" {
+        return Err(src.syntax(
+            n,
+            w[0].col,
+            format!(
+                "`{}`: a line of iptables-save output starts with *, :, -A or COMMIT",
+                w[0].text
+            ),
+        ));
+    }
+    let Some(chain_w) = w.get(1) else {
+        return Err(src.syntax(n, col0 + 3, "-A needs a chain name"));
+    };
+    let Some(rule) = rule(src, n, &w[2..], rs)? else {
+        return Ok(());
+    };
+    match table {
+        "filter" => {
+            let Some(chain) = rs.chains.iter_mut().find(|c| c.name == chain_w.text) else {
+                return Err(src.syntax(
+                    n,
+                    chain_w.col,
+                    format!(
+                        "chain {} is not declared in *filter (`:{} - [0:0]`)",
+                        chain_w.text, chain_w.text
+                    ),
+                ));
+            };
+            chain.rules.push(rule);
+        }
+        "nat" => rs.warnings.push(Warning {
+            loc: src.loc(n, col0),
+            msg: "a NAT rule: the model has no address translation; ignored".into(),
+        }),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The words of one `-A` line after the chain name, and where they are.
+struct Opts<'a> {
+    src: &'a SourceText,
+    n: usize,
+    w: &'a [Word],
+}
+
+impl<'a> Opts<'a> {
+    /// The value after the option at `i`.
+    fn value(&self, i: usize) -> Result<&'a Word, ImportError> {
+        let opt = &self.w[i];
+        self.w.get(i + 1).ok_or_else(|| {
+            self.src.syntax(
+                self.n,
+                opt.col + opt.text.chars().count(),
+                format!("{} needs a value", opt.text),
+            )
+        })
+    }
+}
+
+/// What one option did: consumed some words, or ended the rule with its target.
+enum Step {
+    /// Go on after this many words.
+    Next(usize),
+    /// The target: a verdict, or `None` for targets that decide nothing (LOG, CT).
+    Target(Option<Verdict>),
+}
+
 /// One `-A` line's matches and target; `None` for lines that decide nothing (LOG, counters, CT).
 fn rule(
     src: &SourceText,
@@ -215,173 +258,158 @@ fn rule(
     rs: &mut Ruleset,
 ) -> Result<Option<FwRule>, ImportError> {
     let mut r = FwRule::new(src.loc(n, w.first().map_or(1, |x| x.col)));
-    let mut verdict: Option<Verdict> = None;
+    let o = Opts { src, n, w };
     let mut neg = false;
     let mut i = 0;
-    let value = |i: usize, opt: &Word| -> Result<&Word, ImportError> {
-        w.get(i + 1).ok_or_else(|| {
-            src.syntax(
-                n,
-                opt.col + opt.text.chars().count(),
-                format!("{} needs a value", opt.text),
-            )
-        })
-    };
     while i < w.len() {
-        let o = &w[i];
-        let flag = o.text.as_str();
+        let flag = w[i].text.as_str();
         if flag == "!" {
             neg = true;
             i += 1;
             continue;
         }
-        let negated = std::mem::take(&mut neg);
-        if negated {
+        if std::mem::take(&mut neg) {
             r.unmappable.push(format!("negated match `! {flag}`"));
         }
-        match flag {
-            "-s" | "--source" | "-d" | "--destination" => {
-                let v = value(i, o)?;
-                let mut nets = Vec::new();
-                for part in v.text.split(',') {
-                    if part.contains(':') {
-                        r.unmappable.push("an IPv6 address".into());
-                        continue;
-                    }
-                    nets.push(Cidr::parse(part).ok_or_else(|| {
-                        src.syntax(n, v.col, format!("`{part}` is not an address or network"))
-                    })?);
-                }
-                if flag.starts_with("-s") || flag == "--source" {
-                    r.src = nets;
-                } else {
-                    r.dst = nets;
-                }
-                i += 2;
+        match option(&o, i, &mut r, rs)? {
+            Step::Next(k) => i += k,
+            Step::Target(Some(v)) => {
+                r.verdict = v;
+                return Ok(Some(r));
             }
-            "-p" | "--protocol" => {
-                let v = value(i, o)?;
-                r.proto = match v.text.to_ascii_lowercase().as_str() {
-                    "udp" | "17" => L4::Udp,
-                    "tcp" | "6" => L4::Tcp,
-                    "all" | "0" => L4::Any,
-                    p => L4::Other(p.to_string()),
-                };
-                i += 2;
-            }
-            "-i" | "--in-interface" | "-o" | "--out-interface" => {
-                let v = value(i, o)?;
-                if flag.starts_with("-i") || flag == "--in-interface" {
-                    r.iif = Some(v.text.clone());
-                } else {
-                    r.oif = Some(v.text.clone());
-                }
-                i += 2;
-            }
-            "-m" | "--match" => {
-                let v = value(i, o)?;
-                match v.text.as_str() {
-                    "udp" | "tcp" | "state" | "conntrack" | "comment" | "multiport" => {}
-                    "limit" => {}
-                    other => r.unmappable.push(format!("match module {other}")),
-                }
-                i += 2;
-            }
-            "--sport"
-            | "--source-port"
-            | "--dport"
-            | "--destination-port"
-            | "--sports"
-            | "--source-ports"
-            | "--dports"
-            | "--destination-ports" => {
-                let v = value(i, o)?;
-                let mut ranges = Vec::new();
-                for part in v.text.split(',') {
-                    ranges.push(port_range(part).ok_or_else(|| {
-                        src.syntax(
-                            n,
-                            v.col,
-                            format!("`{part}` is not a port or LOW:HIGH range"),
-                        )
-                    })?);
-                }
-                if flag.contains("sport") || flag.contains("source-port") {
-                    r.sport = ranges;
-                } else {
-                    r.dport = ranges;
-                }
-                i += 2;
-            }
-            "--state" | "--ctstate" => {
-                let v = value(i, o)?;
-                r.states = Some(v.text.split(',').map(|s| s.to_ascii_lowercase()).collect());
-                i += 2;
-            }
-            "--comment" => {
-                r.name = Some(value(i, o)?.text.clone());
-                i += 2;
-            }
-            "--limit" | "--limit-burst" => i += 2,
-            "-j" | "--jump" | "-g" | "--goto" => {
-                let v = value(i, o)?;
-                verdict = Some(match v.text.as_str() {
-                    "ACCEPT" => Verdict::Accept,
-                    "DROP" => Verdict::Drop,
-                    "REJECT" => Verdict::Reject,
-                    "RETURN" => Verdict::Return,
-                    "CT" => {
-                        if w.iter().skip(i).any(|x| x.text == "--helper")
-                            && w.iter().skip(i).any(|x| x.text == "amanda")
-                        {
-                            rs.helper = Some(src.loc(n, o.col));
-                        }
-                        return Ok(None);
-                    }
-                    chain if rs.chains.iter().any(|c| c.name == chain) => {
-                        Verdict::Jump(chain.to_string())
-                    }
-                    t if t.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
-                        // LOG, NFLOG, MARK, ...: no effect on the verdict.
-                        rs.warnings.push(Warning {
-                            loc: src.loc(n, v.col),
-                            msg: format!("target {t} does not decide a packet's fate; ignored"),
-                        });
-                        return Ok(None);
-                    }
-                    chain => Verdict::Jump(chain.to_string()),
-                });
-                // Target options (--reject-with, --log-prefix, --helper) follow; none matter.
-                break;
-            }
-            f if f.starts_with('-') => {
-                // An option of some match module: it narrows the rule in a way the model
-                // cannot say; its values (`--tcp-flags SYN,ACK SYN` has two) follow it.
-                r.unmappable.push(format!("option {f}"));
-                i += 1;
-                while w
-                    .get(i)
-                    .is_some_and(|x| !x.text.starts_with('-') && x.text != "!")
-                {
-                    i += 1;
-                }
-            }
-            other => {
-                return Err(src.syntax(n, o.col, format!("`{other}`: an option is expected here")));
-            }
+            Step::Target(None) => return Ok(None),
         }
     }
-    match verdict {
-        Some(v) => r.verdict = v,
-        None => {
+    rs.warnings.push(Warning {
+        loc: r.loc.clone(),
+        msg: "a rule with no target only counts packets; ignored".into(),
+    });
+    Ok(None)
+}
+
+/// The option at `i`, by kind.
+fn option(o: &Opts, i: usize, r: &mut FwRule, rs: &mut Ruleset) -> Result<Step, ImportError> {
+    let flag = o.w[i].text.as_str();
+    match flag {
+        "-s" | "--source" => r.src = addresses(o, i, r)?,
+        "-d" | "--destination" => r.dst = addresses(o, i, r)?,
+        "-p" | "--protocol" => r.proto = protocol(&o.value(i)?.text),
+        "-i" | "--in-interface" => r.iif = Some(o.value(i)?.text.clone()),
+        "-o" | "--out-interface" => r.oif = Some(o.value(i)?.text.clone()),
+        "-m" | "--match" => match o.value(i)?.text.as_str() {
+            "udp" | "tcp" | "state" | "conntrack" | "comment" | "multiport" | "limit" => {}
+            other => r.unmappable.push(format!("match module {other}")),
+        },
+        "--sport" | "--source-port" | "--sports" | "--source-ports" => r.sport = ports(o, i)?,
+        "--dport" | "--destination-port" | "--dports" | "--destination-ports" => {
+            r.dport = ports(o, i)?
+        }
+        "--state" | "--ctstate" => {
+            let v = o.value(i)?;
+            r.states = Some(v.text.split(',').map(|s| s.to_ascii_lowercase()).collect());
+        }
+        "--comment" => r.name = Some(o.value(i)?.text.clone()),
+        "--limit" | "--limit-burst" => {}
+        "-j" | "--jump" | "-g" | "--goto" => return Ok(Step::Target(target(o, i, rs)?)),
+        f if f.starts_with('-') => return Ok(Step::Next(module_option(o, i, r))),
+        other => {
+            return Err(o.src.syntax(
+                o.n,
+                o.w[i].col,
+                format!("`{other}`: an option is expected here"),
+            ));
+        }
+    }
+    Ok(Step::Next(2))
+}
+
+/// `-s`/`-d` ADDR[,ADDR...]: IPv4 networks; IPv6 ones cannot be mapped.
+fn addresses(o: &Opts, i: usize, r: &mut FwRule) -> Result<Vec<Cidr>, ImportError> {
+    let v = o.value(i)?;
+    let mut nets = Vec::new();
+    for part in v.text.split(',') {
+        if part.contains(':') {
+            r.unmappable.push("an IPv6 address".into());
+            continue;
+        }
+        nets.push(Cidr::parse(part).ok_or_else(|| {
+            o.src
+                .syntax(o.n, v.col, format!("`{part}` is not an address or network"))
+        })?);
+    }
+    Ok(nets)
+}
+
+/// `-p PROTO`, by name or number.
+fn protocol(p: &str) -> L4 {
+    match p.to_ascii_lowercase().as_str() {
+        "udp" | "17" => L4::Udp,
+        "tcp" | "6" => L4::Tcp,
+        "all" | "0" => L4::Any,
+        p => L4::Other(p.to_string()),
+    }
+}
+
+/// `--sport`/`--dports` PORT[,LOW:HIGH...].
+fn ports(o: &Opts, i: usize) -> Result<Vec<(u16, u16)>, ImportError> {
+    let v = o.value(i)?;
+    v.text
+        .split(',')
+        .map(|part| {
+            port_range(part).ok_or_else(|| {
+                o.src.syntax(
+                    o.n,
+                    v.col,
+                    format!("`{part}` is not a port or LOW:HIGH range"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `-j TARGET`: a verdict, a user chain, or `None` for targets that decide nothing.
+fn target(o: &Opts, i: usize, rs: &mut Ruleset) -> Result<Option<Verdict>, ImportError> {
+    let v = o.value(i)?;
+    // Target options (--reject-with, --log-prefix, --helper) follow; only CT's helper matters.
+    Ok(Some(match v.text.as_str() {
+        "ACCEPT" => Verdict::Accept,
+        "DROP" => Verdict::Drop,
+        "REJECT" => Verdict::Reject,
+        "RETURN" => Verdict::Return,
+        "CT" => {
+            let rest = &o.w[i..];
+            if rest.iter().any(|x| x.text == "--helper") && rest.iter().any(|x| x.text == "amanda")
+            {
+                rs.helper = Some(o.src.loc(o.n, o.w[i].col));
+            }
+            return Ok(None);
+        }
+        chain if rs.chains.iter().any(|c| c.name == chain) => Verdict::Jump(chain.to_string()),
+        t if t.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+            // LOG, NFLOG, MARK, ...: no effect on the verdict.
             rs.warnings.push(Warning {
-                loc: r.loc.clone(),
-                msg: "a rule with no target only counts packets; ignored".into(),
+                loc: o.src.loc(o.n, v.col),
+                msg: format!("target {t} does not decide a packet's fate; ignored"),
             });
             return Ok(None);
         }
+        chain => Verdict::Jump(chain.to_string()),
+    }))
+}
+
+/// An option of some match module: it narrows the rule in a way the model cannot say; its
+/// values (`--tcp-flags SYN,ACK SYN` has two) follow it. Returns how many words it takes.
+fn module_option(o: &Opts, i: usize, r: &mut FwRule) -> usize {
+    r.unmappable.push(format!("option {}", o.w[i].text));
+    let mut k = 1;
+    while o
+        .w
+        .get(i + k)
+        .is_some_and(|x| !x.text.starts_with('-') && x.text != "!")
+    {
+        k += 1;
     }
-    Ok(Some(r))
+    k
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 //! Every value the inputs do not hold is a stated default listed under `provenance.guessed`;
 //! every value read names its file and line under `provenance.read`; whatever cannot be
 //! expressed is a warning naming file:line. Disk sizes, rates and estimate times come from
-//! Amanda's trace logs, which this module does not read: here they are defaults, and say so.
+//! Amanda's own logs of past nights (`--log`: [`records`] reads them, [`measured`] combines
+//! them per DLE); without them, or for a DLE they do not name, they are defaults, and say so.
 
+mod auth;
 pub mod conf;
 pub mod disklist;
 mod firewall;
@@ -14,9 +16,11 @@ pub mod fw;
 mod hosts;
 pub mod iptables;
 pub mod lexer;
+mod measured;
 pub mod nft;
 pub mod pf;
 mod provenance;
+mod records;
 mod server;
 pub mod source;
 pub mod version;
@@ -24,7 +28,7 @@ pub mod zones;
 mod zoning;
 
 use crate::scenario::schema::{
-    FirewallFile, HostFile, NetworkFile, PlannerBindingFile as PlannerBinding,
+    AuthFile, FirewallFile, HostFile, NetworkFile, PlannerBindingFile as PlannerBinding,
     PortPolicyFile as PortPolicy, ScenarioFile, ServerFile, WorkloadFile,
 };
 use conf::Conf;
@@ -102,6 +106,8 @@ pub struct Options {
     pub server_zone: Option<String>,
     /// The server's address or host name.
     pub server: Option<String>,
+    /// Amanda's logs of past nights (trace and amdump logs, or directories of them).
+    pub logs: Vec<PathBuf>,
 }
 
 /// An imported scenario and what the import had to say about it.
@@ -140,11 +146,19 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
         &mut zoning.names,
         &mut prov,
     );
-    hosts::guess_disk_defaults(&hs.dles, &dl_src, &mut prov);
+    if opts.logs.is_empty() {
+        hosts::guess_disk_defaults(&hs.dles, &dl_src, &mut prov);
+    } else {
+        let rec = records::read(&opts.logs, &mut prov)?;
+        inputs.extend(rec.files.iter().cloned());
+        measured::apply(&mut hs.hosts, &rec, &dl_src, &mut prov);
+    }
     let firewall = firewall::firewall(opts, &zoning, &hs.hosts, &mut inputs, &mut prov)?;
+    let auth = auth::server_auth(&hs.auths, &server.version, &mut prov);
 
     let parts = Parts {
         server,
+        auth,
         nights,
         zone: zoning.server_zone,
         zones: zoning.names,
@@ -161,6 +175,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportError> {
 /// The sections built from the inputs, ready to be put together.
 struct Parts {
     server: Server,
+    auth: AuthFile,
     nights: u32,
     zone: String,
     zones: Vec<String>,
@@ -197,7 +212,7 @@ fn scenario_file(opts: &Options, p: Parts, inputs: &[String], prov: &mut Prov) -
         )),
         seed: 1,
         server: ServerFile {
-            auth: Default::default(),
+            auth: p.auth,
             version: s.version,
             zone: p.zone,
             inparallel: s.inparallel as u32,

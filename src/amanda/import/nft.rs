@@ -73,151 +73,200 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
         ));
     };
     let offsets = element_offsets(&src.text);
-    let loc_of = |k: usize| -> Loc {
-        let (l, c) = src.line_col(offsets.get(k).copied().unwrap_or(0));
-        src.loc(l, c)
+    let mut cx = Cx {
+        src,
+        offsets,
+        sets: Vec::new(),
+        helper_object: None,
+        amanda_helpers: Vec::new(),
+        helper_set: false,
     };
+    cx.declarations(items);
     let mut rs = Ruleset {
         dialect: "nft".into(),
         ..Ruleset::default()
     };
-    let mut sets = Vec::new();
-    let mut helper_object: Option<Loc> = None;
-    let mut amanda_helpers: Vec<String> = Vec::new();
-    let mut helper_set = false;
-    for (k, item) in items.iter().enumerate() {
-        if let Some(s) = item.get("set") {
-            sets.push(NamedSet {
-                name: s
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                table: s
-                    .get("table")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                elems: match s.get("elem") {
-                    Some(Value::Array(a)) => a.clone(),
-                    _ => Vec::new(),
-                },
-            });
-        }
-        if let Some(h) = item.get("ct helper")
-            && h.get("type").and_then(Value::as_str) == Some("amanda")
-        {
-            helper_object = Some(loc_of(k));
-            if let Some(n) = h.get("name").and_then(Value::as_str) {
-                amanda_helpers.push(n.to_string());
-            }
-        }
-    }
     for (k, item) in items.iter().enumerate() {
         let Some(obj) = item.as_object() else {
-            let l = loc_of(k);
+            let l = cx.loc_of(k);
             return Err(src.syntax(l.line, l.col, "each element of \"nftables\" is an object"));
         };
         if let Some(c) = obj.get("chain") {
-            let family = c.get("family").and_then(Value::as_str).unwrap_or("");
-            let Some(name) = c.get("name").and_then(Value::as_str) else {
-                let l = loc_of(k);
-                return Err(src.syntax(l.line, l.col, "a chain without a \"name\""));
-            };
-            let table = c.get("table").and_then(Value::as_str).unwrap_or("");
-            let filter = c.get("type").and_then(Value::as_str) == Some("filter");
-            let hook = match (filter, family, c.get("hook").and_then(Value::as_str)) {
-                (true, "ip" | "inet", Some("input")) => Some(Hook::Input),
-                (true, "ip" | "inet", Some("forward")) => Some(Hook::Forward),
-                (true, "ip" | "inet", Some("output")) => Some(Hook::Output),
-                _ => None,
-            };
-            let policy = hook.map(|_| match c.get("policy").and_then(Value::as_str) {
-                Some("drop") => Verdict::Drop,
-                _ => Verdict::Accept,
-            });
-            rs.chains.push(Chain {
-                name: format!("{family} {table} {name}"),
-                hook,
-                policy,
-                rules: Vec::new(),
-                loc: loc_of(k),
-            });
+            rs.chains.push(cx.chain(k, c)?);
         }
         if let Some(r) = obj.get("rule") {
-            let l = loc_of(k);
-            let family = r.get("family").and_then(Value::as_str).unwrap_or("");
-            let table = r.get("table").and_then(Value::as_str).unwrap_or("");
-            let Some(chain) = r.get("chain").and_then(Value::as_str) else {
-                return Err(src.syntax(l.line, l.col, "a rule without a \"chain\""));
-            };
-            let key = format!("{family} {table} {chain}");
-            let Some(exprs) = r.get("expr").and_then(Value::as_array) else {
-                return Err(src.syntax(l.line, l.col, "a rule without an \"expr\" list"));
-            };
-            let handle = r.get("handle").and_then(Value::as_u64).unwrap_or(0);
-            let mut rule = FwRule::new(l.clone());
-            rule.name = r
-                .get("comment")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| Some(format!("{chain}#{handle}")));
-            let label = format!("rule handle {handle} in chain {chain}");
-            let mut decided = false;
-            let mut sets_helper = false;
-            for e in exprs {
-                // `ct helper set "NAME"`: nft 1.0 prints {"ct helper": "NAME"}; older releases
-                // a mangle of the ct helper key.
-                let named = e.get("ct helper").and_then(Value::as_str);
-                let mangled = e
-                    .get("mangle")
-                    .and_then(|m| m.get("key"))
-                    .and_then(|k| k.get("ct"))
-                    .and_then(|c| c.get("key"))
-                    .and_then(Value::as_str)
-                    == Some("helper");
-                if mangled || named.is_some_and(|n| amanda_helpers.iter().any(|h| h == n)) {
-                    helper_set = true;
-                    sets_helper = true;
-                    continue;
-                }
-                if let Some(v) = verdict(e) {
-                    rule.verdict = v;
-                    decided = true;
-                    break;
-                }
-                expr(src, &l, e, table, &sets, &mut rule)?;
-            }
-            if !family.is_empty() && family != "ip" && family != "inet" {
-                continue;
-            }
-            if !decided && sets_helper {
-                continue;
-            }
-            if !decided {
-                rs.warnings.push(Warning {
-                    loc: l,
-                    msg: format!("{label} has no verdict (it only counts or logs); ignored"),
-                });
-                continue;
-            }
-            for u in &mut rule.unmappable {
-                *u = format!("{label}: {u}");
-            }
-            let Some(ch) = rs.chains.iter_mut().find(|c| c.name == key) else {
-                return Err(src.syntax(
-                    l.line,
-                    l.col,
-                    format!("{label}: chain {chain} is not declared before it"),
-                ));
-            };
-            ch.rules.push(rule);
+            cx.rule(k, r, &mut rs)?;
         }
     }
-    if helper_set {
-        rs.helper = helper_object;
+    if cx.helper_set {
+        rs.helper = cx.helper_object;
     }
     Ok(rs)
+}
+
+/// What the parse knows across elements: where they are, named sets, the amanda helper.
+struct Cx<'a> {
+    src: &'a SourceText,
+    offsets: Vec<usize>,
+    sets: Vec<NamedSet>,
+    /// Where a `ct helper` object of type amanda is declared.
+    helper_object: Option<Loc>,
+    /// The names of those objects.
+    amanda_helpers: Vec<String>,
+    /// Some rule attaches one of them.
+    helper_set: bool,
+}
+
+/// A string field of a JSON object, or "".
+fn field<'v>(v: &'v Value, key: &str) -> &'v str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+impl Cx<'_> {
+    /// Where element `k` starts.
+    fn loc_of(&self, k: usize) -> Loc {
+        let (l, c) = self.src.line_col(self.offsets.get(k).copied().unwrap_or(0));
+        self.src.loc(l, c)
+    }
+
+    /// Named sets and `ct helper` objects, which rules may use before they appear.
+    fn declarations(&mut self, items: &[Value]) {
+        for (k, item) in items.iter().enumerate() {
+            if let Some(s) = item.get("set") {
+                self.sets.push(NamedSet {
+                    name: field(s, "name").to_string(),
+                    table: field(s, "table").to_string(),
+                    elems: match s.get("elem") {
+                        Some(Value::Array(a)) => a.clone(),
+                        _ => Vec::new(),
+                    },
+                });
+            }
+            if let Some(h) = item.get("ct helper")
+                && h.get("type").and_then(Value::as_str) == Some("amanda")
+            {
+                self.helper_object = Some(self.loc_of(k));
+                if let Some(n) = h.get("name").and_then(Value::as_str) {
+                    self.amanda_helpers.push(n.to_string());
+                }
+            }
+        }
+    }
+
+    /// A chain: base chains of type filter in the ip and inet families get a hook and policy.
+    fn chain(&self, k: usize, c: &Value) -> Result<Chain, ImportError> {
+        let family = field(c, "family");
+        let Some(name) = c.get("name").and_then(Value::as_str) else {
+            let l = self.loc_of(k);
+            return Err(self.src.syntax(l.line, l.col, "a chain without a \"name\""));
+        };
+        let table = field(c, "table");
+        let filter = c.get("type").and_then(Value::as_str) == Some("filter");
+        let hook = match (filter, family, c.get("hook").and_then(Value::as_str)) {
+            (true, "ip" | "inet", Some("input")) => Some(Hook::Input),
+            (true, "ip" | "inet", Some("forward")) => Some(Hook::Forward),
+            (true, "ip" | "inet", Some("output")) => Some(Hook::Output),
+            _ => None,
+        };
+        let policy = hook.map(|_| match c.get("policy").and_then(Value::as_str) {
+            Some("drop") => Verdict::Drop,
+            _ => Verdict::Accept,
+        });
+        Ok(Chain {
+            name: format!("{family} {table} {name}"),
+            hook,
+            policy,
+            rules: Vec::new(),
+            loc: self.loc_of(k),
+        })
+    }
+
+    /// A rule: its expressions up to the verdict, added to its chain.
+    fn rule(&mut self, k: usize, r: &Value, rs: &mut Ruleset) -> Result<(), ImportError> {
+        let src = self.src;
+        let l = self.loc_of(k);
+        let (family, table) = (field(r, "family"), field(r, "table"));
+        let Some(chain) = r.get("chain").and_then(Value::as_str) else {
+            return Err(src.syntax(l.line, l.col, "a rule without a \"chain\""));
+        };
+        let key = format!("{family} {table} {chain}");
+        let Some(exprs) = r.get("expr").and_then(Value::as_array) else {
+            return Err(src.syntax(l.line, l.col, "a rule without an \"expr\" list"));
+        };
+        let handle = r.get("handle").and_then(Value::as_u64).unwrap_or(0);
+        let mut rule = FwRule::new(l.clone());
+        rule.name = r
+            .get("comment")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| Some(format!("{chain}#{handle}")));
+        let label = format!("rule handle {handle} in chain {chain}");
+        let (decided, sets_helper) = self.exprs(&l, exprs, table, &mut rule)?;
+        if !family.is_empty() && family != "ip" && family != "inet" {
+            return Ok(());
+        }
+        if !decided && sets_helper {
+            return Ok(());
+        }
+        if !decided {
+            rs.warnings.push(Warning {
+                loc: l,
+                msg: format!("{label} has no verdict (it only counts or logs); ignored"),
+            });
+            return Ok(());
+        }
+        for u in &mut rule.unmappable {
+            *u = format!("{label}: {u}");
+        }
+        let Some(ch) = rs.chains.iter_mut().find(|c| c.name == key) else {
+            return Err(src.syntax(
+                l.line,
+                l.col,
+                format!("{label}: chain {chain} is not declared before it"),
+            ));
+        };
+        ch.rules.push(rule);
+        Ok(())
+    }
+
+    /// Reads a rule's expressions into it, up to its verdict; says whether it has a verdict
+    /// and whether it attaches the amanda helper.
+    fn exprs(
+        &mut self,
+        l: &Loc,
+        exprs: &[Value],
+        table: &str,
+        rule: &mut FwRule,
+    ) -> Result<(bool, bool), ImportError> {
+        let mut sets_helper = false;
+        for e in exprs {
+            if self.attaches_helper(e) {
+                self.helper_set = true;
+                sets_helper = true;
+                continue;
+            }
+            if let Some(v) = verdict(e) {
+                rule.verdict = v;
+                return Ok((true, sets_helper));
+            }
+            expr(self.src, l, e, table, &self.sets, rule)?;
+        }
+        Ok((false, sets_helper))
+    }
+
+    /// `ct helper set "NAME"` with an amanda helper: nft 1.0 prints {"ct helper": "NAME"};
+    /// older releases a mangle of the ct helper key.
+    fn attaches_helper(&self, e: &Value) -> bool {
+        let named = e.get("ct helper").and_then(Value::as_str);
+        let mangled = e
+            .get("mangle")
+            .and_then(|m| m.get("key"))
+            .and_then(|k| k.get("ct"))
+            .and_then(|c| c.get("key"))
+            .and_then(Value::as_str)
+            == Some("helper");
+        mangled || named.is_some_and(|n| self.amanda_helpers.iter().any(|h| h == n))
+    }
 }
 
 fn verdict(e: &Value) -> Option<Verdict> {
@@ -293,74 +342,14 @@ fn expr(
     }
     let vals = values(right, table, sets);
     if let Some(p) = left.get("payload") {
-        let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("");
-        let field = p.get("field").and_then(Value::as_str).unwrap_or("");
-        match (proto, field) {
-            ("ip", "saddr" | "daddr") => {
-                let mut nets = Vec::new();
-                for v in &vals {
-                    match net(v) {
-                        Some(c) => nets.push(c),
-                        None => {
-                            if v.is_string() || v.get("prefix").is_some() {
-                                return Err(bad(format!("{v} is not an IPv4 address or prefix")));
-                            }
-                            r.unmappable.push(format!("address match {v}"));
-                        }
-                    }
-                }
-                if field == "saddr" {
-                    r.src = nets;
-                } else {
-                    r.dst = nets;
-                }
-            }
-            ("ip", "protocol") => set_proto(r, &vals),
-            ("ip6", _) => r.unmappable.push("an IPv6 match".into()),
-            ("udp" | "tcp" | "th", "sport" | "dport") => {
-                if proto != "th" {
-                    set_proto(r, &[Value::String(proto.into())]);
-                }
-                let mut ranges = Vec::new();
-                for v in &vals {
-                    ranges.push(
-                        port(v).ok_or_else(|| bad(format!("{v} is not a port or port range")))?,
-                    );
-                }
-                if field == "sport" {
-                    r.sport = ranges;
-                } else {
-                    r.dport = ranges;
-                }
-            }
-            _ => r.unmappable.push(format!("match on {proto} {field}")),
-        }
-        return Ok(());
+        return payload(&bad, p, &vals, r);
     }
     if let Some(k) = left
         .get("meta")
         .and_then(|m| m.get("key"))
         .and_then(Value::as_str)
     {
-        match k {
-            "l4proto" => set_proto(r, &vals),
-            "iifname" | "iif" | "oifname" | "oif" => {
-                let name = vals.first().and_then(Value::as_str).map(str::to_string);
-                if vals.len() != 1 || name.is_none() {
-                    r.unmappable.push(format!("{k} in a set"));
-                } else if k.starts_with('i') {
-                    r.iif = name;
-                } else {
-                    r.oif = name;
-                }
-            }
-            "nfproto" => {
-                if vals.iter().any(|v| v.as_str() == Some("ipv6")) {
-                    r.unmappable.push("an IPv6-only rule".into());
-                }
-            }
-            other => r.unmappable.push(format!("meta {other}")),
-        }
+        meta(k, &vals, r);
         return Ok(());
     }
     if left
@@ -381,6 +370,83 @@ fn expr(
     Ok(())
 }
 
+/// A match on a packet field: addresses, the protocol, ports.
+fn payload(
+    bad: &dyn Fn(String) -> ImportError,
+    p: &Value,
+    vals: &[Value],
+    r: &mut FwRule,
+) -> Result<(), ImportError> {
+    let proto = field(p, "protocol");
+    let field = field(p, "field");
+    match (proto, field) {
+        ("ip", "saddr") => r.src = addresses(bad, vals, r)?,
+        ("ip", "daddr") => r.dst = addresses(bad, vals, r)?,
+        ("ip", "protocol") => set_proto(r, vals),
+        ("ip6", _) => r.unmappable.push("an IPv6 match".into()),
+        ("udp" | "tcp" | "th", "sport" | "dport") => {
+            if proto != "th" {
+                set_proto(r, &[Value::String(proto.into())]);
+            }
+            let ranges = vals
+                .iter()
+                .map(|v| port(v).ok_or_else(|| bad(format!("{v} is not a port or port range"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            if field == "sport" {
+                r.sport = ranges;
+            } else {
+                r.dport = ranges;
+            }
+        }
+        _ => r.unmappable.push(format!("match on {proto} {field}")),
+    }
+    Ok(())
+}
+
+/// IPv4 addresses and prefixes; other values (ranges, IPv6) cannot be mapped.
+fn addresses(
+    bad: &dyn Fn(String) -> ImportError,
+    vals: &[Value],
+    r: &mut FwRule,
+) -> Result<Vec<Cidr>, ImportError> {
+    let mut nets = Vec::new();
+    for v in vals {
+        match net(v) {
+            Some(c) => nets.push(c),
+            None => {
+                if v.is_string() || v.get("prefix").is_some() {
+                    return Err(bad(format!("{v} is not an IPv4 address or prefix")));
+                }
+                r.unmappable.push(format!("address match {v}"));
+            }
+        }
+    }
+    Ok(nets)
+}
+
+/// A match on packet metadata: the protocol, interfaces, the family.
+fn meta(k: &str, vals: &[Value], r: &mut FwRule) {
+    match k {
+        "l4proto" => set_proto(r, vals),
+        "iifname" | "iif" | "oifname" | "oif" => {
+            let name = vals.first().and_then(Value::as_str).map(str::to_string);
+            if vals.len() != 1 || name.is_none() {
+                r.unmappable.push(format!("{k} in a set"));
+            } else if k.starts_with('i') {
+                r.iif = name;
+            } else {
+                r.oif = name;
+            }
+        }
+        "nfproto" => {
+            if vals.iter().any(|v| v.as_str() == Some("ipv6")) {
+                r.unmappable.push("an IPv6-only rule".into());
+            }
+        }
+        other => r.unmappable.push(format!("meta {other}")),
+    }
+}
+
 fn set_proto(r: &mut FwRule, vals: &[Value]) {
     let names: Vec<String> = vals
         .iter()
@@ -393,18 +459,7 @@ fn set_proto(r: &mut FwRule, vals: &[Value]) {
             other => other.as_str().unwrap_or("").to_ascii_lowercase(),
         })
         .collect();
-    r.proto = match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["udp"] => L4::Udp,
-        ["tcp"] => L4::Tcp,
-        ["udp", "tcp"] | ["tcp", "udp"] => L4::Any,
-        [one] => L4::Other(one.to_string()),
-        _ => L4::Other(names.join(",")),
-    };
+    r.proto = L4::from_names(&names);
 }
 
 fn net(v: &Value) -> Option<Cidr> {

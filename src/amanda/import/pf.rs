@@ -314,213 +314,22 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
             macros.insert(toks[0].s.clone(), value);
             continue;
         }
-        // Expand $macros (a macro's tokens take the column of its use).
-        let mut t = Vec::new();
-        for tok in toks {
-            if let Some(name) = tok.s.strip_prefix('$') {
-                let Some(v) = macros.get(name) else {
-                    return Err(src.syntax(
-                        n,
-                        tok.col,
-                        format!("macro ${name} is not defined above"),
-                    ));
-                };
-                for mut x in lex(src, n, v)? {
-                    x.col = tok.col;
-                    t.push(x);
-                }
-            } else {
-                t.push(tok);
-            }
-        }
-        let end_col = raw.chars().count() + 1;
         let mut p = P {
             src,
             line: n,
-            t,
+            t: expand_macros(src, n, toks, &macros)?,
             i: 0,
-            end_col,
+            end_col: raw.chars().count() + 1,
         };
         let head = p.next("a keyword")?;
         match head.s.as_str() {
             "table" => {
-                let name_t = p.next("a <name>")?;
-                let Some(name) = name_t.s.strip_prefix('<').and_then(|s| s.strip_suffix('>'))
-                else {
-                    return Err(src.syntax(n, name_t.col, "write table <name> { addresses }"));
-                };
-                while matches!(p.peek(), Some("persist" | "const" | "counters")) {
-                    p.i += 1;
-                }
-                let mut nets = Vec::new();
-                if p.peek() == Some("{") {
-                    for a in p.list("address")? {
-                        nets.push(Cidr::parse(&a.s).ok_or_else(|| {
-                            src.syntax(
-                                n,
-                                a.col,
-                                format!("`{}` is not an IPv4 address or network", a.s),
-                            )
-                        })?);
-                    }
-                } else if p.peek().is_some() {
-                    rs.warnings.push(Warning {
-                        loc: src.loc(n, p.col()),
-                        msg: format!(
-                            "table <{name}> loads its addresses from elsewhere; taken as empty"
-                        ),
-                    });
-                }
-                tables.insert(name.to_string(), nets);
+                let (name, nets) = table(&mut p, &mut rs)?;
+                tables.insert(name, nets);
             }
-            "set" => {
-                if p.eat("timeout") {
-                    let items = if p.peek() == Some("{") {
-                        p.list("timeout")?
-                    } else {
-                        vec![p.next("a timeout name")?, p.next("seconds")?]
-                    };
-                    for pair in items.chunks(2) {
-                        let [name, secs] = pair else {
-                            return Err(src.syntax(n, pair[0].col, "set timeout NAME SECONDS"));
-                        };
-                        let v: f64 = secs.s.parse().map_err(|_| {
-                            src.syntax(
-                                n,
-                                secs.col,
-                                format!("`{}` is not a number of seconds", secs.s),
-                            )
-                        })?;
-                        rs.timeouts.push((name.s.clone(), v, src.loc(n, name.col)));
-                    }
-                }
-            }
+            "set" => set(&mut p, &mut rs)?,
             "pass" | "block" => {
-                let mut r = FwRule::new(src.loc(n, head.col));
-                r.verdict = if head.s == "pass" {
-                    Verdict::Accept
-                } else {
-                    Verdict::Drop
-                };
-                r.keep_state = head.s == "pass";
-                if head.s == "block" {
-                    if p.eat("return") || p.eat("return-icmp") || p.eat("return-rst") {
-                        r.verdict = Verdict::Reject;
-                    } else {
-                        p.eat("drop");
-                    }
-                }
-                let mut dir = None;
-                let mut is_quick = false;
-                let mut iface = None;
-                loop {
-                    match p.peek() {
-                        Some("in") | Some("out") => dir = Some(p.next("")?.s),
-                        Some("log") => {
-                            p.i += 1;
-                        }
-                        Some("quick") => {
-                            p.i += 1;
-                            is_quick = true;
-                        }
-                        Some("on") => {
-                            p.i += 1;
-                            iface = Some(p.next("an interface")?.s);
-                        }
-                        Some("inet") => {
-                            p.i += 1;
-                        }
-                        Some("inet6") => {
-                            p.i += 1;
-                            r.unmappable.push("an IPv6 rule".into());
-                        }
-                        Some("proto") => {
-                            p.i += 1;
-                            let ps: Vec<String> =
-                                p.list("protocol")?.into_iter().map(|t| t.s).collect();
-                            r.proto = match ps
-                                .iter()
-                                .map(String::as_str)
-                                .collect::<Vec<_>>()
-                                .as_slice()
-                            {
-                                ["udp"] => L4::Udp,
-                                ["tcp"] => L4::Tcp,
-                                ["udp", "tcp"] | ["tcp", "udp"] => L4::Any,
-                                _ => L4::Other(ps.join(",")),
-                            };
-                        }
-                        Some("all") => {
-                            p.i += 1;
-                        }
-                        Some("from") => {
-                            p.i += 1;
-                            if let Some(a) = addrs(&mut p, &tables, &mut r)? {
-                                r.src = a;
-                            }
-                            if p.eat("port") {
-                                r.sport = port_item(&mut p, &mut r)?;
-                            }
-                            if !p.eat("to") {
-                                return Err(p.err("`to` is expected after the source"));
-                            }
-                            if let Some(a) = addrs(&mut p, &tables, &mut r)? {
-                                r.dst = a;
-                            }
-                            if p.eat("port") {
-                                r.dport = port_item(&mut p, &mut r)?;
-                            }
-                        }
-                        Some("keep") | Some("modulate") | Some("synproxy") => {
-                            p.i += 1;
-                            if !p.eat("state") {
-                                return Err(p.err("`state` is expected"));
-                            }
-                            r.keep_state = true;
-                            if p.peek() == Some("(") {
-                                while let Ok(t) = p.next("`)`") {
-                                    if t.s == ")" {
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        Some("no") => {
-                            p.i += 1;
-                            if !p.eat("state") {
-                                return Err(p.err("`state` is expected after `no`"));
-                            }
-                            r.keep_state = false;
-                        }
-                        Some("flags") => {
-                            p.i += 1;
-                            let f = p.next("TCP flags (S/SA)")?;
-                            r.unmappable.push(format!(
-                                "flags {}: a match on TCP flags, which the model does not carry",
-                                f.s
-                            ));
-                        }
-                        Some("label") | Some("tag") | Some("tagged") => {
-                            let k = p.next("")?.s;
-                            let v = p.next("a value")?.s;
-                            if k == "label" {
-                                r.name = Some(v);
-                            } else {
-                                r.unmappable.push(format!("{k} {v}"));
-                            }
-                        }
-                        Some(other) => {
-                            return Err(p.err(format!(
-                                "`{other}` is not part of the pf rules portsim reads"
-                            )));
-                        }
-                        None => break,
-                    }
-                }
-                match dir.as_deref() {
-                    Some("out") => r.oif = iface,
-                    _ => r.iif = iface,
-                }
+                let (r, is_quick) = pass_or_block(&mut p, &head, &tables)?;
                 if is_quick {
                     quick.push(r);
                 } else {
@@ -559,6 +368,232 @@ pub fn parse(src: &SourceText) -> Result<Ruleset, ImportError> {
         loc: src.loc(1, 1),
     });
     Ok(rs)
+}
+
+/// Expands `$macros` (a macro's tokens take the column of its use).
+fn expand_macros(
+    src: &SourceText,
+    n: usize,
+    toks: Vec<T>,
+    macros: &BTreeMap<String, String>,
+) -> Result<Vec<T>, ImportError> {
+    let mut t = Vec::new();
+    for tok in toks {
+        if let Some(name) = tok.s.strip_prefix('$') {
+            let Some(v) = macros.get(name) else {
+                return Err(src.syntax(n, tok.col, format!("macro ${name} is not defined above")));
+            };
+            for mut x in lex(src, n, v)? {
+                x.col = tok.col;
+                t.push(x);
+            }
+        } else {
+            t.push(tok);
+        }
+    }
+    Ok(t)
+}
+
+/// `table <name> [persist|const|counters] { addresses }`; a table loaded from a file is empty.
+fn table(p: &mut P, rs: &mut Ruleset) -> Result<(String, Vec<Cidr>), ImportError> {
+    let (src, n) = (p.src, p.line);
+    let name_t = p.next("a <name>")?;
+    let Some(name) = name_t.s.strip_prefix('<').and_then(|s| s.strip_suffix('>')) else {
+        return Err(src.syntax(n, name_t.col, "write table <name> { addresses }"));
+    };
+    while matches!(p.peek(), Some("persist" | "const" | "counters")) {
+        p.i += 1;
+    }
+    let mut nets = Vec::new();
+    if p.peek() == Some("{") {
+        for a in p.list("address")? {
+            nets.push(Cidr::parse(&a.s).ok_or_else(|| {
+                src.syntax(
+                    n,
+                    a.col,
+                    format!("`{}` is not an IPv4 address or network", a.s),
+                )
+            })?);
+        }
+    } else if p.peek().is_some() {
+        rs.warnings.push(Warning {
+            loc: src.loc(n, p.col()),
+            msg: format!("table <{name}> loads its addresses from elsewhere; taken as empty"),
+        });
+    }
+    Ok((name.to_string(), nets))
+}
+
+/// `set timeout NAME SECONDS` or `set timeout { NAME SECONDS, ... }`; other options are
+/// of no interest.
+fn set(p: &mut P, rs: &mut Ruleset) -> Result<(), ImportError> {
+    let (src, n) = (p.src, p.line);
+    if !p.eat("timeout") {
+        return Ok(());
+    }
+    let items = if p.peek() == Some("{") {
+        p.list("timeout")?
+    } else {
+        vec![p.next("a timeout name")?, p.next("seconds")?]
+    };
+    for pair in items.chunks(2) {
+        let [name, secs] = pair else {
+            return Err(src.syntax(n, pair[0].col, "set timeout NAME SECONDS"));
+        };
+        let v: f64 = secs.s.parse().map_err(|_| {
+            src.syntax(
+                n,
+                secs.col,
+                format!("`{}` is not a number of seconds", secs.s),
+            )
+        })?;
+        rs.timeouts.push((name.s.clone(), v, src.loc(n, name.col)));
+    }
+    Ok(())
+}
+
+/// The parts of a `pass`/`block` rule that are not the rule's match: direction, quick, iface.
+#[derive(Default)]
+struct Head {
+    dir: Option<String>,
+    quick: bool,
+    iface: Option<String>,
+}
+
+/// A `pass` or `block` rule, and whether it is `quick`.
+fn pass_or_block(
+    p: &mut P,
+    head: &T,
+    tables: &BTreeMap<String, Vec<Cidr>>,
+) -> Result<(FwRule, bool), ImportError> {
+    let mut r = FwRule::new(p.src.loc(p.line, head.col));
+    r.verdict = if head.s == "pass" {
+        Verdict::Accept
+    } else {
+        Verdict::Drop
+    };
+    r.keep_state = head.s == "pass";
+    if head.s == "block" {
+        if p.eat("return") || p.eat("return-icmp") || p.eat("return-rst") {
+            r.verdict = Verdict::Reject;
+        } else {
+            p.eat("drop");
+        }
+    }
+    let mut h = Head::default();
+    while let Some(word) = p.peek().map(str::to_string) {
+        rule_option(p, &word, &mut h, &mut r, tables)?;
+    }
+    match h.dir.as_deref() {
+        Some("out") => r.oif = h.iface,
+        _ => r.iif = h.iface,
+    }
+    Ok((r, h.quick))
+}
+
+/// One option of a `pass`/`block` rule, by its keyword.
+fn rule_option(
+    p: &mut P,
+    word: &str,
+    h: &mut Head,
+    r: &mut FwRule,
+    tables: &BTreeMap<String, Vec<Cidr>>,
+) -> Result<(), ImportError> {
+    match word {
+        "in" | "out" => h.dir = Some(p.next("")?.s),
+        "log" | "inet" | "all" => p.i += 1,
+        "quick" => {
+            p.i += 1;
+            h.quick = true;
+        }
+        "on" => {
+            p.i += 1;
+            h.iface = Some(p.next("an interface")?.s);
+        }
+        "inet6" => {
+            p.i += 1;
+            r.unmappable.push("an IPv6 rule".into());
+        }
+        "proto" => {
+            p.i += 1;
+            let ps: Vec<String> = p.list("protocol")?.into_iter().map(|t| t.s).collect();
+            r.proto = L4::from_names(&ps);
+        }
+        "from" => from_to(p, r, tables)?,
+        "keep" | "modulate" | "synproxy" | "no" => state_option(p, r)?,
+        "flags" => {
+            p.i += 1;
+            let f = p.next("TCP flags (S/SA)")?;
+            r.unmappable.push(format!(
+                "flags {}: a match on TCP flags, which the model does not carry",
+                f.s
+            ));
+        }
+        "label" | "tag" | "tagged" => {
+            let k = p.next("")?.s;
+            let v = p.next("a value")?.s;
+            if k == "label" {
+                r.name = Some(v);
+            } else {
+                r.unmappable.push(format!("{k} {v}"));
+            }
+        }
+        other => {
+            return Err(p.err(format!(
+                "`{other}` is not part of the pf rules portsim reads"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `from SRC [port P] to DST [port P]`.
+fn from_to(
+    p: &mut P,
+    r: &mut FwRule,
+    tables: &BTreeMap<String, Vec<Cidr>>,
+) -> Result<(), ImportError> {
+    p.i += 1;
+    if let Some(a) = addrs(p, tables, r)? {
+        r.src = a;
+    }
+    if p.eat("port") {
+        r.sport = port_item(p, r)?;
+    }
+    if !p.eat("to") {
+        return Err(p.err("`to` is expected after the source"));
+    }
+    if let Some(a) = addrs(p, tables, r)? {
+        r.dst = a;
+    }
+    if p.eat("port") {
+        r.dport = port_item(p, r)?;
+    }
+    Ok(())
+}
+
+/// `keep state [(options)]`, `modulate state`, `synproxy state`, `no state`.
+fn state_option(p: &mut P, r: &mut FwRule) -> Result<(), ImportError> {
+    if p.eat("no") {
+        if !p.eat("state") {
+            return Err(p.err("`state` is expected after `no`"));
+        }
+        r.keep_state = false;
+        return Ok(());
+    }
+    p.i += 1;
+    if !p.eat("state") {
+        return Err(p.err("`state` is expected"));
+    }
+    r.keep_state = true;
+    if p.peek() == Some("(") {
+        while let Ok(t) = p.next("`)`") {
+            if t.s == ")" {
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

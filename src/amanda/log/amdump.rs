@@ -11,7 +11,10 @@
 //! - `driver: result time T from dumperN: DONE|TRY-AGAIN|FAILED|RETRY HANDLE ... MESSAGE`;
 //! - `driver: FINISHED time T`;
 //! - `planner: time T: getting estimates took S secs`, `planner: FAILED HOST DISK DATE 0 [MSG]`,
-//!   `PROG: pid P executable X version V`.
+//!   `PROG: pid P executable X version V`;
+//! - `planner: time T: got result for host H disk D: LEVELS`: a client's estimate of one DLE is
+//!   in (`import --log` reads estimate times from it; 2.4.5's server-side estimates print
+//!   `planner time T: got result ...`, without the colon, and are not read: no sendsize ran).
 //!
 //! Driver times count from the driver's start, planner times from the planner's.
 //! Other lines of a known program (`driver:`, `planner:`, ...) and the planner's report text
@@ -84,6 +87,15 @@ pub enum AmdumpLine {
     DriverFinished {
         /// Driver seconds.
         time: f64,
+    },
+    /// `planner: time T: got result for host H disk D: L -> SK, ...`: one DLE's estimate is in.
+    EstimateResult {
+        /// Planner seconds.
+        time: f64,
+        /// Host.
+        host: String,
+        /// Disk.
+        disk: String,
     },
     /// `planner: time T: getting estimates took S secs`.
     EstimatesDone {
@@ -351,6 +363,11 @@ fn planner_line(rest: &str) -> Result<AmdumpLine, LineError> {
         });
     }
     if let Some(r) = rest.strip_prefix("time ")
+        && let Some(e) = estimate_result(r)
+    {
+        return e;
+    }
+    if let Some(r) = rest.strip_prefix("time ")
         && r.contains(": getting estimates took ")
     {
         let t = r.split(':').next().unwrap_or("");
@@ -359,6 +376,23 @@ fn planner_line(rest: &str) -> Result<AmdumpLine, LineError> {
         });
     }
     Ok(AmdumpLine::Skipped)
+}
+
+/// `T: got result for host H disk D: LEVELS` (2.4.5 and 3.5.1 planner.c alike); the disk
+/// ends at the last `: `, the levels part holds none.
+fn estimate_result(r: &str) -> Option<Result<AmdumpLine, LineError>> {
+    let (t, what) = r.split_once(": got result for host ")?;
+    let head = what.rsplit_once(": ").map_or(what, |(h, _)| h);
+    let Some((host, disk)) = head.split_once(" disk ") else {
+        return Some(Err(LineError::new(
+            "got result for host H disk D: needs the disk",
+        )));
+    };
+    Some(time_word(t).map(|time| AmdumpLine::EstimateResult {
+        time,
+        host: host.to_string(),
+        disk: unquote(disk),
+    }))
 }
 
 #[cfg(test)]
@@ -486,5 +520,30 @@ mod tests {
         assert!(parse("driver: started dumper0 pid many").is_err());
         assert!(parse("amdump: start at someday").is_err());
         assert!(parse("driver: result time 1.0 from dumper0: DONE").is_err());
+    }
+
+    #[test]
+    fn estimate_results_of_both_eras() {
+        assert_eq!(
+            one(
+                "planner: time 1.113: got result for host client.sim disk /amanda-lab/data/d15: 0 -> 1540K, -1 -> -3K, -1 -> -3K"
+            ),
+            AmdumpLine::EstimateResult {
+                time: 1.113,
+                host: "client.sim".into(),
+                disk: "/amanda-lab/data/d15".into()
+            }
+        );
+        assert_eq!(
+            one(
+                "planner: time 31.402: got result for host dmz1 disk /var: 0 -> 3200K, 1 -> 160K, -1 -> -1K"
+            ),
+            AmdumpLine::EstimateResult {
+                time: 31.402,
+                host: "dmz1".into(),
+                disk: "/var".into()
+            }
+        );
+        assert!(parse("planner: time x: got result for host a disk b: 0 -> 1K").is_err());
     }
 }

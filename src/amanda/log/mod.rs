@@ -310,7 +310,7 @@ fn sniff(first: &str) -> Option<LogKind> {
 
 /// Lists the files to read: files as given, directories walked (sorted) for files whose names
 /// are those of Amanda logs (other files in a directory, like amanda.conf, are not logs).
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LogError> {
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LogError> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| LogError::Read {

@@ -234,7 +234,7 @@ fn level(word: &str) -> Result<u8, LineError> {
 }
 
 /// The number after `name` in a `[sec 1 kb 2 kps 3]` message.
-fn field(text: &str, name: &str) -> Option<f64> {
+pub fn field(text: &str, name: &str) -> Option<f64> {
     let t = text.trim_matches(|c| c == '[' || c == ']');
     let mut it = t.split_whitespace();
     while let Some(k) = it.next() {

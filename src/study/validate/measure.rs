@@ -7,6 +7,7 @@
 
 use crate::amanda::log::{RealAttempt, RealNight};
 use crate::model::DumperId;
+use crate::model::measures::median;
 use crate::model::outcome::{DleFate, Outcome};
 use crate::model::site::RunResult;
 use serde::Serialize;
@@ -135,19 +136,6 @@ struct Common {
     planner_failed: bool,
     exit: Option<i32>,
     window: Option<f64>,
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
 }
 
 impl Common {
