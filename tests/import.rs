@@ -600,8 +600,11 @@ fn bad_input_of_each_format_is_exit_2_with_file_line_column() {
 
 #[test]
 fn output_is_atomic_and_set_is_validated() {
-    let out_path = tmp("atomic.json");
-    let _ = std::fs::remove_file(&out_path);
+    // Its own directory: other tests write (and briefly hold temporaries) in `import/`.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("import-atomic");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_path = dir.join("atomic.json");
     let (conf, dl) = (fix("incident/amanda.conf"), fix("incident/disklist"));
     let args = |set: &str| -> Output {
         portsim(&[
