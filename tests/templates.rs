@@ -242,4 +242,24 @@ fn bad_templates_exit_2_naming_the_template() {
         &["host_templates[0].count"],
     );
     assert!(!out.exists());
+    // 120,000 DLEs load and run, but their expansion would pass the 16 MiB a file may have.
+    rejects(
+        &[
+            "generate",
+            LARGE,
+            "--set",
+            "host_templates.0.count=40000",
+            "--set",
+            "host_templates.0.disks=3",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[
+            "-o ",
+            "40040 hosts, 120080 DLEs",
+            "at most 16 MiB",
+            "could not be read back",
+        ],
+    );
+    assert!(!out.exists());
 }

@@ -27,6 +27,20 @@ pub fn cmd(args: &GenerateArgs, p: Printer) -> Result<Status, CliError> {
     file.name = Some(sc.config.name.clone());
     let mut text = serde_json::to_string_pretty(&file).expect("a scenario serialises");
     text.push('\n');
+    // A file portsim could not read back is no use: refuse it before writing anything.
+    let limit = crate::scenario::text::MAX_BYTES;
+    if text.len() as u64 > limit {
+        return Err(CliError::arg(
+            format!("-o {}", args.output.display()),
+            format!(
+                "the expanded scenario ({} hosts, {} DLEs) is {:.1} MiB, and a scenario file may be at most {} MiB, so it could not be read back: lower the templates' counts or disks, or run the scenario with its templates as it is",
+                sc.hosts.len(),
+                sc.dles.len(),
+                text.len() as f64 / (1024.0 * 1024.0),
+                limit / (1024 * 1024)
+            ),
+        ));
+    }
     write_output(&args.output, text.as_bytes()).map_err(|e| CliError::write(&args.output, e))?;
     if args.output.as_os_str() != "-" {
         p.note(&format!(
