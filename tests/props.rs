@@ -1,5 +1,6 @@
 //! Properties of one night over random scenarios: every DLE gets a fate, no two processes share
-//! a port, time never goes back, runs are deterministic, and bind kinds agree with the range.
+//! a port, time never goes back, runs are deterministic, and bind kinds agree with the range;
+//! a scenario with `host_templates` runs as its expanded file does.
 //!
 //! Scenarios are generated as `ScenarioFile` values, written to a temporary file and loaded
 //! through `portsim::scenario::load`, as a user's file would be. 64 cases per property by
@@ -12,8 +13,9 @@ use portsim::model::ports::{BindKind, EPHEMERAL, Port, RESERVED_FALLBACK};
 use portsim::model::site::{RunResult, TraceKind, run};
 use portsim::report::RunReport;
 use portsim::scenario::schema::{
-    ActionFile, DiskFile, FirewallFile, HostFile, NetworkFile, PlannerBindingFile, PortsFile,
-    ProtoFile, RuleFile, ScenarioFile, ServerFile, StateFile, WorkloadFile,
+    ActionFile, DiskFile, FirewallFile, HostFile, HostTemplateFile, NetworkFile,
+    PlannerBindingFile, PortsFile, ProtoFile, RuleFile, ScenarioFile, ServerFile, StateFile,
+    WorkloadFile,
 };
 use portsim::scenario::{Scenario, Source, load};
 use proptest::prelude::*;
@@ -310,11 +312,49 @@ fn case() -> impl Strategy<Value = Case> {
                         }),
                     },
                     hosts,
+                    host_templates: Vec::new(),
                     expect: None,
                 };
                 Case { file, rep }
             },
         )
+}
+
+/// A value a template draws: fixed, uniform or log-normal within `[low, high]`, sigma at most
+/// 0.4 (so that no drawn disk outlasts a night on the slowest generated link).
+fn draw(low: f64, high: f64) -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        (low..high).prop_map(|x| json!(x)),
+        (low..high, low..high).prop_map(|(a, b)| json!([a.min(b), a.max(b)])),
+        (low..high, 0.0f64..0.4).prop_map(|(mean, sigma)| json!({"mean": mean, "sigma": sigma})),
+    ]
+}
+
+/// A case with one or two templates added after its listed hosts.
+fn templated() -> impl Strategy<Value = Case> {
+    let template = (
+        0u32..12,
+        0..3usize,
+        1u32..=3,
+        1u32..=3,
+        draw(0.1, 20.0),
+        draw(1.0, 20.0),
+        draw(0.0, 100.0),
+    );
+    (case(), prop::collection::vec(template, 1..=2)).prop_map(|(mut c, templates)| {
+        let nz = c.file.zones.len();
+        c.file.host_templates = templates
+            .into_iter()
+            .enumerate()
+            .map(|(t, (count, zone, maxdumps, disks, gb, rate, est))| {
+                let v = json!({"count": count, "name": format!("t{t}-{{i:02}}"),
+                    "zone": ZONES[zone % nz], "maxdumps": maxdumps, "disks": disks,
+                    "full_gb": gb, "rate_mb_s": rate, "estimate_s": est});
+                serde_json::from_value::<HostTemplateFile>(v).expect("a template")
+            })
+            .collect();
+        c
+    })
 }
 
 // ---- loading and checks -------------------------------------------------------------------
@@ -454,6 +494,23 @@ proptest! {
         prop_assert!(first == third, "the scenario loaded again runs differently");
         let traced = report(&sc, &run(&sc, c.rep, true), c.rep);
         prop_assert!(first == traced, "tracing changes the run");
+    }
+
+    /// (f) A scenario with templates runs exactly as the expanded file (`portsim generate`)
+    /// does, which expands to itself; loading it twice expands it identically.
+    #[test]
+    fn templates_run_as_their_expansion(c in templated()) {
+        let sc = load_file(&c.file);
+        let made: usize = c.file.host_templates.iter().map(|t| t.count as usize).sum();
+        prop_assert_eq!(sc.hosts.len(), c.file.hosts.len() + made);
+        prop_assert!(sc.file.host_templates.is_empty());
+        let expanded = load_file(&sc.file);
+        let text = |f: &ScenarioFile| serde_json::to_string(f).expect("serialises");
+        prop_assert!(text(&sc.file) == text(&expanded.file), "the expansion is not a fixed point");
+        prop_assert!(text(&sc.file) == text(&load_file(&c.file).file), "two loads differ");
+        let a = report(&sc, &run(&sc, c.rep, false), c.rep);
+        let b = report(&expanded, &run(&expanded, c.rep, false), c.rep);
+        prop_assert!(a == b, "the expanded file runs differently");
     }
 
     /// (e) A port bound "in range" is in `udpportrange`; one bound otherwise is not, and lies in

@@ -72,6 +72,8 @@ pub enum Command {
         #[arg(value_parser = PossibleValuesParser::new(crate::report::schemas::NAMES))]
         name: String,
     },
+    /// Write the scenario as loaded, `host_templates` expanded into hosts: `-o site.json`.
+    Generate(super::generate::GenerateArgs),
     /// Write a scenario from a site's amanda.conf, disklist, build and firewall ruleset.
     Import(super::import::ImportArgs),
     /// Tell what happened to a DLE tonight, step by step, why, and which remedies prevent it.

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod emit;
 pub mod error;
 pub mod explain;
+pub mod generate;
 pub mod import;
 pub mod ladder;
 pub mod logs;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
             p.out(&text)?;
             Ok(Status::Ok)
         }
+        Some(Command::Generate(args)) => generate::cmd(&args, p),
         Some(Command::Import(args)) => {
             import::cmd(&args)?;
             Ok(Status::Ok)

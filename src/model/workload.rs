@@ -28,6 +28,39 @@ pub const LOSS: Purpose = Purpose(7);
 pub const AMCHECK_PORTS: Purpose = Purpose(8);
 /// Stream: how long each 3.x dumper takes from the driver's command to its REQ.
 pub const PROCESS_STARTS: Purpose = Purpose(9);
+/// Stream of the disks that `host_templates` make at load: drawn once per scenario, from
+/// replication 0's stream of this purpose (the site is the same every night); each template and
+/// quantity starts at its own word, so templates never share draws.
+pub const HOST_TEMPLATES: Purpose = Purpose(10);
+
+/// A distribution a value is drawn from: the night's own two (a uniform `[low, high]`, as the
+/// incremental fraction; a log-normal with mean `mean` and spread `sigma`, as disk rates and
+/// estimate times), and a fixed value, which draws nothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Spread {
+    /// Always this value; takes no draw.
+    Fixed(f64),
+    /// Uniform in `[low, high]` (inclusive); one draw.
+    Uniform(f64, f64),
+    /// `mean` times a mean-one log-normal factor of spread `sigma` ([`factor`]).
+    LogNormal {
+        /// The mean.
+        mean: f64,
+        /// The log-normal sigma (`workload.jitter` for rates and estimates).
+        sigma: f64,
+    },
+}
+
+impl Spread {
+    /// One value from `rng`; the caller has checked `low <= high`, both finite.
+    pub fn draw(self, rng: &mut crate::sim::rng::Stream) -> f64 {
+        match self {
+            Spread::Fixed(x) => x,
+            Spread::Uniform(low, high) => rng.random_range(low..=high),
+            Spread::LogNormal { mean, sigma } => mean * factor(rng, sigma),
+        }
+    }
+}
 
 /// One DLE's work tonight.
 #[derive(Clone, Debug)]
@@ -78,7 +111,7 @@ pub struct Night {
 }
 
 /// A mean-one log-normal factor with spread `sigma`.
-fn factor(rng: &mut crate::sim::rng::Stream, sigma: f64) -> f64 {
+pub fn factor(rng: &mut crate::sim::rng::Stream, sigma: f64) -> f64 {
     let z: f64 = rng.sample(StandardNormal);
     (sigma * z - sigma * sigma / 2.0).exp()
 }
@@ -109,9 +142,19 @@ impl Night {
             .iter()
             .map(|d| {
                 let full = lv.random_range(0..w.dumpcycle) == 0;
-                let frac = lv.random_range(w.incremental_fraction.0..=w.incremental_fraction.1);
-                let rate = d.rate_kbs * factor(&mut rt, w.jitter);
-                let est = d.estimate.as_secs_f64() * factor(&mut es, w.jitter);
+                let (low, high) = w.incremental_fraction;
+                let frac = Spread::Uniform(low, high).draw(&mut lv);
+                let sigma = w.jitter;
+                let rate = Spread::LogNormal {
+                    mean: d.rate_kbs,
+                    sigma,
+                }
+                .draw(&mut rt);
+                let est = Spread::LogNormal {
+                    mean: d.estimate.as_secs_f64(),
+                    sigma,
+                }
+                .draw(&mut es);
                 NightDle {
                     level: if full { 0 } else { 1 },
                     size_kb: if full { d.full_kb } else { d.full_kb * frac },

@@ -267,9 +267,9 @@ pub fn load_value(
             .map(|s| format!("--set {}", s.raw))
             .unwrap_or_else(|| label.clone())
     };
-    let file: ScenarioFile = serde_path_to_error::deserialize(root).map_err(|e| {
+    let mut file: ScenarioFile = serde_path_to_error::deserialize(root).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let inner = untagged_help(e.into_inner().to_string());
         // serde names the unknown field in its message; point the origin at it too.
         let origin = match unknown_field(&inner) {
             Some(f) if path == "." => origin_of(&f),
@@ -290,9 +290,25 @@ pub fn load_value(
         Source::Builtin => builtin::TOKYO_NAME.to_string(),
         Source::File(p) => stem(p),
     };
-    let sc = super::validate::validate(file, default_name, &origin_of)?;
-    super::bounds::check(&sc, &origin_of)?;
+    // Templates become hosts before validation: every check below sees them as listed hosts,
+    // and names the template when one of its hosts is wrong.
+    let made = super::template::expand(&mut file, &origin_of)?;
+    let sc = super::validate::validate(file, default_name, &origin_of)
+        .map_err(|e| made.locate(e, &origin_of))?;
+    super::bounds::check(&sc, &origin_of).map_err(|e| made.locate(e, &origin_of))?;
     Ok(sc)
+}
+
+/// serde's words for a value that fits no form of a template's field, with the forms it takes.
+fn untagged_help(msg: String) -> String {
+    if msg.contains("untagged enum DrawFile") {
+        "give a number (fixed), [low, high] (uniform) or {\"mean\": M, \"sigma\": S} (log-normal)"
+            .into()
+    } else if msg.contains("untagged enum DisksFile") {
+        "give each host's disks as a count (3) or as names ([\"/\", \"/var\"])".into()
+    } else {
+        msg
+    }
 }
 
 fn unknown_field(msg: &str) -> Option<String> {

@@ -1,7 +1,7 @@
 //! Scenarios: the file format ([`schema`], with its raw [`expect`] blocks), building on another
 //! file ([`base`]), loading, `--set` and validation into the model's types ([`load`]), and the
 //! built-in incident ([`builtin`]); [`bounds`] keeps every size, count and time within a night. [`text`] reads a file's text within bounds, [`strict`]
-//! parses it refusing duplicate keys. A [`Scenario`] is the validated [`SiteConfig`] together with
+//! parses it refusing duplicate keys; [`template`] makes the hosts of `host_templates` at load. A [`Scenario`] is the validated [`SiteConfig`] together with
 //! the file it came from.
 
 pub mod base;
@@ -11,6 +11,7 @@ pub mod expect;
 pub mod load;
 pub mod schema;
 pub mod strict;
+pub mod template;
 pub mod text;
 mod validate;
 

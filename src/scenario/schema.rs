@@ -30,7 +30,12 @@ pub struct ScenarioFile {
     /// The packet filter between zones.
     pub firewall: FirewallFile,
     /// Client hosts with their disklist entries.
+    #[serde(default)]
     pub hosts: Vec<HostFile>,
+    /// Hosts made at load from a pattern, after `hosts` ([`super::template`]); an expanded
+    /// scenario (`portsim generate`) lists them under `hosts` instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_templates: Vec<HostTemplateFile>,
     /// What must hold when the scenario runs (`portsim check`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<super::expect::ExpectFile>,
@@ -446,4 +451,77 @@ fn default_estimate() -> f64 {
 }
 fn default_spindle() -> i32 {
     -1
+}
+
+/// Many hosts alike, made at load: `count` hosts named by a pattern, each with the same disks,
+/// whose sizes and rates are drawn from the scenario's seed.
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostTemplateFile {
+    /// How many hosts it makes (0 makes none).
+    pub count: u32,
+    /// The hosts' names: `{i}` is the host's number, from `first`; `{i:03}` pads it with zeros
+    /// to 3 digits; `{{` and `}}` are braces. E.g. `"dmz-{i:03}"`.
+    pub name: String,
+    /// The first host's number.
+    #[serde(default = "default_first")]
+    pub first: u32,
+    /// Zone the hosts sit in.
+    pub zone: String,
+    /// Dumps allowed at once on each host (`maxdumps`).
+    #[serde(default = "default_maxdumps")]
+    pub maxdumps: u32,
+    /// Each host's disks: a count (named `/disk1`, `/disk2`, ...) or their names.
+    pub disks: DisksFile,
+    /// Size of a full dump, GB, drawn per disk.
+    pub full_gb: DrawFile,
+    /// Rate the client reads and sends a disk, MB/s, drawn per disk.
+    pub rate_mb_s: DrawFile,
+    /// Time sendsize needs to estimate a disk, seconds, drawn per disk.
+    #[serde(default = "default_estimate_draw")]
+    pub estimate_s: DrawFile,
+    /// Spindle of every disk; -1: no constraint.
+    #[serde(default = "default_spindle")]
+    pub spindle: i32,
+}
+
+fn default_first() -> u32 {
+    1
+}
+fn default_estimate_draw() -> DrawFile {
+    DrawFile::Fixed(default_estimate())
+}
+
+/// A template host's disks.
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DisksFile {
+    /// This many, named `/disk1`, `/disk2`, ...
+    Count(u32),
+    /// These names, in disklist order.
+    Names(Vec<String>),
+}
+
+/// A value drawn per disk: a number (fixed), `[low, high]` (uniform, as
+/// `workload.incremental_fraction`) or `{"mean": M, "sigma": S}` (log-normal, as
+/// `workload.jitter` spreads rates). Drawn values are rounded to thousandths.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DrawFile {
+    /// Always this value.
+    Fixed(f64),
+    /// Uniform in `[low, high]`.
+    Uniform([f64; 2]),
+    /// Log-normal.
+    LogNormal(LogNormalFile),
+}
+
+/// A log-normal distribution by its mean and spread.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogNormalFile {
+    /// The mean.
+    pub mean: f64,
+    /// The log-normal sigma, 0 to 2 (0: always the mean).
+    pub sigma: f64,
 }

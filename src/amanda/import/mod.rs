@@ -237,6 +237,7 @@ fn scenario_file(opts: &Options, p: Parts, inputs: &[String], prov: &mut Prov) -
         zones: p.zones,
         firewall: p.firewall,
         hosts: p.hosts,
+        host_templates: Vec::new(),
         expect: None,
     };
     prov.guess(

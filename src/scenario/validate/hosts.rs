@@ -17,7 +17,7 @@ pub(super) fn hosts(
     net: &Net,
 ) -> Result<(Vec<Host>, Vec<Dle>), InputError> {
     if files.is_empty() {
-        return c.fail("hosts", "list at least one host with at least one disk");
+        return c.fail("hosts", "list at least one host with at least one disk (under hosts, or made by host_templates)");
     }
     if files.len() > usize::from(u16::MAX) {
         return c.fail("hosts", "too many hosts (at most 65535)");
