@@ -26,6 +26,7 @@ use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
+pub use crate::model::trace::{Owner, Swallowed, TraceEvent, TraceKind, TraceRecord, Wire};
 use crate::model::version::{AmandadModel, Exhausted, FailurePause, Version};
 use crate::model::workload::{LOSS, PROCESS_STARTS};
 use crate::model::workload::{Night, PortDraws};
@@ -182,68 +183,6 @@ pub enum Event {
         /// The attempt.
         attempt: u32,
     },
-}
-
-/// What a trace line records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TraceKind {
-    /// A process bound a UDP port.
-    Bind,
-    /// A process released its port.
-    Release,
-    /// A packet was sent (with the firewall's verdict).
-    Send,
-    /// A packet arrived.
-    Deliver,
-    /// A client ignored a REQ (busy replying to another peer).
-    Swallow,
-    /// A request's timer fired.
-    Timeout,
-    /// The estimate phase ended.
-    Schedule,
-    /// A dump attempt started.
-    AttemptStart,
-    /// A dump attempt ended.
-    AttemptEnd,
-    /// The driver fell asleep after a failure (2.4).
-    DriverSleep,
-    /// A failed dumper rests before it takes new work (2.5+).
-    DumperRest,
-    /// A dumper found no free range port and will scan again.
-    PortWait,
-    /// A packet was lost on a link.
-    Lost,
-}
-
-/// One line of `--trace`.
-#[derive(Clone, Debug)]
-pub struct TraceRecord {
-    /// Simulated time, microseconds.
-    pub t_us: u64,
-    /// What happened.
-    pub kind: TraceKind,
-    /// The dumper involved, if any.
-    pub dumper: Option<DumperId>,
-    /// The host involved, if any.
-    pub host: Option<HostId>,
-    /// Packet kind, for sends and deliveries.
-    pub packet: Option<PacketKind>,
-    /// Sender's port (or the bound port).
-    pub src_port: Option<Port>,
-    /// Receiver's port.
-    pub dst_port: Option<Port>,
-    /// The firewall's verdict on a send.
-    pub verdict: Option<Action>,
-    /// What decided the verdict.
-    pub decider: Option<Decider>,
-    /// A DLE, for attempts.
-    pub dle: Option<DleId>,
-    /// Outcome or free text.
-    pub note: Option<&'static str>,
-    /// The request a packet, timer or swallow belongs to. In memory only (not a `--trace`
-    /// field): a client's late REP resends and a retry's REQs share a dumper and a host.
-    pub req: Option<ReqId>,
 }
 
 /// A dump attempt: one DLE on one dumper.
@@ -572,26 +511,13 @@ impl Site<'_> {
         }
     }
 
-    fn record(&mut self, r: TraceRecord) {
+    /// Hands `event`, stamped with the time, to the trace sink, if any.
+    fn record(&mut self, event: TraceEvent) {
         if let Some(sink) = &mut self.trace {
-            sink(r);
-        }
-    }
-
-    fn blank(&self, kind: TraceKind) -> TraceRecord {
-        TraceRecord {
-            t_us: self.sim.now().0,
-            kind,
-            dumper: None,
-            host: None,
-            packet: None,
-            src_port: None,
-            dst_port: None,
-            verdict: None,
-            decider: None,
-            dle: None,
-            note: None,
-            req: None,
+            sink(TraceRecord {
+                t_us: self.sim.now().0,
+                event,
+            });
         }
     }
 }

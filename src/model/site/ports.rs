@@ -53,10 +53,10 @@ impl Site<'_> {
         let st = &mut self.dumpers[usize::from(d.0)];
         st.port = Some(p);
         st.bind = Some(kind);
-        let mut r = self.blank(TraceKind::Bind);
-        r.dumper = Some(d);
-        r.src_port = Some(p);
-        self.record(r);
+        self.record(TraceEvent::Bind {
+            owner: Owner::Dumper(d),
+            port: p,
+        });
         true
     }
 
@@ -67,10 +67,10 @@ impl Site<'_> {
         };
         self.planner_port = Some((p, kind));
         self.planner_holds = true;
-        let mut r = self.blank(TraceKind::Bind);
-        r.src_port = Some(p);
-        r.note = Some("planner");
-        self.record(r);
+        self.record(TraceEvent::Bind {
+            owner: Owner::Planner,
+            port: p,
+        });
     }
 
     pub(super) fn planner_bind_kind(&self, p: Port) -> BindKind {
@@ -109,17 +109,14 @@ impl Site<'_> {
                 let now = self.sim.now();
                 let at = &mut self.attempts[a as usize];
                 at.port_wait = now.since(at.start);
-                let mut r = self.blank(TraceKind::Bind);
-                r.dumper = Some(d);
-                r.src_port = Some(p);
-                r.note = Some("lease");
-                self.record(r);
+                self.record(TraceEvent::Bind {
+                    owner: Owner::Lease(d),
+                    port: p,
+                });
                 self.send_dump_request(a);
             }
             None if self.lease_can_come() => {
-                let mut r = self.blank(TraceKind::PortWait);
-                r.dumper = Some(d);
-                self.record(r);
+                self.record(TraceEvent::PortWait { dumper: d });
                 self.lease_waiters.push_back(a);
             }
             None => {
@@ -156,11 +153,10 @@ impl Site<'_> {
             return;
         };
         self.ports.release(p);
-        let mut r = self.blank(TraceKind::Release);
-        r.dumper = Some(d);
-        r.src_port = Some(p);
-        r.note = Some("lease");
-        self.record(r);
+        self.record(TraceEvent::Release {
+            owner: Owner::Lease(d),
+            port: p,
+        });
         self.wake_lease_waiters();
     }
 
@@ -169,9 +165,9 @@ impl Site<'_> {
         let Exhausted::Rescan { interval, .. } = self.sc.server.profile.exhausted else {
             unreachable!("only a rescanning version leaves a dumper without a port");
         };
-        let mut r = self.blank(TraceKind::PortWait);
-        r.dumper = Some(self.attempts[a as usize].dumper);
-        self.record(r);
+        self.record(TraceEvent::PortWait {
+            dumper: self.attempts[a as usize].dumper,
+        });
         self.sim.schedule_in(
             interval,
             Event::PortRescan {

@@ -103,16 +103,12 @@ impl Site<'_> {
         }
         let expiry = r.on_timer(now);
         if self.trace.is_some() {
-            let mut t = self.blank(TraceKind::Timeout);
-            t.host = Some(self.requests[id.0 as usize].host);
-            t.dumper = self.dumper_of(id);
-            t.req = Some(id);
-            t.note = Some(match expiry {
-                Expiry::Resend => "resend",
-                Expiry::NoAck => "no-ack",
-                Expiry::NoReply => "no-reply",
+            self.record(TraceEvent::Timeout {
+                host: self.requests[id.0 as usize].host,
+                dumper: self.dumper_of(id),
+                req: id,
+                expiry,
             });
-            self.record(t);
         }
         match expiry {
             Expiry::Resend => self.send_req(id),

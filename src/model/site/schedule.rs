@@ -14,10 +14,10 @@ impl Site<'_> {
         if self.sc.server.amcheck {
             self.amcheck_port = self.dgram_bind(self.night.amcheck_ports, true);
             if let Some((p, _)) = self.amcheck_port {
-                let mut r = self.blank(TraceKind::Bind);
-                r.src_port = Some(p);
-                r.note = Some("amcheck");
-                self.record(r);
+                self.record(TraceEvent::Bind {
+                    owner: Owner::Amcheck,
+                    port: p,
+                });
             }
         }
         let planner = self.sc.server.planner;
@@ -90,10 +90,10 @@ impl Site<'_> {
             self.planner_holds = false;
             self.planner_port = Some((p, self.planner_bind_kind(p)));
             self.wake_lease_waiters();
-            let mut r = self.blank(TraceKind::Release);
-            r.src_port = Some(p);
-            r.note = Some("planner");
-            self.record(r);
+            self.record(TraceEvent::Release {
+                owner: Owner::Planner,
+                port: p,
+            });
         }
         for (i, d) in self.sc.dles.iter().enumerate() {
             if self.host_estimate_ok[usize::from(d.host.0)] {
@@ -111,8 +111,7 @@ impl Site<'_> {
                 st.decided = now;
             }
         }
-        let r = self.blank(TraceKind::Schedule);
-        self.record(r);
+        self.record(TraceEvent::Schedule);
         let startup = self.sc.server.profile.driver_startup;
         if startup > SimDuration::ZERO {
             // The driver is not ready to dispatch yet (3.x taper start-up): as a sleep.
@@ -206,12 +205,12 @@ impl Site<'_> {
         st.busy = Some(a);
         st.attempts += 1;
         self.dles[dle.0 as usize].attempts += 1;
-        let mut r = self.blank(TraceKind::AttemptStart);
-        r.dumper = Some(d);
-        r.dle = Some(dle);
-        r.host = Some(self.sc.dles[dle.0 as usize].host);
-        r.src_port = port;
-        self.record(r);
+        self.record(TraceEvent::AttemptStart {
+            dumper: d,
+            dle,
+            host: self.sc.dles[dle.0 as usize].host,
+            port,
+        });
         let profile = &self.sc.server.profile;
         let mut delay = SimDuration::ZERO;
         if let FailurePause::Requeue(d) = profile.failure_pause
@@ -263,17 +262,13 @@ impl Site<'_> {
         at.cause = cause;
         at.message = message;
         let (dumper, dle, port) = (at.dumper, at.dle, at.port);
-        let mut r = self.blank(TraceKind::AttemptEnd);
-        r.dumper = Some(dumper);
-        r.dle = Some(dle);
-        r.host = Some(self.sc.dles[dle.0 as usize].host);
-        r.src_port = port;
-        r.note = Some(match outcome {
-            Outcome::Done => "done",
-            Outcome::TryAgain => "try-again",
-            Outcome::Failed => "failed",
+        self.record(TraceEvent::AttemptEnd {
+            dumper,
+            dle,
+            host: self.sc.dles[dle.0 as usize].host,
+            port,
+            outcome,
         });
-        self.record(r);
         self.results.push_back(a);
         self.process_results();
     }
@@ -319,9 +314,7 @@ impl Site<'_> {
                     let until = now + pause;
                     self.asleep_until = Some(until);
                     self.sim.schedule_at(until, Event::DriverWake);
-                    let mut r = self.blank(TraceKind::DriverSleep);
-                    r.dumper = Some(dumper);
-                    self.record(r);
+                    self.record(TraceEvent::DriverSleep { dumper });
                 }
                 // 3.5.1 driver.c, dumper_chunker_result: `enqueue_sched(&runq, sp)` and on to
                 // `start_some_dumps` below, with no sleep and no rest.
@@ -332,9 +325,7 @@ impl Site<'_> {
                     if retry {
                         self.not_before[di] = until;
                     }
-                    let mut r = self.blank(TraceKind::DumperRest);
-                    r.dumper = Some(dumper);
-                    self.record(r);
+                    self.record(TraceEvent::DumperRest { dumper });
                 }
             }
         }
