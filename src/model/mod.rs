@@ -10,6 +10,7 @@ pub mod firewall;
 pub mod measures;
 pub mod network;
 pub mod outcome;
+pub mod planner;
 pub mod ports;
 pub mod protocol;
 pub mod runq;

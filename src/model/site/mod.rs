@@ -21,6 +21,7 @@ use crate::model::driver::{DleInfo, Driver, Order, Pick};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
 use crate::model::outcome::{Cause, DleFate, Outcome};
+use crate::model::planner::{self, Planner};
 use crate::model::ports::{BindKind, EPHEMERAL, Port, PortTable, RESERVED_FALLBACK};
 use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
@@ -39,8 +40,6 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// How long the server's TCP connect tries before giving up (Linux, 6 SYN retries).
 pub const TCP_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(127);
-/// Estimate lines the planner asks per disk (level 0 and the next level).
-pub const ESTIMATE_LINES_PER_DISK: u64 = 2;
 
 /// The kinds of packet that cross the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -291,12 +290,8 @@ struct Site<'a> {
     ports: PortTable,
     dumpers: Vec<DumperState>,
     orders: Vec<Order>,
-    planner_port: Option<(Port, BindKind)>,
+    planner: Planner,
     amcheck_port: Option<(Port, BindKind)>,
-    planner_holds: bool,
-    planner_pending: u32,
-    host_estimate_ok: Vec<bool>,
-    host_estimate_msg: Vec<String>,
     requests: Vec<Request>,
     clients: Vec<Client>,
     services: Vec<Services>,
@@ -375,12 +370,8 @@ impl<'a> Site<'a> {
                 n
             ],
             orders: sc.server.dumporder.clone(),
-            planner_port: None,
+            planner: Planner::new(sc.hosts.len()),
             amcheck_port: None,
-            planner_holds: false,
-            planner_pending: 0,
-            host_estimate_ok: vec![true; sc.hosts.len()],
-            host_estimate_msg: vec![String::new(); sc.hosts.len()],
             requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
             clients: vec![Client::default(); sc.hosts.len()],
             services: vec![Services::default(); sc.hosts.len()],
@@ -438,7 +429,7 @@ impl<'a> Site<'a> {
         RunResult {
             night: self.night,
             dumpers: self.dumpers,
-            planner_port: self.planner_port,
+            planner_port: self.planner.port(),
             amcheck_port: self.amcheck_port,
             attempts: self.attempts,
             dles: self.dles,

@@ -65,20 +65,11 @@ impl Site<'_> {
         let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, use_range) else {
             return;
         };
-        self.planner_port = Some((p, kind));
-        self.planner_holds = true;
+        self.planner.bound(p, kind);
         self.record(TraceEvent::Bind {
             owner: Owner::Planner,
             port: p,
         });
-    }
-
-    pub(super) fn planner_bind_kind(&self, p: Port) -> BindKind {
-        match self.sc.server.range {
-            Some(r) if r.contains(p) => BindKind::InRange,
-            _ if p.is_reserved() => BindKind::ReservedFallback,
-            _ => BindKind::Ephemeral,
-        }
     }
 
     /// Whether this DLE's request must leave from a leased range port.
@@ -132,8 +123,7 @@ impl Site<'_> {
     /// Whether some range port is held by a process that will release it (a lease or the planner).
     pub(super) fn lease_can_come(&self) -> bool {
         let range = self.sc.server.range.expect("the lease policy has a range");
-        self.dumpers.iter().any(|d| d.lease.is_some())
-            || (self.planner_holds && self.planner_port.is_some_and(|(p, _)| range.contains(p)))
+        self.dumpers.iter().any(|d| d.lease.is_some()) || self.planner.holds_in(range)
     }
 
     /// Hands released range ports to waiting requests, in arrival order.

@@ -129,14 +129,10 @@ impl Site<'_> {
         let r = &self.requests[id.0 as usize];
         match r.owner {
             Requester::Planner => {
-                let h = usize::from(r.host.0);
-                self.host_estimate_ok[h] = false;
-                let no_ack = r.rep_waits == 0;
-                self.host_estimate_msg[h] = self
-                    .sc
-                    .server
-                    .profile
-                    .estimate_failed_text(&self.sc.hosts[h].name, no_ack);
+                let (host, no_ack) = (r.host, r.rep_waits == 0);
+                let name = &self.sc.hosts[usize::from(host.0)].name;
+                let msg = self.sc.server.profile.estimate_failed_text(name, no_ack);
+                self.planner.failed(host, msg);
                 self.planner_answered();
             }
             Requester::Dumper(d) => {
@@ -191,8 +187,7 @@ impl Site<'_> {
     }
 
     pub(super) fn planner_answered(&mut self) {
-        self.planner_pending -= 1;
-        if self.planner_pending == 0 {
+        if self.planner.answered() {
             self.estimates_done();
         }
     }

@@ -32,50 +32,25 @@ impl Site<'_> {
         }
         match planner {
             PlannerBinding::Unmodelled => {
-                let slowest = self
-                    .night
-                    .host_estimate
-                    .iter()
-                    .zip(&self.sc.hosts)
-                    .map(|(&e, h)| e + h.latency + h.latency)
-                    .max()
-                    .unwrap_or_default();
-                self.sim.schedule_in(slowest, Event::EstimatesDone);
+                let phase = planner::unmodelled_phase(self.sc, &self.night);
+                self.sim.schedule_in(phase, Event::EstimatesDone);
             }
             PlannerBinding::BeforeDumpers | PlannerBinding::AfterDumpers => {
                 if planner == PlannerBinding::AfterDumpers {
                     self.bind_planner();
                 }
-                let Some((port, _)) = self.planner_port else {
+                let Some((port, _)) = self.planner.port() else {
                     // No range port for the planner (2.5.2+ with a full range): no estimates.
-                    self.host_estimate_ok.fill(false);
+                    self.planner.no_port();
                     self.sim
                         .schedule_in(SimDuration::ZERO, Event::EstimatesDone);
                     return;
                 };
                 for h in 0..self.sc.hosts.len() {
                     let host = HostId(h as u16);
-                    let wait = if self.sc.server.etimeout_per_host {
-                        // 3.5.1 planner.c, getsize: a negative etimeout is the host's whole
-                        // wait (`timeout = - conf_etimeout`), not per estimate line.
-                        self.sc.server.etimeout
-                    } else {
-                        // 3.5.1 planner.c, getsize: `timeout = total_estimates * etimeout`,
-                        // one estimate per level asked; a DLE due for a full dump every night
-                        // (dumpcycle 1) asks level 0 alone. (Older profiles keep two lines per
-                        // disk, as their committed results assume.)
-                        let per_disk = if self.sc.server.profile.planner_3x
-                            && self.sc.workload.dumpcycle == 1
-                        {
-                            1
-                        } else {
-                            ESTIMATE_LINES_PER_DISK
-                        };
-                        let lines = self.sc.hosts[h].dles.len() as u64 * per_disk;
-                        self.sc.server.etimeout.times(lines)
-                    };
+                    let wait = planner::estimate_wait(self.sc, host);
                     self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
-                    self.planner_pending += 1;
+                    self.planner.asked();
                 }
             }
         }
@@ -84,11 +59,9 @@ impl Site<'_> {
     pub(super) fn estimates_done(&mut self) {
         let now = self.sim.now();
         self.estimates_end = now;
-        if let Some((p, _)) = self.planner_port.take() {
-            // The planner exits once it has written the schedule.
+        // The planner exits once it has written the schedule.
+        if let Some(p) = self.planner.exit(self.sc.server.range) {
             self.ports.release(p);
-            self.planner_holds = false;
-            self.planner_port = Some((p, self.planner_bind_kind(p)));
             self.wake_lease_waiters();
             self.record(TraceEvent::Release {
                 owner: Owner::Planner,
@@ -96,17 +69,16 @@ impl Site<'_> {
             });
         }
         for (i, d) in self.sc.dles.iter().enumerate() {
-            if self.host_estimate_ok[usize::from(d.host.0)] {
+            if self.planner.scheduled(d.host) {
                 let dle = DleId(i as u32);
                 self.driver.push(dle, self.dle_info(dle));
             } else {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
                 st.fate = Some(DleFate::NotScheduled);
-                st.message = if self.host_estimate_msg[usize::from(d.host.0)].is_empty() {
-                    self.sc.server.profile.estimate_failed_text(name, false)
-                } else {
-                    self.host_estimate_msg[usize::from(d.host.0)].clone()
+                st.message = match self.planner.failure(d.host) {
+                    Some(msg) => msg.to_string(),
+                    None => self.sc.server.profile.estimate_failed_text(name, false),
                 };
                 st.decided = now;
             }
