@@ -22,7 +22,7 @@ use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
 use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::planner::{self, Planner};
-use crate::model::ports::{BindKind, EPHEMERAL, Port, PortTable, RESERVED_FALLBACK};
+use crate::model::ports::{BindKind, EPHEMERAL, Leases, Port, PortTable, RESERVED_FALLBACK};
 use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
@@ -218,8 +218,6 @@ pub struct DumperState {
     pub bind: Option<BindKind>,
     /// Attempt running or waiting to be reported, if any.
     pub busy: Option<u32>,
-    /// A range port bound for the current request only (per-request port policy).
-    pub lease: Option<Port>,
     /// It takes no new work before this (the 2.5+ pause after a failure).
     pub rest_until: SimTime,
     /// Attempts it ran.
@@ -297,7 +295,7 @@ struct Site<'a> {
     services: Vec<Services>,
     driver: Driver,
     results: VecDeque<u32>,
-    lease_waiters: VecDeque<u32>,
+    leases: Leases,
     asleep_until: Option<SimTime>,
     gap_wake: Option<SimTime>,
     retries_used: Vec<u32>,
@@ -361,7 +359,6 @@ impl<'a> Site<'a> {
                     port: None,
                     bind: None,
                     busy: None,
-                    lease: None,
                     rest_until: SimTime::ZERO,
                     attempts: 0,
                     failed_attempts: 0,
@@ -384,7 +381,7 @@ impl<'a> Site<'a> {
                     .collect::<Vec<_>>(),
             ),
             results: VecDeque::new(),
-            lease_waiters: VecDeque::new(),
+            leases: Leases::new(n),
             asleep_until: None,
             gap_wake: None,
             retries_used: vec![0; sc.dles.len()],

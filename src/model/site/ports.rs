@@ -92,11 +92,10 @@ impl Site<'_> {
             .wrapping_add(a);
         let server = &self.sc.server;
         match self
-            .ports
-            .bind_portrange(range, offset, |p| server.port_usable(p))
+            .leases
+            .take(&mut self.ports, d, range, offset, |p| server.port_usable(p))
         {
             Some(p) => {
-                self.dumpers[usize::from(d.0)].lease = Some(p);
                 let now = self.sim.now();
                 let at = &mut self.attempts[a as usize];
                 at.port_wait = now.since(at.start);
@@ -108,7 +107,7 @@ impl Site<'_> {
             }
             None if self.lease_can_come() => {
                 self.record(TraceEvent::PortWait { dumper: d });
-                self.lease_waiters.push_back(a);
+                self.leases.wait(a);
             }
             None => {
                 // Nobody holds a range port that could be released: waiting would be forever.
@@ -123,14 +122,14 @@ impl Site<'_> {
     /// Whether some range port is held by a process that will release it (a lease or the planner).
     pub(super) fn lease_can_come(&self) -> bool {
         let range = self.sc.server.range.expect("the lease policy has a range");
-        self.dumpers.iter().any(|d| d.lease.is_some()) || self.planner.holds_in(range)
+        self.leases.any_held() || self.planner.holds_in(range)
     }
 
     /// Hands released range ports to waiting requests, in arrival order.
     pub(super) fn wake_lease_waiters(&mut self) {
-        let waiting = self.lease_waiters.len();
-        for _ in 0..waiting {
-            let Some(next) = self.lease_waiters.pop_front() else {
+        // Only those waiting now: a request that fails to get a port queues again at the back.
+        for _ in 0..self.leases.waiting() {
+            let Some(next) = self.leases.next_waiter() else {
                 break;
             };
             self.take_lease_or_wait(next);
@@ -139,10 +138,9 @@ impl Site<'_> {
 
     /// The request of dumper `d` is over: its leased port goes to the first waiter.
     pub(super) fn release_lease(&mut self, d: DumperId) {
-        let Some(p) = self.dumpers[usize::from(d.0)].lease.take() else {
+        let Some(p) = self.leases.release(&mut self.ports, d) else {
             return;
         };
-        self.ports.release(p);
         self.record(TraceEvent::Release {
             owner: Owner::Lease(d),
             port: p,

@@ -195,8 +195,12 @@ impl Site<'_> {
     /// The dumper holds a port: its REQ for sendbackup goes out.
     pub(super) fn send_dump_request(&mut self, a: u32) {
         let at = &mut self.attempts[a as usize];
-        let ds = &self.dumpers[usize::from(at.dumper.0)];
-        let port = ds.lease.or(ds.port).expect("bound before the request");
+        let own = self.dumpers[usize::from(at.dumper.0)].port;
+        let port = self
+            .leases
+            .of(at.dumper)
+            .or(own)
+            .expect("bound before the request");
         at.port = Some(port);
         let (d, dle) = (at.dumper, at.dle);
         let host = self.sc.dles[dle.0 as usize].host;
