@@ -17,7 +17,7 @@ use crate::model::client::{
     Client, OnReq, OnReq3, Peer, REP_ACK_WAIT, Reply, ServiceKey, Services,
 };
 use crate::model::config::{PlannerBinding, PortPolicy, SiteConfig};
-use crate::model::driver::{DleInfo, Driver, Order, Pick};
+use crate::model::driver::{self, DleInfo, Driver, Order, Policy, Slot, Then, Woke};
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
 use crate::model::outcome::{Cause, DleFate, Outcome};
@@ -287,7 +287,6 @@ struct Site<'a> {
     sim: Simulation<Event>,
     ports: PortTable,
     dumpers: Vec<DumperState>,
-    orders: Vec<Order>,
     planner: Planner,
     amcheck_port: Option<(Port, BindKind)>,
     requests: Vec<Request>,
@@ -296,10 +295,6 @@ struct Site<'a> {
     driver: Driver,
     results: VecDeque<u32>,
     leases: Leases,
-    asleep_until: Option<SimTime>,
-    gap_wake: Option<SimTime>,
-    retries_used: Vec<u32>,
-    not_before: Vec<SimTime>,
     attempts: Vec<Attempt>,
     dles: Vec<DleState>,
     estimates_end: SimTime,
@@ -366,26 +361,14 @@ impl<'a> Site<'a> {
                 };
                 n
             ],
-            orders: sc.server.dumporder.clone(),
             planner: Planner::new(sc.hosts.len()),
             amcheck_port: None,
             requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
             clients: vec![Client::default(); sc.hosts.len()],
             services: vec![Services::default(); sc.hosts.len()],
-            driver: Driver::new(
-                sc.hosts.len(),
-                sc.server.netusage_kbs,
-                sc.server.profile.host_gap,
-                &(0..n)
-                    .map(|i| Order::for_dumper(&sc.server.dumporder, i))
-                    .collect::<Vec<_>>(),
-            ),
+            driver: new_driver(sc, &night),
             results: VecDeque::new(),
             leases: Leases::new(n),
-            asleep_until: None,
-            gap_wake: None,
-            retries_used: vec![0; sc.dles.len()],
-            not_before: vec![SimTime::ZERO; sc.dles.len()],
             attempts: Vec::with_capacity(sc.dles.len() * 2),
             dles: vec![
                 DleState {
@@ -454,6 +437,36 @@ impl<'a> Site<'a> {
             trace: None,
         }
     }
+}
+
+/// The driver of the night: the site's hosts, dumpers and DLEs as it sees them.
+fn new_driver(sc: &SiteConfig, night: &Night) -> Driver {
+    let n = usize::from(sc.server.inparallel);
+    let dles = sc
+        .dles
+        .iter()
+        .zip(&night.dles)
+        .map(|(sd, nd)| DleInfo {
+            host: sd.host,
+            spindle: sd.spindle,
+            size_kb: nd.size_kb,
+            rate_kbs: nd.rate_kbs,
+            not_before: SimTime::ZERO,
+        })
+        .collect();
+    Driver::new(
+        sc.hosts.iter().map(|h| h.maxdumps).collect(),
+        sc.server.netusage_kbs,
+        sc.server.profile.host_gap,
+        &(0..n)
+            .map(|i| Order::for_dumper(&sc.server.dumporder, i))
+            .collect::<Vec<_>>(),
+        dles,
+        Policy {
+            retries: sc.server.profile.retries,
+            pause: sc.server.profile.failure_pause,
+        },
+    )
 }
 
 /// Sums state-entry open time per (server port, client host), in port then host order.

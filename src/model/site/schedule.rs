@@ -70,8 +70,7 @@ impl Site<'_> {
         }
         for (i, d) in self.sc.dles.iter().enumerate() {
             if self.planner.scheduled(d.host) {
-                let dle = DleId(i as u32);
-                self.driver.push(dle, self.dle_info(dle));
+                self.driver.push(DleId(i as u32));
             } else {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
@@ -87,73 +86,75 @@ impl Site<'_> {
         let startup = self.sc.server.profile.driver_startup;
         if startup > SimDuration::ZERO {
             // The driver is not ready to dispatch yet (3.x taper start-up): as a sleep.
-            let until = now + startup;
-            self.asleep_until = Some(until);
-            self.sim.schedule_at(until, Event::DriverWake);
+            let wake = self.driver.sleep_until(now + startup);
+            self.carry_out(wake);
             return;
         }
         self.dispatch();
     }
 
-    pub(super) fn dle_info(&self, d: DleId) -> DleInfo {
-        let sd = &self.sc.dles[d.0 as usize];
-        let nd = &self.night.dles[d.0 as usize];
-        DleInfo {
-            host: sd.host,
-            spindle: sd.spindle,
-            size_kb: nd.size_kb,
-            rate_kbs: nd.rate_kbs,
-            not_before: self.not_before[d.0 as usize],
-        }
-    }
-
-    /// `start_some_dumps`: fill idle dumpers, lowest index first.
+    /// `start_some_dumps`: fill idle dumpers, lowest index first, as the driver decides. A
+    /// start may end at once (no port): the driver sees each start's effects before the next.
     pub(super) fn dispatch(&mut self) {
-        if self.asleep_until.is_some() || self.driver.is_empty() {
+        if !self.driver.may_fill() {
             return;
         }
         let now = self.sim.now();
         for i in 0..self.dumpers.len() {
-            if self.dumpers[i].busy.is_some() {
-                continue;
+            let ds = &self.dumpers[i];
+            let slot = Slot {
+                busy: ds.busy.is_some(),
+                rest_until: ds.rest_until,
+            };
+            let (action, then) = self.driver.fill(now, i, slot);
+            if let Some(a) = action {
+                self.carry_out(a);
             }
-            let rest = self.dumpers[i].rest_until;
-            if rest > now {
-                self.wake_at(rest);
-                continue;
-            }
-            let order = Order::for_dumper(&self.orders, i);
-            let pick = self.driver.pick(
-                now,
-                order,
-                |d| self.dle_info(d),
-                |h| self.sc.hosts[usize::from(h.0)].maxdumps,
-            );
-            match pick {
-                Pick::Take(dle) => {
-                    let info = self.dle_info(dle);
-                    self.driver.start(dle, info, now);
-                    self.start_attempt(DumperId(i as u16), dle);
-                    if self.driver.is_empty() {
-                        return;
-                    }
-                }
-                Pick::WaitUntil(t) => {
-                    self.wake_at(t);
-                    return;
-                }
-                Pick::Blocked => return,
+            if then == Then::Stop {
+                return;
             }
         }
     }
 
-    /// Makes sure the driver looks again at `t` (one pending wake-up, the earliest, suffices).
-    fn wake_at(&mut self, t: SimTime) {
+    /// Carries out one of the driver's decisions.
+    fn carry_out(&mut self, action: driver::Action) {
         let now = self.sim.now();
-        if self.gap_wake.is_none_or(|w| t < w || w <= now) {
-            self.gap_wake = Some(t);
-            self.sim.schedule_at(t, Event::DriverWake);
+        match action {
+            driver::Action::Start { dumper, dle } => self.start_attempt(dumper, dle),
+            driver::Action::WakeAt(t) => self.sim.schedule_at(t, Event::DriverWake),
+            driver::Action::Dumped(dle) => {
+                let st = &mut self.dles[dle.0 as usize];
+                st.fate = Some(DleFate::Dumped);
+                st.decided = now;
+            }
+            driver::Action::Retry(_) => {}
+            driver::Action::GiveUp { .. } => unreachable!("a result's give-up goes to give_up"),
+            driver::Action::Sleep { dumper, until } => {
+                self.sim.schedule_at(until, Event::DriverWake);
+                self.record(TraceEvent::DriverSleep { dumper });
+            }
+            driver::Action::Rest { dumper, until } => {
+                self.dumpers[usize::from(dumper.0)].rest_until = until;
+                self.record(TraceEvent::DumperRest { dumper });
+            }
         }
+    }
+
+    /// Attempt `a`'s DLE failed for good: Amanda's message is the give-up text, or the
+    /// attempt's own if it did not ask to try again.
+    fn give_up(&mut self, a: u32, dle: DleId, retries_exhausted: bool) {
+        let di = dle.0 as usize;
+        let message = if retries_exhausted {
+            let host = self.sc.dles[di].host;
+            let name = &self.sc.hosts[usize::from(host.0)].name;
+            self.sc.server.profile.gave_up_text(name)
+        } else {
+            self.attempts[a as usize].message.clone()
+        };
+        let st = &mut self.dles[di];
+        st.fate = Some(DleFate::Failed);
+        st.decided = self.sim.now();
+        st.message = message;
     }
 
     pub(super) fn start_attempt(&mut self, d: DumperId, dle: DleId) {
@@ -247,57 +248,24 @@ impl Site<'_> {
 
     /// Reads dumper results until one sends the driver to sleep, then fills idle dumpers.
     pub(super) fn process_results(&mut self) {
-        while self.asleep_until.is_none() {
+        while self.driver.awake() {
             let Some(a) = self.results.pop_front() else {
                 break;
             };
-            let now = self.sim.now();
             let at = &self.attempts[a as usize];
             let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
-            let info = self.dle_info(dle);
-            self.driver.finish(info);
             let ds = &mut self.dumpers[usize::from(dumper.0)];
             ds.busy = None;
-            let di = dle.0 as usize;
-            if outcome == Outcome::Done {
-                self.dles[di].fate = Some(DleFate::Dumped);
-                self.dles[di].decided = now;
-                continue;
+            if outcome != Outcome::Done {
+                ds.failed_attempts += 1;
             }
-            ds.failed_attempts += 1;
-            let retry = outcome == Outcome::TryAgain
-                && self.retries_used[di] < self.sc.server.profile.retries;
-            if retry {
-                self.retries_used[di] += 1;
-                self.driver.push(dle, info);
-            } else {
-                let st = &mut self.dles[di];
-                st.fate = Some(DleFate::Failed);
-                st.decided = now;
-                st.message = if outcome == Outcome::TryAgain {
-                    let host = &self.sc.hosts[usize::from(info.host.0)].name;
-                    self.sc.server.profile.gave_up_text(host)
-                } else {
-                    self.attempts[a as usize].message.clone()
-                };
-            }
-            match self.sc.server.profile.failure_pause {
-                FailurePause::Driver(pause) => {
-                    let until = now + pause;
-                    self.asleep_until = Some(until);
-                    self.sim.schedule_at(until, Event::DriverWake);
-                    self.record(TraceEvent::DriverSleep { dumper });
-                }
-                // 3.5.1 driver.c, dumper_chunker_result: `enqueue_sched(&runq, sp)` and on to
-                // `start_some_dumps` below, with no sleep and no rest.
-                FailurePause::Requeue(_) => {}
-                FailurePause::DumperAndDle(pause) => {
-                    let until = now + pause;
-                    self.dumpers[usize::from(dumper.0)].rest_until = until;
-                    if retry {
-                        self.not_before[di] = until;
-                    }
-                    self.record(TraceEvent::DumperRest { dumper });
+            for action in self.driver.result(self.sim.now(), dle, dumper, outcome) {
+                match action {
+                    driver::Action::GiveUp {
+                        dle,
+                        retries_exhausted,
+                    } => self.give_up(a, dle, retries_exhausted),
+                    other => self.carry_out(other),
                 }
             }
         }
@@ -305,20 +273,13 @@ impl Site<'_> {
     }
 
     pub(super) fn driver_wake(&mut self) {
-        let now = self.sim.now();
-        match self.asleep_until {
-            Some(t) if t <= now => {
-                self.asleep_until = None;
+        match self.driver.wake(self.sim.now()) {
+            Woke::FromSleep => {
                 self.dispatch();
                 self.process_results();
             }
-            Some(_) => {}
-            None => {
-                if self.gap_wake.is_some_and(|w| w <= now) {
-                    self.gap_wake = None;
-                }
-                self.dispatch();
-            }
+            Woke::StillAsleep => {}
+            Woke::Fill => self.dispatch(),
         }
     }
 }
