@@ -4,9 +4,9 @@
 use crate::model::config::SiteConfig;
 use crate::model::firewall::{Action, Decider};
 use crate::model::outcome::Outcome;
+use crate::model::packet::PacketKind;
 use crate::model::ports::Port;
 use crate::model::protocol::{Expiry, ReqId};
-use crate::model::site::PacketKind;
 use crate::model::{DleId, DumperId, HostId};
 use serde::Serialize;
 use std::fmt::Write;

@@ -1,4 +1,7 @@
-//! One night at a site: the world's state and the single `match` that moves it.
+//! One night at a site: the glue. `Site` holds the pieces (ports and leases, the planner, the
+//! driver, clients, requests, the network, the state table) and the single `match` that moves
+//! them; the pieces decide, `Site` carries out (the driver's [`crate::model::driver::Action`]s,
+//! the planner's count, the clients' answers) and records the trace.
 //!
 //! Start of the night (2.4): the driver forks dumper0..dumperN-1, each binding its UDP port in
 //! fork order, and the planner binds its own (before or after them, a scenario setting). The
@@ -7,6 +10,7 @@
 //! in different zones.
 
 mod clients;
+mod event;
 mod exit;
 mod network;
 mod ports;
@@ -21,11 +25,13 @@ use crate::model::driver::{self, DleInfo, Driver, Order, Policy, Slot, Then, Wok
 use crate::model::firewall::{Action, Decider, Header, Proto, Verdict};
 use crate::model::network::{FlowId, Network};
 use crate::model::outcome::{Cause, DleFate, Outcome};
+pub use crate::model::packet::{Body, Packet, PacketKind};
 use crate::model::planner::{self, Planner};
 use crate::model::ports::{BindKind, EPHEMERAL, Leases, Port, PortTable, RESERVED_FALLBACK};
 use crate::model::protocol::{
     ACK_WAIT, DUMPER_REP_WAIT, Expiry, ReqId, Request, Requester, Service,
 };
+pub use crate::model::result::{Attempt, DleState, DumperState, RunResult};
 use crate::model::stateful::{EntryId, FlowKey, Inbound, StateTable};
 pub use crate::model::trace::{Owner, Swallowed, TraceEvent, TraceKind, TraceRecord, Wire};
 use crate::model::version::{AmandadModel, Exhausted, FailurePause, Version};
@@ -34,251 +40,12 @@ use crate::model::workload::{Night, PortDraws};
 use crate::model::{DleId, DumperId, HostId, Node};
 use crate::sim::rng::{Stream, stream};
 use crate::sim::{SimDuration, SimTime, Simulation};
+pub use event::Event;
 use rand::RngExt;
-use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How long the server's TCP connect tries before giving up (Linux, 6 SYN retries).
 pub const TCP_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(127);
-
-/// The kinds of packet that cross the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PacketKind {
-    /// A request from the server.
-    Req,
-    /// The client's acknowledgement of a REQ.
-    Ack,
-    /// The client's refusal ("amandad busy").
-    Nak,
-    /// The client's reply.
-    Rep,
-    /// A partial reply: one disk's estimate (2.5.1+), not acknowledged.
-    Prep,
-    /// The server's acknowledgement of a REP.
-    RepAck,
-    /// A TCP connection attempt from the server to a client's data port.
-    Syn,
-}
-
-/// A packet in flight.
-#[derive(Clone, Copy, Debug)]
-pub struct Packet {
-    /// Kind.
-    pub kind: PacketKind,
-    /// Sender.
-    pub src: Node,
-    /// Sender's port.
-    pub src_port: Port,
-    /// Receiver.
-    pub dst: Node,
-    /// Receiver's port.
-    pub dst_port: Port,
-    /// The request it belongs to.
-    pub req: ReqId,
-    /// For REQs, the service asked; for REPs, the reply carried.
-    pub body: Body,
-}
-
-/// What a packet carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Body {
-    /// Nothing the model needs.
-    None,
-    /// A REQ's service.
-    Service(Service),
-    /// A REP's content.
-    Reply(Reply),
-}
-
-/// Everything that can happen.
-#[derive(Clone, Copy, Debug)]
-pub enum Event {
-    /// amdump starts: processes bind, the planner asks for estimates.
-    Start,
-    /// A packet reaches its destination.
-    Deliver(Packet),
-    /// A request's ACK or REP wait expires.
-    ReqTimer {
-        /// The request.
-        req: ReqId,
-        /// Its timer generation when armed.
-        epoch: u32,
-    },
-    /// A client's service has its answer ready.
-    ServiceDone {
-        /// The client.
-        host: HostId,
-        /// Its session when the service started.
-        epoch: u32,
-    },
-    /// A client's wait for the ACK of its REP expires.
-    RepTimer {
-        /// The client.
-        host: HostId,
-        /// Its session.
-        epoch: u32,
-    },
-    /// The estimate phase ends (planner not modelled at the packet level).
-    EstimatesDone,
-    /// A dump's data may have all arrived (stale if the flow's epoch moved on).
-    FlowDone {
-        /// The flow.
-        flow: FlowId,
-        /// Its epoch when the completion was computed.
-        epoch: u32,
-    },
-    /// A dump's TCP connection attempt gave up.
-    ConnectTimeout {
-        /// The attempt.
-        attempt: u32,
-    },
-    /// The driver wakes from its failure sleep or a host gap ends.
-    DriverWake,
-    /// A dumper with no port scans the range again (2.5.2+).
-    PortRescan {
-        /// The attempt that waits.
-        attempt: u32,
-        /// Rescans so far, this one included.
-        rescans: u32,
-    },
-    /// One disk's estimate is done: sendsize sends a partial reply (2.5.1+).
-    PartialEstimate {
-        /// The client.
-        host: HostId,
-        /// Its session.
-        epoch: u32,
-    },
-    /// A 3.x client's service `id` has its answer ready.
-    ServiceReady {
-        /// The client.
-        host: HostId,
-        /// The service.
-        id: u32,
-    },
-    /// A 3.x client's service `id` waited 10 s for the ACK of its REP.
-    ServiceRepTimer {
-        /// The client.
-        host: HostId,
-        /// The service.
-        id: u32,
-        /// Its timer generation when armed.
-        generation: u32,
-    },
-    /// One disk's estimate of a 3.x client's sendsize `id` is done (a PREP).
-    ServicePartial {
-        /// The client.
-        host: HostId,
-        /// The service.
-        id: u32,
-    },
-    /// A dumper out of descriptors reports that it cannot bind (3.5.1).
-    NoSocket {
-        /// The attempt.
-        attempt: u32,
-    },
-    /// A requeued attempt's dumper is ready to send its REQ (3.x: the chunker round trip).
-    AttemptGo {
-        /// The attempt.
-        attempt: u32,
-    },
-}
-
-/// A dump attempt: one DLE on one dumper.
-#[derive(Clone, Debug)]
-pub struct Attempt {
-    /// The DLE.
-    pub dle: DleId,
-    /// The dumper that ran it.
-    pub dumper: DumperId,
-    /// The dumper's port (None if it never got one).
-    pub port: Option<Port>,
-    /// How long it waited for a range port (2.5.2+).
-    pub port_wait: SimDuration,
-    /// When the driver started it.
-    pub start: SimTime,
-    /// When the dumper reported.
-    pub end: SimTime,
-    /// Its result.
-    pub outcome: Option<Outcome>,
-    /// Why.
-    pub cause: Cause,
-    /// Amanda's text, empty for a success.
-    pub message: String,
-    /// Its sendbackup request, once the dumper sent one.
-    pub req: Option<ReqId>,
-}
-
-/// What a dumper ended up as.
-#[derive(Clone, Debug)]
-pub struct DumperState {
-    /// Its bound port (None until it binds).
-    pub port: Option<Port>,
-    /// How it got the port.
-    pub bind: Option<BindKind>,
-    /// Attempt running or waiting to be reported, if any.
-    pub busy: Option<u32>,
-    /// It takes no new work before this (the 2.5+ pause after a failure).
-    pub rest_until: SimTime,
-    /// Attempts it ran.
-    pub attempts: u32,
-    /// Of which ended in failure.
-    pub failed_attempts: u32,
-    /// It gave up rescanning for want of descriptors (3.5.1): it can never bind again.
-    pub out_of_descriptors: bool,
-}
-
-/// What became of a DLE.
-#[derive(Clone, Debug)]
-pub struct DleState {
-    /// Its fate, once decided.
-    pub fate: Option<DleFate>,
-    /// Attempts made.
-    pub attempts: u32,
-    /// Why it was not dumped.
-    pub message: String,
-    /// When its fate was decided.
-    pub decided: SimTime,
-}
-
-/// The result of one night.
-#[derive(Clone, Debug)]
-pub struct RunResult {
-    /// The night's random draws.
-    pub night: Night,
-    /// Dumpers in fork order.
-    pub dumpers: Vec<DumperState>,
-    /// The planner's port, if it bound one.
-    pub planner_port: Option<(Port, BindKind)>,
-    /// amcheck's port, held all night, if one ran.
-    pub amcheck_port: Option<(Port, BindKind)>,
-    /// Attempts in start order.
-    pub attempts: Vec<Attempt>,
-    /// DLEs in disklist order.
-    pub dles: Vec<DleState>,
-    /// When the driver got the schedule.
-    pub estimates_end: SimTime,
-    /// When the last DLE's fate was decided: the backup window.
-    pub window: SimTime,
-    /// Events processed.
-    pub events: u64,
-    /// Packets the firewall dropped or rejected.
-    pub dropped_packets: u64,
-    /// Packets clients sent to the server (ACK, NAK, REP, PREP): legitimate replies.
-    pub replies_sent: u64,
-    /// Of which the firewall dropped.
-    pub replies_dropped: u64,
-    /// Packets lost on links.
-    pub lost_packets: u64,
-    /// KB each link carried, in link order.
-    pub kb_per_link: Vec<f64>,
-    /// Seconds state entries were open to inbound packets, summed (stateful firewalls).
-    pub state_pinhole_s: f64,
-    /// Seconds each (server port, client host) pair was open through a state entry.
-    pub pinholes: Vec<(Port, HostId, f64)>,
-    /// The event trace, when asked for with [`run`] (a streamed trace is not kept).
-    pub trace: Option<Vec<TraceRecord>>,
-}
 
 /// The world of one night.
 struct Site<'a> {
