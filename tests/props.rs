@@ -10,7 +10,7 @@
 use portsim::model::config::PortPolicy;
 use portsim::model::outcome::DleFate;
 use portsim::model::ports::{BindKind, EPHEMERAL, Port, RESERVED_FALLBACK};
-use portsim::model::site::{RunResult, TraceKind, run};
+use portsim::model::site::{Owner, RunResult, TraceEvent, run};
 use portsim::report::RunReport;
 use portsim::scenario::schema::{
     ActionFile, DiskFile, FirewallFile, HostFile, HostTemplateFile, NetworkFile,
@@ -440,16 +440,14 @@ proptest! {
         let mut held = in_use.clone();
         let mut binds = 0;
         for t in trace {
-            match t.kind {
-                TraceKind::Bind => {
-                    let p = t.src_port.expect("a bind names its port");
+            match t.event {
+                TraceEvent::Bind { owner, port: p } => {
                     prop_assert!(held.insert(p), "port {} bound at t = {} us while held", p, t.t_us);
-                    if t.note != Some("lease") {
+                    if !matches!(owner, Owner::Lease(_)) {
                         binds += 1;
                     }
                 }
-                TraceKind::Release => {
-                    let p = t.src_port.expect("a release names its port");
+                TraceEvent::Release { port: p, .. } => {
                     prop_assert!(held.remove(&p), "port {} released at t = {} us but not held", p, t.t_us);
                     prop_assert!(!in_use.contains(&p), "port {} of another daemon released", p);
                 }

@@ -5,14 +5,17 @@
 //! clock moves, on few hosts with spindles, `maxdumps`, a host gap, `netusage`, `not_before` and
 //! many equal keys, must give the same `Pick` from both at every step, for every letter.
 
-use portsim::model::driver::{DleInfo, Driver, Order, Pick};
-use portsim::model::{DleId, HostId};
+use portsim::model::driver::{DleInfo, Driver, Order, Pick, Policy};
+use portsim::model::outcome::Outcome;
+use portsim::model::version::FailurePause;
+use portsim::model::{DleId, DumperId, HostId};
 use portsim::sim::{SimDuration, SimTime};
 use proptest::prelude::*;
 
 const HOSTS: usize = 4;
 const GAP: SimDuration = SimDuration::from_secs(15);
 const NETUSAGE: f64 = 25.0;
+const HOLD: SimDuration = SimDuration::from_secs(10);
 
 /// The list-scanning driver, as it was.
 #[derive(Default)]
@@ -109,10 +112,12 @@ proptest! {
             })
             .collect();
         let orders: Vec<Order> = LETTERS.iter().map(|&c| Order::from_letter(c).unwrap()).collect();
-        let mut drv = Driver::new(HOSTS, NETUSAGE, GAP, &orders);
+        // Every retry allowed; a retried DLE waits 10 s (2.5+), as `result` sets it.
+        let policy = Policy { retries: u32::MAX, pause: FailurePause::DumperAndDle(HOLD) };
+        let mut drv = Driver::new(maxdumps.clone(), NETUSAGE, GAP, &orders, info.clone(), policy);
         let mut reference = Reference::default();
-        for (i, &d) in info.iter().enumerate() {
-            drv.push(DleId(i as u32), d);
+        for i in 0..info.len() {
+            drv.push(DleId(i as u32));
             reference.runq.push(DleId(i as u32));
         }
         let mut now = SimTime::ZERO;
@@ -122,11 +127,11 @@ proptest! {
                 Step::Pick(l) => {
                     let o = orders[l];
                     let want = reference.pick(now, o, &info, &maxdumps);
-                    let got = drv.pick(now, o, |d| info[d.0 as usize], |h| maxdumps[usize::from(h.0)]);
+                    let got = drv.pick(now, o);
                     prop_assert_eq!(got, want, "letter {} at {:?}", LETTERS[l], now);
                     if let Pick::Take(d) = got {
                         let i = info[d.0 as usize];
-                        drv.start(d, i, now);
+                        drv.start(d, now);
                         let pos = reference.runq.iter().position(|&q| q == d).unwrap();
                         reference.runq.remove(pos);
                         let h = usize::from(i.host.0);
@@ -142,7 +147,8 @@ proptest! {
                 Step::End(k, retry) if !running.is_empty() => {
                     let d = running.remove(k % running.len());
                     let i = info[d.0 as usize];
-                    drv.finish(i);
+                    let outcome = if retry { Outcome::TryAgain } else { Outcome::Done };
+                    drv.result(now, d, DumperId(0), outcome);
                     let h = usize::from(i.host.0);
                     reference.host_running[h] -= 1;
                     if let Some(p) = reference.spindles.iter().position(|&s| s == (i.host, i.spindle)) {
@@ -153,10 +159,10 @@ proptest! {
                         reference.net_in_use = 0.0;
                     }
                     if retry {
-                        drv.push(d, i);
                         reference.runq.push(d);
-                        // A retried DLE may wait (2.5+): set after it joined, as the site does.
-                        info[d.0 as usize].not_before = now + SimDuration::from_secs(10);
+                        // A retried DLE may wait (2.5+): set after it joined, as the driver does.
+                        info[d.0 as usize].not_before = now + HOLD;
+                        prop_assert_eq!(drv.info(d).not_before, now + HOLD);
                     }
                 }
                 Step::End(..) => {}

@@ -5,7 +5,9 @@
 //! way and at last to a kernel-chosen port >= 1024. The `(pid + time)` offset is a draw from the
 //! port stream (deterministic by design; the real one depends on the process id and the clock).
 
+use crate::model::DumperId;
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::fmt;
 
 /// A UDP or TCP port number.
@@ -160,9 +162,94 @@ impl PortTable {
     }
 }
 
+/// Range ports leased for one request each (the per-request port policy), and the requests
+/// (by attempt) waiting for one to be released, in arrival order.
+#[derive(Clone, Debug)]
+pub struct Leases {
+    held: Vec<Option<Port>>,
+    waiters: VecDeque<u32>,
+}
+
+impl Leases {
+    /// No lease for any of `dumpers` dumpers, nobody waiting.
+    pub fn new(dumpers: usize) -> Leases {
+        Leases {
+            held: vec![None; dumpers],
+            waiters: VecDeque::new(),
+        }
+    }
+
+    /// Binds a port of `range` in `table` for dumper `d`'s request (`bind_portrange` from
+    /// `offset`, only `usable` ports): the port, or None if every one is taken.
+    pub fn take(
+        &mut self,
+        table: &mut PortTable,
+        d: DumperId,
+        range: PortRange,
+        offset: u32,
+        usable: impl Fn(Port) -> bool,
+    ) -> Option<Port> {
+        let p = table.bind_portrange(range, offset, usable)?;
+        self.held[usize::from(d.0)] = Some(p);
+        Some(p)
+    }
+
+    /// Dumper `d`'s leased port, if it holds one.
+    pub fn of(&self, d: DumperId) -> Option<Port> {
+        self.held[usize::from(d.0)]
+    }
+
+    /// Whether some dumper holds a lease (and so will release a range port).
+    pub fn any_held(&self) -> bool {
+        self.held.iter().any(Option::is_some)
+    }
+
+    /// Dumper `d`'s request is over: frees its leased port in `table`, if it held one.
+    pub fn release(&mut self, table: &mut PortTable, d: DumperId) -> Option<Port> {
+        let p = self.held[usize::from(d.0)].take()?;
+        table.release(p);
+        Some(p)
+    }
+
+    /// Attempt `a` waits for a released port.
+    pub fn wait(&mut self, a: u32) {
+        self.waiters.push_back(a);
+    }
+
+    /// How many attempts wait.
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// The attempt that has waited longest, taken off the queue.
+    pub fn next_waiter(&mut self) -> Option<u32> {
+        self.waiters.pop_front()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_binds_until_released_and_waiters_queue_in_order() {
+        let mut t = PortTable::default();
+        let mut l = Leases::new(2);
+        let r = PortRange::new(850, 850);
+        assert_eq!(l.take(&mut t, DumperId(0), r, 0, |_| true), Some(Port(850)));
+        assert!(l.any_held() && t.is_bound(Port(850)));
+        assert_eq!(l.take(&mut t, DumperId(1), r, 0, |_| true), None);
+        l.wait(7);
+        l.wait(3);
+        assert_eq!(l.release(&mut t, DumperId(0)), Some(Port(850)));
+        assert!(!l.any_held() && !t.is_bound(Port(850)));
+        assert_eq!(l.release(&mut t, DumperId(0)), None);
+        assert_eq!(l.waiting(), 2);
+        assert_eq!(
+            (l.next_waiter(), l.next_waiter(), l.next_waiter()),
+            (Some(7), Some(3), None)
+        );
+    }
 
     #[test]
     fn starts_at_offset_and_wraps() {

@@ -51,12 +51,12 @@ impl Site<'_> {
                     OnReq::Swallow => {
                         let req = &mut self.requests[p.req.0 as usize];
                         req.swallowed = req.swallowed.saturating_add(1);
-                        let mut r = self.blank(TraceKind::Swallow);
-                        r.host = Some(h);
-                        r.src_port = Some(p.src_port);
-                        r.dumper = self.dumper_of(p.req);
-                        r.req = Some(p.req);
-                        self.record(r);
+                        self.record(TraceEvent::Swallow {
+                            host: h,
+                            src_port: p.src_port,
+                            dumper: self.dumper_of(p.req),
+                            why: Swallowed::Busy(p.req),
+                        });
                     }
                 }
             }
@@ -161,12 +161,12 @@ impl Site<'_> {
                     OnReq3::ReAck => self.client_send(h, peer, PacketKind::Ack, Body::None),
                     OnReq3::AlreadyRunning => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
-                        let mut r = self.blank(TraceKind::Swallow);
-                        r.host = Some(h);
-                        r.src_port = Some(p.src_port);
-                        r.dumper = self.dumper_of(p.req);
-                        r.note = Some("already running, acking req");
-                        self.record(r);
+                        self.record(TraceEvent::Swallow {
+                            host: h,
+                            src_port: p.src_port,
+                            dumper: self.dumper_of(p.req),
+                            why: Swallowed::AlreadyRunning,
+                        });
                     }
                     OnReq3::ResendRep(id, reply) => {
                         if let Some((to, generation)) = self.services[hi].on_dup_resend(id) {

@@ -19,16 +19,12 @@ impl Site<'_> {
             self.attempt_conn[a as usize] = entry;
         }
         if self.trace.is_some() {
-            let mut r = self.blank(TraceKind::Send);
-            r.packet = Some(p.kind);
-            r.src_port = Some(p.src_port);
-            r.dst_port = Some(p.dst_port);
-            r.verdict = Some(v.action);
-            r.decider = Some(v.by);
-            r.host = self.host_of(&p);
-            r.dumper = self.dumper_of(p.req);
-            r.req = Some(p.req);
-            self.record(r);
+            self.record(TraceEvent::Send {
+                wire: self.wire(&p),
+                dumper: self.dumper_of(p.req),
+                verdict: v.action,
+                decider: v.by,
+            });
         }
         let from_client = matches!(p.src, Node::Host(_));
         self.replies_sent += u64::from(from_client);
@@ -39,13 +35,9 @@ impl Site<'_> {
             if survival < 1.0 && p.kind != PacketKind::Syn && self.loss.random::<f64>() >= survival
             {
                 self.lost += 1;
-                let mut r = self.blank(TraceKind::Lost);
-                r.packet = Some(p.kind);
-                r.src_port = Some(p.src_port);
-                r.dst_port = Some(p.dst_port);
-                r.host = self.host_of(&p);
-                r.req = Some(p.req);
-                self.record(r);
+                self.record(TraceEvent::Lost {
+                    wire: self.wire(&p),
+                });
                 return false;
             }
             self.sim.schedule_in(latency, Event::Deliver(p));
@@ -159,6 +151,17 @@ impl Site<'_> {
         }
     }
 
+    /// Packet `p` as the trace records it.
+    fn wire(&self, p: &Packet) -> Wire {
+        Wire {
+            packet: p.kind,
+            src_port: p.src_port,
+            dst_port: p.dst_port,
+            host: self.host_of(p),
+            req: p.req,
+        }
+    }
+
     pub(super) fn dumper_of(&self, req: ReqId) -> Option<DumperId> {
         match self.requests.get(req.0 as usize)?.owner {
             Requester::Dumper(d) => Some(d),
@@ -168,14 +171,10 @@ impl Site<'_> {
 
     pub(super) fn deliver(&mut self, p: Packet) {
         if self.trace.is_some() {
-            let mut r = self.blank(TraceKind::Deliver);
-            r.packet = Some(p.kind);
-            r.src_port = Some(p.src_port);
-            r.dst_port = Some(p.dst_port);
-            r.host = self.host_of(&p);
-            r.dumper = self.dumper_of(p.req);
-            r.req = Some(p.req);
-            self.record(r);
+            self.record(TraceEvent::Deliver {
+                wire: self.wire(&p),
+                dumper: self.dumper_of(p.req),
+            });
         }
         match p.dst {
             Node::Host(h) => self.client_receives(h, p),

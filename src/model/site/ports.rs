@@ -53,10 +53,10 @@ impl Site<'_> {
         let st = &mut self.dumpers[usize::from(d.0)];
         st.port = Some(p);
         st.bind = Some(kind);
-        let mut r = self.blank(TraceKind::Bind);
-        r.dumper = Some(d);
-        r.src_port = Some(p);
-        self.record(r);
+        self.record(TraceEvent::Bind {
+            owner: Owner::Dumper(d),
+            port: p,
+        });
         true
     }
 
@@ -65,20 +65,11 @@ impl Site<'_> {
         let Some((p, kind)) = self.dgram_bind(self.night.planner_ports, use_range) else {
             return;
         };
-        self.planner_port = Some((p, kind));
-        self.planner_holds = true;
-        let mut r = self.blank(TraceKind::Bind);
-        r.src_port = Some(p);
-        r.note = Some("planner");
-        self.record(r);
-    }
-
-    pub(super) fn planner_bind_kind(&self, p: Port) -> BindKind {
-        match self.sc.server.range {
-            Some(r) if r.contains(p) => BindKind::InRange,
-            _ if p.is_reserved() => BindKind::ReservedFallback,
-            _ => BindKind::Ephemeral,
-        }
+        self.planner.bound(p, kind);
+        self.record(TraceEvent::Bind {
+            owner: Owner::Planner,
+            port: p,
+        });
     }
 
     /// Whether this DLE's request must leave from a leased range port.
@@ -101,26 +92,22 @@ impl Site<'_> {
             .wrapping_add(a);
         let server = &self.sc.server;
         match self
-            .ports
-            .bind_portrange(range, offset, |p| server.port_usable(p))
+            .leases
+            .take(&mut self.ports, d, range, offset, |p| server.port_usable(p))
         {
             Some(p) => {
-                self.dumpers[usize::from(d.0)].lease = Some(p);
                 let now = self.sim.now();
                 let at = &mut self.attempts[a as usize];
                 at.port_wait = now.since(at.start);
-                let mut r = self.blank(TraceKind::Bind);
-                r.dumper = Some(d);
-                r.src_port = Some(p);
-                r.note = Some("lease");
-                self.record(r);
+                self.record(TraceEvent::Bind {
+                    owner: Owner::Lease(d),
+                    port: p,
+                });
                 self.send_dump_request(a);
             }
             None if self.lease_can_come() => {
-                let mut r = self.blank(TraceKind::PortWait);
-                r.dumper = Some(d);
-                self.record(r);
-                self.lease_waiters.push_back(a);
+                self.record(TraceEvent::PortWait { dumper: d });
+                self.leases.wait(a);
             }
             None => {
                 // Nobody holds a range port that could be released: waiting would be forever.
@@ -135,15 +122,14 @@ impl Site<'_> {
     /// Whether some range port is held by a process that will release it (a lease or the planner).
     pub(super) fn lease_can_come(&self) -> bool {
         let range = self.sc.server.range.expect("the lease policy has a range");
-        self.dumpers.iter().any(|d| d.lease.is_some())
-            || (self.planner_holds && self.planner_port.is_some_and(|(p, _)| range.contains(p)))
+        self.leases.any_held() || self.planner.holds_in(range)
     }
 
     /// Hands released range ports to waiting requests, in arrival order.
     pub(super) fn wake_lease_waiters(&mut self) {
-        let waiting = self.lease_waiters.len();
-        for _ in 0..waiting {
-            let Some(next) = self.lease_waiters.pop_front() else {
+        // Only those waiting now: a request that fails to get a port queues again at the back.
+        for _ in 0..self.leases.waiting() {
+            let Some(next) = self.leases.next_waiter() else {
                 break;
             };
             self.take_lease_or_wait(next);
@@ -152,15 +138,13 @@ impl Site<'_> {
 
     /// The request of dumper `d` is over: its leased port goes to the first waiter.
     pub(super) fn release_lease(&mut self, d: DumperId) {
-        let Some(p) = self.dumpers[usize::from(d.0)].lease.take() else {
+        let Some(p) = self.leases.release(&mut self.ports, d) else {
             return;
         };
-        self.ports.release(p);
-        let mut r = self.blank(TraceKind::Release);
-        r.dumper = Some(d);
-        r.src_port = Some(p);
-        r.note = Some("lease");
-        self.record(r);
+        self.record(TraceEvent::Release {
+            owner: Owner::Lease(d),
+            port: p,
+        });
         self.wake_lease_waiters();
     }
 
@@ -169,9 +153,9 @@ impl Site<'_> {
         let Exhausted::Rescan { interval, .. } = self.sc.server.profile.exhausted else {
             unreachable!("only a rescanning version leaves a dumper without a port");
         };
-        let mut r = self.blank(TraceKind::PortWait);
-        r.dumper = Some(self.attempts[a as usize].dumper);
-        self.record(r);
+        self.record(TraceEvent::PortWait {
+            dumper: self.attempts[a as usize].dumper,
+        });
         self.sim.schedule_in(
             interval,
             Event::PortRescan {

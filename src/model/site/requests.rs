@@ -103,16 +103,12 @@ impl Site<'_> {
         }
         let expiry = r.on_timer(now);
         if self.trace.is_some() {
-            let mut t = self.blank(TraceKind::Timeout);
-            t.host = Some(self.requests[id.0 as usize].host);
-            t.dumper = self.dumper_of(id);
-            t.req = Some(id);
-            t.note = Some(match expiry {
-                Expiry::Resend => "resend",
-                Expiry::NoAck => "no-ack",
-                Expiry::NoReply => "no-reply",
+            self.record(TraceEvent::Timeout {
+                host: self.requests[id.0 as usize].host,
+                dumper: self.dumper_of(id),
+                req: id,
+                expiry,
             });
-            self.record(t);
         }
         match expiry {
             Expiry::Resend => self.send_req(id),
@@ -133,14 +129,10 @@ impl Site<'_> {
         let r = &self.requests[id.0 as usize];
         match r.owner {
             Requester::Planner => {
-                let h = usize::from(r.host.0);
-                self.host_estimate_ok[h] = false;
-                let no_ack = r.rep_waits == 0;
-                self.host_estimate_msg[h] = self
-                    .sc
-                    .server
-                    .profile
-                    .estimate_failed_text(&self.sc.hosts[h].name, no_ack);
+                let (host, no_ack) = (r.host, r.rep_waits == 0);
+                let name = &self.sc.hosts[usize::from(host.0)].name;
+                let msg = self.sc.server.profile.estimate_failed_text(name, no_ack);
+                self.planner.failed(host, msg);
                 self.planner_answered();
             }
             Requester::Dumper(d) => {
@@ -195,8 +187,7 @@ impl Site<'_> {
     }
 
     pub(super) fn planner_answered(&mut self) {
-        self.planner_pending -= 1;
-        if self.planner_pending == 0 {
+        if self.planner.answered() {
             self.estimates_done();
         }
     }
@@ -204,8 +195,12 @@ impl Site<'_> {
     /// The dumper holds a port: its REQ for sendbackup goes out.
     pub(super) fn send_dump_request(&mut self, a: u32) {
         let at = &mut self.attempts[a as usize];
-        let ds = &self.dumpers[usize::from(at.dumper.0)];
-        let port = ds.lease.or(ds.port).expect("bound before the request");
+        let own = self.dumpers[usize::from(at.dumper.0)].port;
+        let port = self
+            .leases
+            .of(at.dumper)
+            .or(own)
+            .expect("bound before the request");
         at.port = Some(port);
         let (d, dle) = (at.dumper, at.dle);
         let host = self.sc.dles[dle.0 as usize].host;

@@ -14,10 +14,10 @@ impl Site<'_> {
         if self.sc.server.amcheck {
             self.amcheck_port = self.dgram_bind(self.night.amcheck_ports, true);
             if let Some((p, _)) = self.amcheck_port {
-                let mut r = self.blank(TraceKind::Bind);
-                r.src_port = Some(p);
-                r.note = Some("amcheck");
-                self.record(r);
+                self.record(TraceEvent::Bind {
+                    owner: Owner::Amcheck,
+                    port: p,
+                });
             }
         }
         let planner = self.sc.server.planner;
@@ -32,50 +32,25 @@ impl Site<'_> {
         }
         match planner {
             PlannerBinding::Unmodelled => {
-                let slowest = self
-                    .night
-                    .host_estimate
-                    .iter()
-                    .zip(&self.sc.hosts)
-                    .map(|(&e, h)| e + h.latency + h.latency)
-                    .max()
-                    .unwrap_or_default();
-                self.sim.schedule_in(slowest, Event::EstimatesDone);
+                let phase = planner::unmodelled_phase(self.sc, &self.night);
+                self.sim.schedule_in(phase, Event::EstimatesDone);
             }
             PlannerBinding::BeforeDumpers | PlannerBinding::AfterDumpers => {
                 if planner == PlannerBinding::AfterDumpers {
                     self.bind_planner();
                 }
-                let Some((port, _)) = self.planner_port else {
+                let Some((port, _)) = self.planner.port() else {
                     // No range port for the planner (2.5.2+ with a full range): no estimates.
-                    self.host_estimate_ok.fill(false);
+                    self.planner.no_port();
                     self.sim
                         .schedule_in(SimDuration::ZERO, Event::EstimatesDone);
                     return;
                 };
                 for h in 0..self.sc.hosts.len() {
                     let host = HostId(h as u16);
-                    let wait = if self.sc.server.etimeout_per_host {
-                        // 3.5.1 planner.c, getsize: a negative etimeout is the host's whole
-                        // wait (`timeout = - conf_etimeout`), not per estimate line.
-                        self.sc.server.etimeout
-                    } else {
-                        // 3.5.1 planner.c, getsize: `timeout = total_estimates * etimeout`,
-                        // one estimate per level asked; a DLE due for a full dump every night
-                        // (dumpcycle 1) asks level 0 alone. (Older profiles keep two lines per
-                        // disk, as their committed results assume.)
-                        let per_disk = if self.sc.server.profile.planner_3x
-                            && self.sc.workload.dumpcycle == 1
-                        {
-                            1
-                        } else {
-                            ESTIMATE_LINES_PER_DISK
-                        };
-                        let lines = self.sc.hosts[h].dles.len() as u64 * per_disk;
-                        self.sc.server.etimeout.times(lines)
-                    };
+                    let wait = planner::estimate_wait(self.sc, host);
                     self.new_request(Requester::Planner, host, Service::Sendsize, port, wait);
-                    self.planner_pending += 1;
+                    self.planner.asked();
                 }
             }
         }
@@ -84,105 +59,102 @@ impl Site<'_> {
     pub(super) fn estimates_done(&mut self) {
         let now = self.sim.now();
         self.estimates_end = now;
-        if let Some((p, _)) = self.planner_port.take() {
-            // The planner exits once it has written the schedule.
+        // The planner exits once it has written the schedule.
+        if let Some(p) = self.planner.exit(self.sc.server.range) {
             self.ports.release(p);
-            self.planner_holds = false;
-            self.planner_port = Some((p, self.planner_bind_kind(p)));
             self.wake_lease_waiters();
-            let mut r = self.blank(TraceKind::Release);
-            r.src_port = Some(p);
-            r.note = Some("planner");
-            self.record(r);
+            self.record(TraceEvent::Release {
+                owner: Owner::Planner,
+                port: p,
+            });
         }
         for (i, d) in self.sc.dles.iter().enumerate() {
-            if self.host_estimate_ok[usize::from(d.host.0)] {
-                let dle = DleId(i as u32);
-                self.driver.push(dle, self.dle_info(dle));
+            if self.planner.scheduled(d.host) {
+                self.driver.push(DleId(i as u32));
             } else {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
                 st.fate = Some(DleFate::NotScheduled);
-                st.message = if self.host_estimate_msg[usize::from(d.host.0)].is_empty() {
-                    self.sc.server.profile.estimate_failed_text(name, false)
-                } else {
-                    self.host_estimate_msg[usize::from(d.host.0)].clone()
+                st.message = match self.planner.failure(d.host) {
+                    Some(msg) => msg.to_string(),
+                    None => self.sc.server.profile.estimate_failed_text(name, false),
                 };
                 st.decided = now;
             }
         }
-        let r = self.blank(TraceKind::Schedule);
-        self.record(r);
+        self.record(TraceEvent::Schedule);
         let startup = self.sc.server.profile.driver_startup;
         if startup > SimDuration::ZERO {
             // The driver is not ready to dispatch yet (3.x taper start-up): as a sleep.
-            let until = now + startup;
-            self.asleep_until = Some(until);
-            self.sim.schedule_at(until, Event::DriverWake);
+            let wake = self.driver.sleep_until(now + startup);
+            self.carry_out(wake);
             return;
         }
         self.dispatch();
     }
 
-    pub(super) fn dle_info(&self, d: DleId) -> DleInfo {
-        let sd = &self.sc.dles[d.0 as usize];
-        let nd = &self.night.dles[d.0 as usize];
-        DleInfo {
-            host: sd.host,
-            spindle: sd.spindle,
-            size_kb: nd.size_kb,
-            rate_kbs: nd.rate_kbs,
-            not_before: self.not_before[d.0 as usize],
-        }
-    }
-
-    /// `start_some_dumps`: fill idle dumpers, lowest index first.
+    /// `start_some_dumps`: fill idle dumpers, lowest index first, as the driver decides. A
+    /// start may end at once (no port): the driver sees each start's effects before the next.
     pub(super) fn dispatch(&mut self) {
-        if self.asleep_until.is_some() || self.driver.is_empty() {
+        if !self.driver.may_fill() {
             return;
         }
         let now = self.sim.now();
         for i in 0..self.dumpers.len() {
-            if self.dumpers[i].busy.is_some() {
-                continue;
+            let ds = &self.dumpers[i];
+            let slot = Slot {
+                busy: ds.busy.is_some(),
+                rest_until: ds.rest_until,
+            };
+            let (action, then) = self.driver.fill(now, i, slot);
+            if let Some(a) = action {
+                self.carry_out(a);
             }
-            let rest = self.dumpers[i].rest_until;
-            if rest > now {
-                self.wake_at(rest);
-                continue;
-            }
-            let order = Order::for_dumper(&self.orders, i);
-            let pick = self.driver.pick(
-                now,
-                order,
-                |d| self.dle_info(d),
-                |h| self.sc.hosts[usize::from(h.0)].maxdumps,
-            );
-            match pick {
-                Pick::Take(dle) => {
-                    let info = self.dle_info(dle);
-                    self.driver.start(dle, info, now);
-                    self.start_attempt(DumperId(i as u16), dle);
-                    if self.driver.is_empty() {
-                        return;
-                    }
-                }
-                Pick::WaitUntil(t) => {
-                    self.wake_at(t);
-                    return;
-                }
-                Pick::Blocked => return,
+            if then == Then::Stop {
+                return;
             }
         }
     }
 
-    /// Makes sure the driver looks again at `t` (one pending wake-up, the earliest, suffices).
-    fn wake_at(&mut self, t: SimTime) {
+    /// Carries out one of the driver's decisions.
+    fn carry_out(&mut self, action: driver::Action) {
         let now = self.sim.now();
-        if self.gap_wake.is_none_or(|w| t < w || w <= now) {
-            self.gap_wake = Some(t);
-            self.sim.schedule_at(t, Event::DriverWake);
+        match action {
+            driver::Action::Start { dumper, dle } => self.start_attempt(dumper, dle),
+            driver::Action::WakeAt(t) => self.sim.schedule_at(t, Event::DriverWake),
+            driver::Action::Dumped(dle) => {
+                let st = &mut self.dles[dle.0 as usize];
+                st.fate = Some(DleFate::Dumped);
+                st.decided = now;
+            }
+            driver::Action::Retry(_) => {}
+            driver::Action::GiveUp { .. } => unreachable!("a result's give-up goes to give_up"),
+            driver::Action::Sleep { dumper, until } => {
+                self.sim.schedule_at(until, Event::DriverWake);
+                self.record(TraceEvent::DriverSleep { dumper });
+            }
+            driver::Action::Rest { dumper, until } => {
+                self.dumpers[usize::from(dumper.0)].rest_until = until;
+                self.record(TraceEvent::DumperRest { dumper });
+            }
         }
+    }
+
+    /// Attempt `a`'s DLE failed for good: Amanda's message is the give-up text, or the
+    /// attempt's own if it did not ask to try again.
+    fn give_up(&mut self, a: u32, dle: DleId, retries_exhausted: bool) {
+        let di = dle.0 as usize;
+        let message = if retries_exhausted {
+            let host = self.sc.dles[di].host;
+            let name = &self.sc.hosts[usize::from(host.0)].name;
+            self.sc.server.profile.gave_up_text(name)
+        } else {
+            self.attempts[a as usize].message.clone()
+        };
+        let st = &mut self.dles[di];
+        st.fate = Some(DleFate::Failed);
+        st.decided = self.sim.now();
+        st.message = message;
     }
 
     pub(super) fn start_attempt(&mut self, d: DumperId, dle: DleId) {
@@ -206,12 +178,12 @@ impl Site<'_> {
         st.busy = Some(a);
         st.attempts += 1;
         self.dles[dle.0 as usize].attempts += 1;
-        let mut r = self.blank(TraceKind::AttemptStart);
-        r.dumper = Some(d);
-        r.dle = Some(dle);
-        r.host = Some(self.sc.dles[dle.0 as usize].host);
-        r.src_port = port;
-        self.record(r);
+        self.record(TraceEvent::AttemptStart {
+            dumper: d,
+            dle,
+            host: self.sc.dles[dle.0 as usize].host,
+            port,
+        });
         let profile = &self.sc.server.profile;
         let mut delay = SimDuration::ZERO;
         if let FailurePause::Requeue(d) = profile.failure_pause
@@ -263,78 +235,37 @@ impl Site<'_> {
         at.cause = cause;
         at.message = message;
         let (dumper, dle, port) = (at.dumper, at.dle, at.port);
-        let mut r = self.blank(TraceKind::AttemptEnd);
-        r.dumper = Some(dumper);
-        r.dle = Some(dle);
-        r.host = Some(self.sc.dles[dle.0 as usize].host);
-        r.src_port = port;
-        r.note = Some(match outcome {
-            Outcome::Done => "done",
-            Outcome::TryAgain => "try-again",
-            Outcome::Failed => "failed",
+        self.record(TraceEvent::AttemptEnd {
+            dumper,
+            dle,
+            host: self.sc.dles[dle.0 as usize].host,
+            port,
+            outcome,
         });
-        self.record(r);
         self.results.push_back(a);
         self.process_results();
     }
 
     /// Reads dumper results until one sends the driver to sleep, then fills idle dumpers.
     pub(super) fn process_results(&mut self) {
-        while self.asleep_until.is_none() {
+        while self.driver.awake() {
             let Some(a) = self.results.pop_front() else {
                 break;
             };
-            let now = self.sim.now();
             let at = &self.attempts[a as usize];
             let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
-            let info = self.dle_info(dle);
-            self.driver.finish(info);
             let ds = &mut self.dumpers[usize::from(dumper.0)];
             ds.busy = None;
-            let di = dle.0 as usize;
-            if outcome == Outcome::Done {
-                self.dles[di].fate = Some(DleFate::Dumped);
-                self.dles[di].decided = now;
-                continue;
+            if outcome != Outcome::Done {
+                ds.failed_attempts += 1;
             }
-            ds.failed_attempts += 1;
-            let retry = outcome == Outcome::TryAgain
-                && self.retries_used[di] < self.sc.server.profile.retries;
-            if retry {
-                self.retries_used[di] += 1;
-                self.driver.push(dle, info);
-            } else {
-                let st = &mut self.dles[di];
-                st.fate = Some(DleFate::Failed);
-                st.decided = now;
-                st.message = if outcome == Outcome::TryAgain {
-                    let host = &self.sc.hosts[usize::from(info.host.0)].name;
-                    self.sc.server.profile.gave_up_text(host)
-                } else {
-                    self.attempts[a as usize].message.clone()
-                };
-            }
-            match self.sc.server.profile.failure_pause {
-                FailurePause::Driver(pause) => {
-                    let until = now + pause;
-                    self.asleep_until = Some(until);
-                    self.sim.schedule_at(until, Event::DriverWake);
-                    let mut r = self.blank(TraceKind::DriverSleep);
-                    r.dumper = Some(dumper);
-                    self.record(r);
-                }
-                // 3.5.1 driver.c, dumper_chunker_result: `enqueue_sched(&runq, sp)` and on to
-                // `start_some_dumps` below, with no sleep and no rest.
-                FailurePause::Requeue(_) => {}
-                FailurePause::DumperAndDle(pause) => {
-                    let until = now + pause;
-                    self.dumpers[usize::from(dumper.0)].rest_until = until;
-                    if retry {
-                        self.not_before[di] = until;
-                    }
-                    let mut r = self.blank(TraceKind::DumperRest);
-                    r.dumper = Some(dumper);
-                    self.record(r);
+            for action in self.driver.result(self.sim.now(), dle, dumper, outcome) {
+                match action {
+                    driver::Action::GiveUp {
+                        dle,
+                        retries_exhausted,
+                    } => self.give_up(a, dle, retries_exhausted),
+                    other => self.carry_out(other),
                 }
             }
         }
@@ -342,20 +273,13 @@ impl Site<'_> {
     }
 
     pub(super) fn driver_wake(&mut self) {
-        let now = self.sim.now();
-        match self.asleep_until {
-            Some(t) if t <= now => {
-                self.asleep_until = None;
+        match self.driver.wake(self.sim.now()) {
+            Woke::FromSleep => {
                 self.dispatch();
                 self.process_results();
             }
-            Some(_) => {}
-            None => {
-                if self.gap_wake.is_some_and(|w| w <= now) {
-                    self.gap_wake = None;
-                }
-                self.dispatch();
-            }
+            Woke::StillAsleep => {}
+            Woke::Fill => self.dispatch(),
         }
     }
 }

@@ -155,20 +155,18 @@ fn pauses_and_drops(
     let mut dropped = (0, 0);
     for e in r.trace.iter().flatten() {
         let t = SimTime(e.t_us);
-        match e.kind {
-            TraceKind::Send
-                if e.src_port == Some(AMANDA_PORT) && e.verdict.is_some_and(|v| !v.passes()) =>
+        match e.event {
+            TraceEvent::Send { wire, verdict, .. }
+                if wire.src_port == AMANDA_PORT && !verdict.passes() =>
             {
-                let inside =
-                    matches!((sc.server.range, e.dst_port), (Some(r), Some(p)) if r.contains(p));
-                if inside {
+                if sc.server.range.is_some_and(|r| r.contains(wire.dst_port)) {
                     dropped.0 += 1;
                 } else {
                     dropped.1 += 1;
                 }
             }
-            TraceKind::DriverSleep => sleeps.push((h(t), h(t + pause))),
-            TraceKind::DumperRest => rests.push((e.dumper.map_or(0, |d| d.0), h(t), h(t + pause))),
+            TraceEvent::DriverSleep { .. } => sleeps.push((h(t), h(t + pause))),
+            TraceEvent::DumperRest { dumper } => rests.push((dumper.0, h(t), h(t + pause))),
             _ => {}
         }
     }

@@ -12,7 +12,7 @@
 
 use crate::model::outcome::{DleFate, Outcome};
 use crate::model::ports::BindKind;
-use crate::model::site::{RunResult, TraceKind};
+use crate::model::site::{RunResult, TraceEvent};
 use crate::model::version::FailurePause;
 use crate::scenario::Scenario;
 use crate::sim::SimTime;

@@ -2,7 +2,8 @@
 
 use super::*;
 
-/// A flat view of one trace record.
+/// A flat view of one trace record (its [`crate::model::trace::Fields`]): explain searches
+/// across kinds.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Ev {
     pub(super) t: SimTime,
@@ -22,19 +23,22 @@ pub(super) struct Ev {
 pub(super) fn events(records: &[TraceRecord]) -> Vec<Ev> {
     records
         .iter()
-        .map(|r| Ev {
-            t: SimTime(r.t_us),
-            kind: r.kind,
-            dumper: r.dumper,
-            host: r.host,
-            dle: r.dle,
-            packet: r.packet,
-            src_port: r.src_port,
-            dst_port: r.dst_port,
-            verdict: r.verdict,
-            decider: r.decider,
-            note: r.note,
-            req: r.req,
+        .map(|r| {
+            let f = r.event.fields();
+            Ev {
+                t: SimTime(r.t_us),
+                kind: r.kind(),
+                dumper: f.dumper,
+                host: f.host,
+                dle: f.dle,
+                packet: f.packet,
+                src_port: f.src_port,
+                dst_port: f.dst_port,
+                verdict: f.verdict,
+                decider: f.decider,
+                note: f.note,
+                req: f.req,
+            }
         })
         .collect()
 }
