@@ -159,7 +159,10 @@ fn every_command_ends_quietly_on_a_closed_pipe_and_names_a_full_stdout() {
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?} | head -c0: {err}");
-        assert!(!err.contains("panicked") && !err.contains("error"), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
 
         let full = std::fs::OpenOptions::new()
             .write(true)
@@ -173,7 +176,10 @@ fn every_command_ends_quietly_on_a_closed_pipe_and_names_a_full_stdout() {
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?} > /dev/full: {err}");
-        assert!(err.contains("standard output: cannot write"), "{args:?}: {err}");
+        assert!(
+            err.contains("standard output: cannot write"),
+            "{args:?}: {err}"
+        );
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
@@ -207,13 +213,19 @@ fn quiet_goes_before_the_command_too_and_run_options_do_not() {
         assert_eq!(out.status.code(), Some(0), "{q} check");
         assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{q} check");
         let out = portsim(&[q, "remedies"]);
-        assert!(out.status.success() && out.stdout.is_empty(), "{q} remedies");
+        assert!(
+            out.status.success() && out.stdout.is_empty(),
+            "{q} remedies"
+        );
     }
     // Without a command, -q still quiets `run`.
     let out = portsim(&["-q", "--seed", "3"]);
     assert!(out.status.success() && out.stdout.is_empty());
     // `run`'s own options before another command would be ignored: refused, naming the option.
-    rejects(&["--seed", "3", "compare", "--no-out"], &["--seed", "portsim compare"]);
+    rejects(
+        &["--seed", "3", "compare", "--no-out"],
+        &["--seed", "portsim compare"],
+    );
 }
 
 // Item 3: counts bounded before any work.

@@ -36,9 +36,10 @@ impl Cli {
         let mut cmd = Cli::command();
         let m = cmd.get_matches_mut();
         if let Some((name, _)) = m.subcommand() {
-            let run_opt = m.ids().map(|id| id.as_str()).find(|id| {
-                *id != "quiet" && m.value_source(id) == Some(ValueSource::CommandLine)
-            });
+            let run_opt = m
+                .ids()
+                .map(|id| id.as_str())
+                .find(|id| *id != "quiet" && m.value_source(id) == Some(ValueSource::CommandLine));
             if let Some(id) = run_opt {
                 let shown = cmd
                     .get_arguments()
@@ -168,6 +169,10 @@ pub struct CompareArgs {
     /// The remedy drawn beside the baseline in the timeline plot (default: the recommended one).
     #[arg(long, value_name = "NAME")]
     pub timeline: Option<String>,
+    /// The firewall dialect of the report's "what to change" lines, or `amanda` for Amanda's
+    /// files only (as `portsim apply --dialect`).
+    #[arg(long, value_enum, default_value_t = crate::cli::emit::DialectArg::Nft)]
+    pub dialect: crate::cli::emit::DialectArg,
 }
 
 /// Output formats.
@@ -502,4 +507,8 @@ pub struct PlanArgs {
     /// What to print.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    /// The firewall dialect of the recommendation's "what to change" lines, or `amanda` for
+    /// Amanda's files only (as `portsim apply --dialect`).
+    #[arg(long, value_enum, default_value_t = crate::cli::emit::DialectArg::Nft)]
+    pub dialect: crate::cli::emit::DialectArg,
 }

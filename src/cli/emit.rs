@@ -80,6 +80,18 @@ pub enum DialectArg {
     Amanda,
 }
 
+impl DialectArg {
+    /// The emitter's dialect.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            DialectArg::Nft => Dialect::Nft,
+            DialectArg::Iptables => Dialect::Iptables,
+            DialectArg::Pf => Dialect::Pf,
+            DialectArg::Amanda => Dialect::Amanda,
+        }
+    }
+}
+
 /// Options of `lab-config`.
 #[derive(Debug, Args, Clone)]
 pub struct LabConfigArgs {
@@ -183,12 +195,7 @@ pub fn apply_cmd(args: &ApplyArgs, p: Printer) -> Result<Status, CliError> {
     };
     let addr = |sc: &Scenario| Addressing::new(sc, &addr_args).map_err(|e| input(&source, e));
     let (ab, aa) = (addr(&before)?, addr(&after)?);
-    let dialect = match args.dialect {
-        DialectArg::Nft => Dialect::Nft,
-        DialectArg::Iptables => Dialect::Iptables,
-        DialectArg::Pf => Dialect::Pf,
-        DialectArg::Amanda => Dialect::Amanda,
-    };
+    let dialect = args.dialect.dialect();
     let placement = match args.placement {
         PlacementArg::Router => Placement::Router,
         PlacementArg::Server => Placement::Server,

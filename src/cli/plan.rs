@@ -36,6 +36,7 @@ pub fn cmd(args: &PlanArgs, pr: Printer) -> Result<Status, CliError> {
         progress: pr.progress(),
     };
     let mut p = plan::run(&base, &cands, opt);
+    plan::attach_apply(&mut p, &base, &cands, args.dialect.dialect());
     p.command = reproduce(args, p.seed);
     pr.out(&match args.format {
         PlanFormat::Text => render::text(&p),
@@ -64,5 +65,8 @@ fn reproduce(args: &PlanArgs, seed: u64) -> String {
             .map_or(String::new(), |v| v.get_name().to_string()),
         args.replications
     ));
+    if args.dialect != crate::cli::emit::DialectArg::Nft {
+        parts.push(format!("--dialect {}", args.dialect.dialect().name()));
+    }
     parts.join(" ")
 }

@@ -2,8 +2,8 @@
 
 use super::args::TimelineArgs;
 use super::error::{CliError, Status};
-use super::print::Printer;
 use super::picture::{format_of, with_sets, write};
+use super::print::Printer;
 use crate::report::plots::timeline_picture;
 
 /// `portsim timeline`.

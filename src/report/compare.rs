@@ -355,6 +355,44 @@ fn price_table(o: &mut String, c: &Comparison) {
     }
 }
 
+/// The Markdown section of what each remedy changes at the site, when the lines were attached.
+fn apply_section(o: &mut String, c: &Comparison) {
+    let applied: Vec<_> = c.variants[1..]
+        .iter()
+        .filter_map(|v| v.apply.as_ref().map(|a| (v, a)))
+        .collect();
+    let Some((_, first)) = applied.first() else {
+        return;
+    };
+    let _ = writeln!(o, "\n## What to change at the site\n");
+    let _ = writeln!(
+        o,
+        "The lines each remedy takes out (`-`) and puts in (`+`), firewall rules in {}; `portsim apply REMEDY --dialect {}` with this scenario prints the whole files' diffs. Addresses are placeholders in 198.18.0.0/15 until `--zone`, `--host` and `--server-addr` give the site's.\n",
+        first.dialect.name(),
+        first.dialect.name()
+    );
+    for (v, a) in applied {
+        let _ = writeln!(o, "### {}\n", v.name);
+        if !is_clean(v) {
+            let lost = find(v, "failed_dles").stats.mean;
+            let _ = writeln!(
+                o,
+                "**Not recommended:** {}.\n",
+                if lost > 0.0 {
+                    format!("it still loses {lost:.2} DLEs a night here")
+                } else {
+                    "it still had failed attempts here".to_string()
+                }
+            );
+        }
+        o.push_str(&super::apply::markdown(a));
+    }
+    // One blank line before the next section, which brings its own.
+    while o.ends_with("\n\n") {
+        o.pop();
+    }
+}
+
 /// The Markdown report.
 pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
     let mut o = String::new();
@@ -409,6 +447,7 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
         let _ = writeln!(o);
     }
     price_table(&mut o, c);
+    apply_section(&mut o, c);
     plots_section(&mut o, plots);
     o
 }
