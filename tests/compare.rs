@@ -269,3 +269,113 @@ fn bad_compare_input_exits_2() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// The `apply` lines of `variant`'s file `name`, as (removed, added).
+fn apply_lines(c: &Value, variant: &str, name: &str) -> (Vec<String>, Vec<String>) {
+    let v = c["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == variant)
+        .unwrap_or_else(|| panic!("no variant {variant}"));
+    let f = v["apply"]["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{variant} has no apply lines: {v}"))
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("{variant} does not change {name}"));
+    let strs = |k: &str| {
+        f[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    (strs("removed"), strs("added"))
+}
+
+#[test]
+fn the_report_says_what_each_remedy_changes_at_the_site() {
+    let (c, _) = compare(&[]);
+    assert!(
+        c["variants"][0].get("apply").is_none(),
+        "the baseline changes nothing"
+    );
+    // 2.4: the range is a configure flag; the hole widens with it; the new ports are named.
+    let (removed, added) = apply_lines(&c, "widen-range", "configure");
+    assert_eq!(removed, ["./configure --with-udpportrange=850,859"]);
+    assert_eq!(added, ["./configure --with-udpportrange=850,875"]);
+    let (removed, added) = apply_lines(&c, "widen-range", "nft");
+    assert!(
+        removed.iter().any(|l| l.contains("udp dport 850-859")),
+        "{removed:?}"
+    );
+    assert!(
+        added.iter().any(|l| l.contains("udp dport 850-875")),
+        "{added:?}"
+    );
+    let (_, added) = apply_lines(&c, "widen-range", "services");
+    assert_eq!(added.len(), 16, "{added:?}");
+    let (removed, added) = apply_lines(&c, "lower-inparallel", "amanda.conf");
+    assert_eq!(
+        (removed, added),
+        (
+            vec!["inparallel 20".to_string()],
+            vec!["inparallel 10".to_string()]
+        )
+    );
+    // No file expresses a patch to Amanda's code: said, not left blank.
+    let reserve = c["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "reserve-for-firewalled")
+        .unwrap();
+    assert!(
+        reserve["apply"]["not_expressible"]
+            .as_str()
+            .unwrap()
+            .contains("patch"),
+        "{reserve}"
+    );
+    // 3.x: the range is `reserved-udp-port` in amanda.conf, and iptables when asked.
+    let (c, _) = compare(&[
+        "--set",
+        "server.version=\"3.5\"",
+        "--remedies",
+        "widen-range",
+        "--dialect",
+        "iptables",
+    ]);
+    let (removed, added) = apply_lines(&c, "widen-range", "amanda.conf");
+    assert_eq!(removed, ["reserved-udp-port 850,859"]);
+    assert_eq!(added, ["reserved-udp-port 850,875"]);
+    let (_, added) = apply_lines(&c, "widen-range", "iptables");
+    assert!(added.iter().any(|l| l.contains("850:875")), "{added:?}");
+    assert!(
+        c["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("--dialect iptables")
+    );
+    // The Markdown report shows the same lines.
+    let out = portsim(&[
+        "compare",
+        "--format",
+        "markdown",
+        "--no-out",
+        "--replications",
+        "2",
+        "--remedies",
+        "widen-range",
+    ]);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("## What to change at the site"), "{md}");
+    assert!(md.contains("### widen-range"), "{md}");
+    assert!(
+        md.contains(
+            "-./configure --with-udpportrange=850,859\n+./configure --with-udpportrange=850,875"
+        ),
+        "{md}"
+    );
+}

@@ -96,6 +96,138 @@ fn a_closed_pipe_ends_quietly_with_exit_0() {
     }
 }
 
+/// Every command that prints, as a list of argument lists (the import reads the incident's
+/// own configuration; the pictures go to standard output with `--out -`).
+fn printing_commands() -> Vec<Vec<String>> {
+    let fix = |f: &str| {
+        format!(
+            "{}/tests/fixtures/import/incident/{f}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let import = vec![
+        "import".to_string(),
+        "--conf".into(),
+        fix("amanda.conf"),
+        "--disklist".into(),
+        fix("disklist"),
+        "--version-output".into(),
+        fix("amadmin-version-2.4.txt"),
+        "--firewall".into(),
+        fix("iptables-save.txt"),
+        "--zone".into(),
+        "DMZ=192.0.2.0/24".into(),
+        "--zone".into(),
+        "LAN=10.1.0.0/24".into(),
+        "--hosts".into(),
+        fix("hosts"),
+        "--server".into(),
+        "amanda".into(),
+        "-o".into(),
+        "-".into(),
+    ];
+    let own = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        own(&["explain"]),
+        own(&["explain", "--dle", "www2:/", "--format", "json"]),
+        own(&["ladder", "--dle", "www2:/", "--out", "-"]),
+        own(&["timeline", "--out", "-"]),
+        own(&["apply", "widen-range"]),
+        own(&["apply", "stateful-firewall", "--format", "json"]),
+        import,
+        own(&[
+            "sweep",
+            "--vary",
+            "server.inparallel=9..10",
+            "--replications",
+            "2",
+        ]),
+    ]
+}
+
+#[test]
+fn every_command_ends_quietly_on_a_closed_pipe_and_names_a_full_stdout() {
+    for args in printing_commands() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_portsim"))
+            .args(&args)
+            .env("CI", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?} | head -c0: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
+
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_portsim"))
+            .args(&args)
+            .env("CI", "true")
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} > /dev/full: {err}");
+        assert!(
+            err.contains("standard output: cannot write"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn quiet_silences_every_command_but_a_file_named_minus() {
+    for args in printing_commands() {
+        let named_stdout = args.iter().any(|a| a == "-");
+        // Before the command, as a global option, and after it.
+        for at in [0, args.len()] {
+            let mut q = args.clone();
+            q.insert(at, "-q".into());
+            let out = portsim(&q.iter().map(String::as_str).collect::<Vec<_>>());
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{q:?}: {err}");
+            assert!(err.is_empty(), "{q:?} wrote to stderr: {err}");
+            // `-o -` and `--out -` name standard output as the file to write: it is written.
+            assert_eq!(out.stdout.is_empty(), !named_stdout, "{q:?}");
+        }
+    }
+}
+
+#[test]
+fn quiet_goes_before_the_command_too_and_run_options_do_not() {
+    let lib = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/incident-inparallel-10.json"
+    );
+    for q in ["-q", "--quiet"] {
+        let out = portsim(&[q, "check", lib]);
+        assert_eq!(out.status.code(), Some(0), "{q} check");
+        assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{q} check");
+        let out = portsim(&[q, "remedies"]);
+        assert!(
+            out.status.success() && out.stdout.is_empty(),
+            "{q} remedies"
+        );
+    }
+    // Without a command, -q still quiets `run`.
+    let out = portsim(&["-q", "--seed", "3"]);
+    assert!(out.status.success() && out.stdout.is_empty());
+    // `run`'s own options before another command would be ignored: refused, naming the option.
+    rejects(
+        &["--seed", "3", "compare", "--no-out"],
+        &["--seed", "portsim compare"],
+    );
+}
+
 // Item 3: counts bounded before any work.
 
 #[test]

@@ -83,6 +83,23 @@ fn the_incident_gets_a_clean_configuration_and_its_window() {
     );
     assert!(text.contains("Recommended (window minimised): "), "{text}");
     assert!(text.contains("the largest inparallel that met lost=0 in every night is 10"));
+    // The recommendation's lines, as `portsim apply` would change them (nft by default).
+    let name = r["name"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "To apply {name} at the site (firewall rules in nft"
+        )),
+        "{text}"
+    );
+    let firewall = r["apply"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "nft")
+        .expect("the recommendation changes the firewall");
+    for l in firewall["added"].as_array().unwrap() {
+        assert!(text.contains(&format!("+ {}", l.as_str().unwrap())), "{l}");
+    }
 }
 
 #[test]
@@ -107,8 +124,22 @@ fn plan_never_picks_a_configuration_with_a_loss() {
         assert_eq!(cands[0]["verdict"], "recommended", "{minimize}");
         // Each cost picks what it says.
         let r = &cands[0];
+        // Only the recommendation carries what to change at the site.
+        assert!(r["apply"]["files"].is_array(), "{minimize}: {r}");
+        assert!(cands[1..].iter().all(|c| c.get("apply").is_none()));
         match minimize {
-            "change" => assert_eq!(r["name"], "inparallel 10"),
+            "change" => {
+                assert_eq!(r["name"], "inparallel 10");
+                let conf = r["apply"]["files"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["name"] == "amanda.conf")
+                    .expect("amanda.conf changes");
+                assert_eq!(conf["removed"], serde_json::json!(["inparallel 20"]));
+                assert_eq!(conf["added"], serde_json::json!(["inparallel 10"]));
+                assert_eq!(r["apply"]["files"].as_array().unwrap().len(), 1, "{r}");
+            }
             "exposure" => assert_eq!(mean(r, "reachable_ports"), 0.0),
             _ => {}
         }

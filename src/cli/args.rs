@@ -12,7 +12,7 @@ use std::path::PathBuf;
     name = "portsim",
     version,
     about,
-    args_conflicts_with_subcommands = true
+    override_usage = "portsim [OPTIONS] [SCENARIO]\n       portsim [-q] <COMMAND> [OPTIONS]"
 )]
 pub struct Cli {
     /// What to do (default: `run` on the built-in incident).
@@ -22,9 +22,41 @@ pub struct Cli {
     #[command(flatten)]
     pub run: RunArgs,
     /// Print nothing but errors: no report on stdout, no progress, no notes (the exit code
-    /// tells). Give it after the command: `portsim check -q`.
+    /// tells). Anywhere on the line: `portsim -q check`, `portsim check -q`.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+}
+
+impl Cli {
+    /// Parses the command line as clap does (exit 2 on an error), and refuses `run`'s options
+    /// before another command (`portsim --seed 3 compare`): they would be silently ignored.
+    /// `--quiet` is global, so it is the one option allowed before any command.
+    pub fn parse_line() -> Cli {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let mut cmd = Cli::command();
+        let m = cmd.get_matches_mut();
+        if let Some((name, _)) = m.subcommand() {
+            let run_opt = m
+                .ids()
+                .map(|id| id.as_str())
+                .find(|id| *id != "quiet" && m.value_source(id) == Some(ValueSource::CommandLine));
+            if let Some(id) = run_opt {
+                let shown = cmd
+                    .get_arguments()
+                    .find(|a| a.get_id() == id)
+                    .and_then(|a| a.get_long().map(|l| format!("--{l}")))
+                    .unwrap_or_else(|| id.to_uppercase());
+                cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "{shown} belongs to `portsim run` (the default command); give options after the command: `portsim {name} ...`"
+                    ),
+                )
+                .exit();
+            }
+        }
+        Cli::from_arg_matches(&m).unwrap_or_else(|e| e.exit())
+    }
 }
 
 /// Most worker threads `--jobs` takes: more than any machine portsim runs on has cores, and few
@@ -139,6 +171,10 @@ pub struct CompareArgs {
     /// The remedy drawn beside the baseline in the timeline plot (default: the recommended one).
     #[arg(long, value_name = "NAME")]
     pub timeline: Option<String>,
+    /// The firewall dialect of the report's "what to change" lines, or `amanda` for Amanda's
+    /// files only (as `portsim apply --dialect`).
+    #[arg(long, value_enum, default_value_t = crate::cli::emit::DialectArg::Nft)]
+    pub dialect: crate::cli::emit::DialectArg,
 }
 
 /// Output formats.
@@ -473,4 +509,8 @@ pub struct PlanArgs {
     /// What to print.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    /// The firewall dialect of the recommendation's "what to change" lines, or `amanda` for
+    /// Amanda's files only (as `portsim apply --dialect`).
+    #[arg(long, value_enum, default_value_t = crate::cli::emit::DialectArg::Nft)]
+    pub dialect: crate::cli::emit::DialectArg,
 }

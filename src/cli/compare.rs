@@ -56,6 +56,7 @@ pub fn cmd(args: &CompareArgs, p: Printer) -> Result<Status, CliError> {
     let cells = compare::run_all(&variants, opt);
     too_long(&variants, &cells)?;
     let mut c = compare::summarise(&variants, &cells, opt.confidence);
+    compare::attach_apply(&mut c, &variants, args.dialect.dialect());
     c.skipped = skipped;
     c.command = reproduce(args, c.seed);
     if !args.no_out {
@@ -172,6 +173,9 @@ fn reproduce(args: &CompareArgs, seed: u64) -> String {
     }
     for s in &args.remedy_sets {
         parts.push(format!("--remedy-set '{s}'"));
+    }
+    if args.dialect != crate::cli::emit::DialectArg::Nft {
+        parts.push(format!("--dialect {}", args.dialect.dialect().name()));
     }
     parts.join(" ")
 }

@@ -5,6 +5,7 @@ use crate::amanda::emit::apply::{self, Dialect, FwOptions};
 use crate::amanda::emit::lab::{self, LabOptions};
 use crate::amanda::emit::{Addressing, EmitError, Placement};
 use crate::cli::args::ScenarioArgs;
+use crate::cli::print::Printer;
 use crate::cli::{CliError, Status};
 use crate::scenario::load::{SetArg, with_sets};
 use crate::scenario::{InputError, Scenario, Source, load_value, read};
@@ -77,6 +78,18 @@ pub enum DialectArg {
     Pf,
     /// Amanda's files only.
     Amanda,
+}
+
+impl DialectArg {
+    /// The emitter's dialect.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            DialectArg::Nft => Dialect::Nft,
+            DialectArg::Iptables => Dialect::Iptables,
+            DialectArg::Pf => Dialect::Pf,
+            DialectArg::Amanda => Dialect::Amanda,
+        }
+    }
 }
 
 /// Options of `lab-config`.
@@ -167,7 +180,7 @@ fn remedied(args: &ApplyArgs) -> Result<Remedied, CliError> {
 }
 
 /// `portsim apply`.
-pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
+pub fn apply_cmd(args: &ApplyArgs, p: Printer) -> Result<Status, CliError> {
     let Remedied {
         source,
         before,
@@ -182,12 +195,7 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
     };
     let addr = |sc: &Scenario| Addressing::new(sc, &addr_args).map_err(|e| input(&source, e));
     let (ab, aa) = (addr(&before)?, addr(&after)?);
-    let dialect = match args.dialect {
-        DialectArg::Nft => Dialect::Nft,
-        DialectArg::Iptables => Dialect::Iptables,
-        DialectArg::Pf => Dialect::Pf,
-        DialectArg::Amanda => Dialect::Amanda,
-    };
+    let dialect = args.dialect.dialect();
     let placement = match args.placement {
         PlacementArg::Router => Placement::Router,
         PlacementArg::Server => Placement::Server,
@@ -201,7 +209,7 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
     let price = spec.kind.price(&before);
     match args.format {
         ApplyFormat::Text => {
-            print!(
+            p.out(&format!(
                 "portsim apply {} to scenario {:?} (Amanda {}), dialect {}, {} placement\n\
                  price: {}\n\n{}",
                 spec.label(),
@@ -217,7 +225,7 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
                     .unwrap_or(""),
                 price.note,
                 change.text()
-            );
+            ))?;
         }
         ApplyFormat::Json => {
             let out = json!({
@@ -231,17 +239,17 @@ pub fn apply_cmd(args: &ApplyArgs) -> Result<Status, CliError> {
                 "sections": change.sections,
                 "placeholders": change.placeholders,
             });
-            println!(
-                "{}",
+            p.out(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&out).expect("JSON serialises")
-            );
+            ))?;
         }
     }
     Ok(Status::Ok)
 }
 
 /// `portsim lab-config`.
-pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
+pub fn lab_config_cmd(args: &LabConfigArgs, p: Printer) -> Result<Status, CliError> {
     let source = args.scenario.source();
     let sc = args.scenario.load()?;
     let net = Cidr::parse(&args.net).map_err(|msg| InputError::Invalid {
@@ -261,11 +269,11 @@ pub fn lab_config_cmd(args: &LabConfigArgs) -> Result<Status, CliError> {
         path: args.out.display().to_string(),
         source: e,
     })?;
-    eprintln!(
+    p.note(&format!(
         "lab-config: wrote {} ({} files) for scenario {:?}",
         args.out.display(),
         files.len(),
         sc.name
-    );
+    ));
     Ok(Status::Ok)
 }

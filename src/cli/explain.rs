@@ -2,11 +2,12 @@
 
 use super::args::{ExplainArgs, ExplainFormat};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::report::explain as render;
 use crate::study::explain::{self, Selector};
 
 /// `portsim explain`.
-pub fn cmd(args: &ExplainArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &ExplainArgs, p: Printer) -> Result<Status, CliError> {
     let sc = args.scenario.load()?;
     let sel = match (&args.dle, args.dumper) {
         (Some(d), _) => Selector::Dle(d.clone()),
@@ -20,9 +21,9 @@ pub fn cmd(args: &ExplainArgs) -> Result<Status, CliError> {
         args.replication,
         &sel,
     )?;
-    match args.format {
-        ExplainFormat::Text => print!("{}", render::text(&e)),
-        ExplainFormat::Json => print!("{}", render::json(&e)),
-    }
+    p.out(&match args.format {
+        ExplainFormat::Text => render::text(&e),
+        ExplainFormat::Json => render::json(&e),
+    })?;
     Ok(Status::Ok)
 }

@@ -1,10 +1,11 @@
 //! The `import` command's flags and what it does with them: import, apply `--set`, validate,
 //! print the warnings, write the file atomically (or to stdout with `-o -`).
 
-use crate::amanda::import::{FirewallFormat, ImportError, Options, import};
+use super::error::CliError;
+use super::print::Printer;
+use crate::amanda::import::{FirewallFormat, Options, import};
 use crate::scenario::{Source, load_value};
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Firewall dialects on the command line.
@@ -84,8 +85,9 @@ fn parse_range(s: &str) -> Result<(u16, u16), String> {
     Ok((lo, hi))
 }
 
-/// Runs `import`: the scenario goes to `--output`, warnings to stderr.
-pub fn cmd(args: &ImportArgs) -> Result<(), ImportError> {
+/// Runs `import`: the scenario goes to `--output` (`-`: standard output, even with `--quiet`),
+/// warnings and the summary to stderr (not with `--quiet`: they are kept under `provenance`).
+pub fn cmd(args: &ImportArgs, p: Printer) -> Result<(), CliError> {
     let opts = Options {
         conf: args.conf.clone(),
         disklist: args.disklist.clone(),
@@ -114,26 +116,16 @@ pub fn cmd(args: &ImportArgs) -> Result<(), ImportError> {
     // The result must load as any scenario would; a failure here is bad input (e.g. --set).
     let sc = load_value(&Source::File(label.clone()), tree.clone(), &[])?;
     for w in &imported.warnings {
-        eprintln!("portsim: warning: {w}");
+        p.note(&format!("portsim: warning: {w}"));
     }
     let mut text = serde_json::to_string_pretty(&tree).unwrap_or_default();
     text.push('\n');
-    if to_stdout {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-    } else {
-        crate::output::write_atomic(&args.output, text.as_bytes()).map_err(|e| {
-            ImportError::Write {
-                file: args.output.display().to_string(),
-                source: e,
-            }
-        })?;
-    }
+    p.file(&args.output, text.as_bytes())?;
     let guessed = tree
         .pointer("/provenance/guessed")
         .and_then(|g| g.as_array())
         .map_or(0, Vec::len);
-    eprintln!(
+    p.note(&format!(
         "portsim: import: {} hosts, {} DLEs, {} firewall rules written to {}; {} guessed values and {} warnings listed under provenance",
         sc.hosts.len(),
         sc.dles.len(),
@@ -141,6 +133,6 @@ pub fn cmd(args: &ImportArgs) -> Result<(), ImportError> {
         label.display(),
         guessed,
         imported.warnings.len()
-    );
+    ));
     Ok(())
 }

@@ -3,11 +3,12 @@
 use super::args::LadderArgs;
 use super::error::{CliError, Status};
 use super::picture::{format_of, with_sets, write};
+use super::print::Printer;
 use crate::report::plots::ladder_picture;
 use crate::study::explain::{Night, find_dle};
 
 /// `portsim ladder`.
-pub fn cmd(args: &LadderArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &LadderArgs, p: Printer) -> Result<Status, CliError> {
     let format = format_of(&args.out)?;
     let sc = args.scenario.load()?;
     let d = find_dle(&sc, &args.dle)?;
@@ -21,6 +22,6 @@ pub fn cmd(args: &LadderArgs) -> Result<Status, CliError> {
         ladder.fate
     );
     let (svg, png) = ladder_picture(&ladder);
-    write(&args.out, format, svg, png)?;
+    write(&args.out, format, svg, png, p)?;
     Ok(Status::Ok)
 }

@@ -1,6 +1,7 @@
 //! `read-log` and `diagnose`: real Amanda logs read back, reported, judged.
 
 use super::args::{DiagnoseArgs, Format, ReadLogArgs};
+use super::print::Printer;
 use super::{CliError, Status};
 use crate::model::site;
 use crate::report::RunReport;
@@ -41,18 +42,18 @@ impl ReadLogArgs {
 }
 
 /// `read-log`.
-pub fn read_log_cmd(args: &ReadLogArgs) -> Result<Status, CliError> {
+pub fn read_log_cmd(args: &ReadLogArgs, p: Printer) -> Result<Status, CliError> {
     let (night, sc, name) = args.load()?;
     let report = crate::report::real::RealReport::new(&night, &name, sc.as_ref());
-    match args.format {
-        Format::Text => print!("{}", report.to_text()),
-        Format::Json => print!("{}", report.to_json()),
-    }
+    p.out(&match args.format {
+        Format::Text => report.to_text(),
+        Format::Json => report.to_json(),
+    })?;
     Ok(Status::Ok)
 }
 
 /// `diagnose`.
-pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<Status, CliError> {
+pub fn diagnose_cmd(args: &DiagnoseArgs, p: Printer) -> Result<Status, CliError> {
     use crate::report::diagnose::{DIAGNOSE_SCHEMA, DiagnoseReport, Verdict, diagnose};
     let (night, sc, name) = args.logs.load()?;
     let real = crate::report::real::RealReport::new(&night, &name, sc.as_ref());
@@ -79,9 +80,9 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<Status, CliError> {
         counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         report.simulated_verdicts = counts;
     }
-    match args.logs.format {
-        Format::Text => print!("{}", report.to_text()),
-        Format::Json => print!("{}", report.to_json()),
-    }
+    p.out(&match args.logs.format {
+        Format::Text => report.to_text(),
+        Format::Json => report.to_json(),
+    })?;
     Ok(Status::Ok)
 }

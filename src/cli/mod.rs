@@ -33,8 +33,8 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         Some(Command::Check(args)) => check::cmd(&args, p),
         Some(Command::Compare(args)) => compare::cmd(&args, p),
         Some(Command::Remedies) => compare::remedies(p),
-        Some(Command::Sweep(args)) => sweep::cmd(&args),
-        Some(Command::Plan(args)) => plan::cmd(&args),
+        Some(Command::Sweep(args)) => sweep::cmd(&args, p),
+        Some(Command::Plan(args)) => plan::cmd(&args, p),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "portsim", &mut out);
@@ -56,17 +56,17 @@ pub fn run(cli: Cli) -> Result<Status, CliError> {
         }
         Some(Command::Generate(args)) => generate::cmd(&args, p),
         Some(Command::Import(args)) => {
-            import::cmd(&args)?;
+            import::cmd(&args, p)?;
             Ok(Status::Ok)
         }
-        Some(Command::Explain(args)) => explain::cmd(&args),
-        Some(Command::Ladder(args)) => ladder::cmd(&args),
-        Some(Command::Timeline(args)) => timeline::cmd(&args),
-        Some(Command::Apply(args)) => crate::cli::emit::apply_cmd(&args),
-        Some(Command::LabConfig(args)) => crate::cli::emit::lab_config_cmd(&args),
-        Some(Command::ReadLog(args)) => logs::read_log_cmd(&args),
-        Some(Command::Validate(args)) => validate::validate_cmd(&args),
-        Some(Command::Diagnose(args)) => logs::diagnose_cmd(&args),
+        Some(Command::Explain(args)) => explain::cmd(&args, p),
+        Some(Command::Ladder(args)) => ladder::cmd(&args, p),
+        Some(Command::Timeline(args)) => timeline::cmd(&args, p),
+        Some(Command::Apply(args)) => crate::cli::emit::apply_cmd(&args, p),
+        Some(Command::LabConfig(args)) => crate::cli::emit::lab_config_cmd(&args, p),
+        Some(Command::ReadLog(args)) => logs::read_log_cmd(&args, p),
+        Some(Command::Validate(args)) => validate::validate_cmd(&args, p),
+        Some(Command::Diagnose(args)) => logs::diagnose_cmd(&args, p),
         None => {
             if let Some(err) = mistyped_command(&cli.run) {
                 return Err(err);

@@ -1,7 +1,7 @@
 //! Pictures the teaching commands write: SVG or PNG, chosen by the file's extension.
 
 use super::error::CliError;
-use crate::output::write_output;
+use super::print::Printer;
 use crate::scenario::InputError;
 use std::path::Path;
 
@@ -14,15 +14,18 @@ pub enum PictureFormat {
     Png,
 }
 
-/// The format `path` asks for; anything but `.svg` or `.png` is bad input, refused before
-/// anything runs.
+/// The format `path` asks for: `-` is SVG on standard output; anything but `-`, `.svg` or
+/// `.png` is bad input, refused before anything runs.
 pub fn format_of(path: &Path) -> Result<PictureFormat, InputError> {
+    if path.as_os_str() == "-" {
+        return Ok(PictureFormat::Svg);
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("svg") => Ok(PictureFormat::Svg),
         Some(e) if e.eq_ignore_ascii_case("png") => Ok(PictureFormat::Png),
         _ => Err(InputError::Set {
             arg: format!("--out {}", path.display()),
-            msg: "name a .svg or .png file".into(),
+            msg: "name a .svg or .png file, or - for SVG on standard output".into(),
         }),
     }
 }
@@ -33,12 +36,13 @@ pub fn write(
     format: PictureFormat,
     svg: String,
     png: Vec<u8>,
+    p: Printer,
 ) -> Result<(), CliError> {
     let bytes = match format {
         PictureFormat::Svg => svg.into_bytes(),
         PictureFormat::Png => png,
     };
-    write_output(path, &bytes).map_err(|e| CliError::write(path, e))
+    p.file(path, &bytes)
 }
 
 /// ` with server.inparallel=10, ...` for a title, or nothing.

@@ -2,13 +2,14 @@
 
 use super::args::{MinimizeArg, PlanArgs, PlanFormat};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::report::plan as render;
 use crate::study::nights;
 use crate::study::plan::{self, Minimize, Target};
 use clap::ValueEnum;
 
 /// Runs `portsim plan`; exit 1 when nothing searched meets the target.
-pub fn cmd(args: &PlanArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &PlanArgs, pr: Printer) -> Result<Status, CliError> {
     let target = Target::parse(&args.target).map_err(|msg| CliError::Arg {
         arg: format!("--target {}", args.target),
         msg,
@@ -32,14 +33,15 @@ pub fn cmd(args: &PlanArgs) -> Result<Status, CliError> {
             MinimizeArg::Exposure => Minimize::Exposure,
             MinimizeArg::Change => Minimize::Change,
         },
-        progress: nights::show_progress(),
+        progress: pr.progress(),
     };
     let mut p = plan::run(&base, &cands, opt);
+    plan::attach_apply(&mut p, &base, &cands, args.dialect.dialect());
     p.command = reproduce(args, p.seed);
-    match args.format {
-        PlanFormat::Text => print!("{}", render::text(&p)),
-        PlanFormat::Json => print!("{}", render::json(&p)),
-    }
+    pr.out(&match args.format {
+        PlanFormat::Text => render::text(&p),
+        PlanFormat::Json => render::json(&p),
+    })?;
     Ok(if p.recommendation.is_some() {
         Status::Ok
     } else {
@@ -63,5 +65,8 @@ fn reproduce(args: &PlanArgs, seed: u64) -> String {
             .map_or(String::new(), |v| v.get_name().to_string()),
         args.replications
     ));
+    if args.dialect != crate::cli::emit::DialectArg::Nft {
+        parts.push(format!("--dialect {}", args.dialect.dialect().name()));
+    }
     parts.join(" ")
 }

@@ -2,6 +2,7 @@
 
 use super::args::{SweepArgs, SweepFormat};
 use super::error::{CliError, Status};
+use super::print::Printer;
 use crate::report::sweep as render;
 use crate::study::compare::remedy::RemedySpec;
 use crate::study::nights;
@@ -12,7 +13,7 @@ fn bad(arg: String, msg: String) -> CliError {
 }
 
 /// Runs `portsim sweep`.
-pub fn cmd(args: &SweepArgs) -> Result<Status, CliError> {
+pub fn cmd(args: &SweepArgs, p: Printer) -> Result<Status, CliError> {
     if args.vary.len() > 2 {
         return Err(bad(
             format!("--vary {}", args.vary[2]),
@@ -58,7 +59,7 @@ pub fn cmd(args: &SweepArgs) -> Result<Status, CliError> {
         replications: args.replications,
         jobs: nights::jobs(args.jobs),
         confidence: 0.95,
-        progress: nights::show_progress(),
+        progress: p.progress(),
     };
     let mut s = sweep::run(&base, &varies, remedy.as_ref(), &configs, opt);
     s.command = reproduce(args, s.seed);
@@ -66,12 +67,12 @@ pub fn cmd(args: &SweepArgs) -> Result<Status, CliError> {
         let files = render::report_files(&s);
         crate::output::write_report_dir(dir, &files).map_err(|e| CliError::write(dir, e))?;
     }
-    match args.format {
-        SweepFormat::Text => print!("{}", render::text(&s)),
-        SweepFormat::Json => print!("{}", render::json(&s)),
-        SweepFormat::Csv => print!("{}", render::csv(&s)),
-        SweepFormat::Markdown => print!("{}", render::markdown(&s, &[])),
-    }
+    p.out(&match args.format {
+        SweepFormat::Text => render::text(&s),
+        SweepFormat::Json => render::json(&s),
+        SweepFormat::Csv => render::csv(&s),
+        SweepFormat::Markdown => render::markdown(&s, &[]),
+    })?;
     Ok(Status::Ok)
 }
 

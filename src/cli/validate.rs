@@ -1,6 +1,7 @@
 //! `validate`: real lab runs beside simulated nights.
 
 use super::args::{ValidateArgs, ValidateFormat};
+use super::print::Printer;
 use super::{CliError, Status};
 use crate::report::validate as render;
 use crate::scenario::{Scenario, load};
@@ -15,7 +16,7 @@ fn bad(arg: String, msg: &str) -> CliError {
 }
 
 /// `validate`.
-pub fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
+pub fn validate_cmd(args: &ValidateArgs, p: Printer) -> Result<Status, CliError> {
     let sc = load(&args.scenario.source(), &args.scenario.sets())?;
     if args.nights < 20 {
         return Err(bad(
@@ -29,7 +30,7 @@ pub fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
             "give real runs: --real N (runs the lab, root) or --from DIR... (captured runs)",
         ));
     }
-    let dirs = run_dirs(args, &sc)?;
+    let dirs = run_dirs(args, &sc, p)?;
     let reals = read_runs(&dirs, &sc)?;
     let command = validate_command(args, sc.seed, &dirs);
     let val = v::validate(&sc, &reals, args.nights, command);
@@ -39,18 +40,18 @@ pub fn validate_cmd(args: &ValidateArgs) -> Result<Status, CliError> {
             .clone()
             .unwrap_or_else(|| PathBuf::from("validation").join(&sc.name));
         write_report(&dir, &val)?;
-        eprintln!("validate: wrote {}", dir.display());
+        p.note(&format!("validate: wrote {}", dir.display()));
     }
-    match args.format {
-        ValidateFormat::Text => print!("{}", render::text(&val)),
-        ValidateFormat::Json => print!("{}", render::json(&val)),
-        ValidateFormat::Markdown => print!("{}", render::markdown(&val, &[])),
-    }
+    p.out(&match args.format {
+        ValidateFormat::Text => render::text(&val),
+        ValidateFormat::Json => render::json(&val),
+        ValidateFormat::Markdown => render::markdown(&val, &[]),
+    })?;
     Ok(Status::Ok)
 }
 
 /// The captured runs given with `--from`, then the ones `--real N` makes with the lab.
-fn run_dirs(args: &ValidateArgs, sc: &Scenario) -> Result<Vec<PathBuf>, CliError> {
+fn run_dirs(args: &ValidateArgs, sc: &Scenario, p: Printer) -> Result<Vec<PathBuf>, CliError> {
     let mut dirs = args.from.clone();
     if args.real == 0 {
         return Ok(dirs);
@@ -72,11 +73,11 @@ fn run_dirs(args: &ValidateArgs, sc: &Scenario) -> Result<Vec<PathBuf>, CliError
         args.real,
         &root,
         |k, out| {
-            eprintln!(
+            p.note(&format!(
                 "validate: real run {k} of {} into {} (minutes)",
                 args.real,
                 out.display()
-            )
+            ))
         },
     )
     .map_err(|e| bad("--real".into(), &e.to_string()))?;

@@ -212,10 +212,7 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
             if waited > 0.0 { format!("; {waited:.2} dumps a night waited for a port") } else { String::new() },
         ));
         if no_dle_lost && no_attempt_failed {
-            let flags = v.price.as_ref().map_or(0, |p| {
-                usize::from(p.rebuild) + usize::from(p.firewall_change) + usize::from(p.code_change)
-            });
-            clean.push((v.name.as_str(), ports, pin, flags, dw.mean, price));
+            clean.push((v.name.as_str(), ports, pin, price_flags(v), dw.mean, price));
         }
     }
     out.extend(c.skipped.iter().map(|s| {
@@ -228,8 +225,47 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
         return out;
     }
     // Only a remedy with no DLE lost and no failed attempt in any night is ever recommended.
-    recommend(&mut out, base, &clean);
+    recommend(&mut out, c, &clean);
     out
+}
+
+/// How much a remedy asks to change: rebuild, firewall change and code change, one each.
+fn price_flags(v: &VariantReport) -> usize {
+    v.price.as_ref().map_or(0, |p| {
+        usize::from(p.rebuild) + usize::from(p.firewall_change) + usize::from(p.code_change)
+    })
+}
+
+/// Whether a variant lost no DLE and had no failed attempt in any night: only such a remedy is
+/// ever recommended (or highlighted in a chart).
+pub fn is_clean(v: &VariantReport) -> bool {
+    let none = |m: &str| find(v, m).values.iter().all(|&x| x == 0.0);
+    none("failed_dles") && none("failed_attempts")
+}
+
+/// The remedy the report recommends as least exposed: clean in every night, then the fewest
+/// ports reachable unsolicited, pinhole port-hours, price flags, the first in order. None when the
+/// baseline is already clean (nothing is recommended) or no remedy is clean.
+pub fn least_exposed(c: &Comparison) -> Option<usize> {
+    if clean_baseline(c, &c.variants[0]).is_some() {
+        return None;
+    }
+    let key = |i: usize| {
+        let v = &c.variants[i];
+        (
+            find(v, "reachable_ports").stats.mean,
+            find(v, "pinhole_port_hours").stats.mean,
+            price_flags(v),
+        )
+    };
+    (1..c.variants.len())
+        .filter(|&i| is_clean(&c.variants[i]))
+        .min_by(|&a, &b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.total_cmp(&kb.0)
+                .then(ka.1.total_cmp(&kb.1))
+                .then(ka.2.cmp(&kb.2))
+        })
 }
 
 /// A remedy that cleaned every night: name, ports reachable, pinhole port-hours, price flags,
@@ -237,7 +273,7 @@ pub fn verdicts(c: &Comparison) -> Vec<String> {
 type Clean<'a> = (&'a str, f64, f64, usize, f64, String);
 
 /// The recommendations among the clean remedies: least exposed, and least to change.
-fn recommend(out: &mut Vec<String>, base: &VariantReport, clean: &[Clean]) {
+fn recommend(out: &mut Vec<String>, c: &Comparison, clean: &[Clean]) {
     if clean.is_empty() {
         out.push("No remedy removed every failure in every night.".into());
         return;
@@ -247,13 +283,11 @@ fn recommend(out: &mut Vec<String>, base: &VariantReport, clean: &[Clean]) {
         clean.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
     ));
     // Two readings of the same numbers: least exposed first, or least to change first.
-    let mut by_exposure = clean.to_vec();
-    by_exposure.sort_by(|a, b| {
-        a.1.total_cmp(&b.1)
-            .then(a.2.total_cmp(&b.2))
-            .then(a.3.cmp(&b.3))
-    });
-    let e = &by_exposure[0];
+    let best = least_exposed(c).map(|i| c.variants[i].name.as_str());
+    let e = clean
+        .iter()
+        .find(|t| Some(t.0) == best)
+        .expect("the least exposed remedy is clean");
     out.push(format!(
         "Least exposed of those: {} ({:.0} ports reachable unsolicited, {} pinhole port-hours; price: {}).",
         e.0,
@@ -261,7 +295,7 @@ fn recommend(out: &mut Vec<String>, base: &VariantReport, clean: &[Clean]) {
         count(e.2),
         e.5
     ));
-    let base_ports = find(base, "reachable_ports").stats.mean;
+    let base_ports = find(&c.variants[0], "reachable_ports").stats.mean;
     let mut by_price: Vec<_> = clean.iter().filter(|c| c.1 <= base_ports).collect();
     by_price.sort_by(|a, b| {
         a.3.cmp(&b.3)
@@ -321,6 +355,44 @@ fn price_table(o: &mut String, c: &Comparison) {
     }
 }
 
+/// The Markdown section of what each remedy changes at the site, when the lines were attached.
+fn apply_section(o: &mut String, c: &Comparison) {
+    let applied: Vec<_> = c.variants[1..]
+        .iter()
+        .filter_map(|v| v.apply.as_ref().map(|a| (v, a)))
+        .collect();
+    let Some((_, first)) = applied.first() else {
+        return;
+    };
+    let _ = writeln!(o, "\n## What to change at the site\n");
+    let _ = writeln!(
+        o,
+        "The lines each remedy takes out (`-`) and puts in (`+`), firewall rules in {}; `portsim apply REMEDY --dialect {}` with this scenario prints the whole files' diffs. Addresses are placeholders in 198.18.0.0/15 until `--zone`, `--host` and `--server-addr` give the site's.\n",
+        first.dialect.name(),
+        first.dialect.name()
+    );
+    for (v, a) in applied {
+        let _ = writeln!(o, "### {}\n", v.name);
+        if !is_clean(v) {
+            let lost = find(v, "failed_dles").stats.mean;
+            let _ = writeln!(
+                o,
+                "**Not recommended:** {}.\n",
+                if lost > 0.0 {
+                    format!("it still loses {lost:.2} DLEs a night here")
+                } else {
+                    "it still had failed attempts here".to_string()
+                }
+            );
+        }
+        o.push_str(&super::apply::markdown(a));
+    }
+    // One blank line before the next section, which brings its own.
+    while o.ends_with("\n\n") {
+        o.pop();
+    }
+}
+
 /// The Markdown report.
 pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
     let mut o = String::new();
@@ -375,6 +447,7 @@ pub fn markdown(c: &Comparison, plots: &[(&str, &str)]) -> String {
         let _ = writeln!(o);
     }
     price_table(&mut o, c);
+    apply_section(&mut o, c);
     plots_section(&mut o, plots);
     o
 }

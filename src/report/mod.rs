@@ -1,6 +1,7 @@
 //! What users read: the run report in text and JSON, and the event trace; [`schemas`] describe
 //! the JSON forms.
 
+pub mod apply;
 pub mod check;
 pub mod compare;
 pub mod diagnose;

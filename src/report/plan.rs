@@ -132,6 +132,20 @@ pub fn text(p: &Plan) -> String {
         rows.extend(best.into_iter().map(row));
         o.push_str(&align(&rows));
     }
+    if let Some(a) = p.recommendation.and_then(|r| {
+        p.candidates[r]
+            .apply
+            .as_ref()
+            .map(|a| (&p.candidates[r], a))
+    }) {
+        let _ = writeln!(
+            o,
+            "\nTo apply {} at the site (firewall rules in {}; placeholder addresses):",
+            a.0.name,
+            a.1.dialect.name()
+        );
+        o.push_str(&super::apply::text(a.1, "  "));
+    }
     others(p, &mut o);
     let _ = writeln!(o, "\nReproduce with: {}", p.command);
     o

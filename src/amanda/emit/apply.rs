@@ -9,7 +9,7 @@ use crate::scenario::Scenario;
 use serde::Serialize;
 
 /// What `apply` prints: Amanda's files only, or those and the firewall in one dialect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// amanda.conf, configure flags, services.
@@ -23,6 +23,16 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The dialect's name, as `--dialect` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Amanda => "amanda",
+            Dialect::Nft => "nft",
+            Dialect::Iptables => "iptables",
+            Dialect::Pf => "pf",
+        }
+    }
+
     /// The firewall dialect, if any.
     pub fn firewall(self) -> Option<FwDialect> {
         match self {
@@ -184,5 +194,82 @@ impl Change {
             }
         }
         o
+    }
+}
+
+/// The lines one file gains and loses, without context: what a report shows of a change.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct FileLines {
+    /// What it is: `amanda.conf`, `configure`, `services`, `nft`, `sysctl`, ...
+    pub name: String,
+    /// Where it goes at the site.
+    pub file: String,
+    /// Lines taken out (comments left out).
+    pub removed: Vec<String>,
+    /// Lines put in (comments left out).
+    pub added: Vec<String>,
+}
+
+/// What `portsim apply` changes at the site, as the lines each changed file gains and loses:
+/// what the `compare` and `plan` reports show beside a remedy.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplyLines {
+    /// The firewall's dialect the rules are written in.
+    pub dialect: Dialect,
+    /// Each changed file, Amanda's first; empty when no file can express the change.
+    pub files: Vec<FileLines>,
+    /// Why no file expresses it (a code patch), when none does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_expressible: Option<String>,
+}
+
+impl Section {
+    /// The lines this file gains and loses, comments left out; None when it has neither.
+    fn lines(&self) -> Option<FileLines> {
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        let diff = similar::TextDiff::from_lines(&self.before, &self.after);
+        for op in diff.iter_all_changes() {
+            let line = op.value().trim_end().to_string();
+            if line.trim_start().starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            match op.tag() {
+                similar::ChangeTag::Delete => removed.push(line),
+                similar::ChangeTag::Insert => added.push(line),
+                similar::ChangeTag::Equal => {}
+            }
+        }
+        (!(removed.is_empty() && added.is_empty())).then(|| FileLines {
+            name: self.name.clone(),
+            file: self.file.clone(),
+            removed,
+            added,
+        })
+    }
+}
+
+/// What changing `before` into `after` asks of the site, in `dialect`, with placeholder
+/// addresses and a router's filter (as `portsim apply` prints without address options).
+pub fn lines(before: &Scenario, after: &Scenario, dialect: Dialect) -> ApplyLines {
+    let addr = |sc: &Scenario| Addressing::new(sc, &super::addr::AddrArgs::default());
+    let opt = FwOptions {
+        dialect,
+        placement: Placement::Router,
+        base_dumptype: "global".into(),
+    };
+    let changed = addr(before)
+        .and_then(|ab| addr(after).map(|aa| (ab, aa)))
+        .and_then(|(ab, aa)| change(before, after, &ab, &aa, &opt));
+    match changed {
+        Ok(c) => ApplyLines {
+            dialect,
+            files: c.sections.iter().filter_map(Section::lines).collect(),
+            not_expressible: None,
+        },
+        Err(e) => ApplyLines {
+            dialect,
+            files: Vec::new(),
+            not_expressible: Some(e.to_string()),
+        },
     }
 }

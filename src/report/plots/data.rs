@@ -182,6 +182,8 @@ pub(super) struct Data {
     pub(super) window: Vec<Est>,
     pub(super) pinhole: Vec<Est>,
     pub(super) spoofable: Vec<bool>,
+    /// The remedy the report recommends as least exposed (clean in every night), if any.
+    pub(super) best: Option<usize>,
     /// Baseline share of failed attempts by dumper.
     pub(super) share: Vec<f64>,
     /// Baseline dumpers' in-range flags (replication 0).
@@ -221,6 +223,7 @@ impl Data {
                 .iter()
                 .map(|e| e.mean > 0.0)
                 .collect(),
+            best: crate::report::compare::least_exposed(c),
             share: base.failure_share_by_dumper.clone(),
             in_range,
             range_text,

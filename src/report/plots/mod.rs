@@ -380,6 +380,50 @@ mod tests {
     }
 
     #[test]
+    fn the_tradeoff_crosses_out_a_remedy_that_loses_dles_and_never_rings_it() {
+        let (vs, mut c) = comparison();
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
+        let s = svg(&plots, "tradeoff");
+        // Both remedies are clean; lower-inparallel is the least exposed, so it is ringed.
+        let line = |s: &str, name: &str| {
+            s.lines()
+                .find(|l| l.starts_with(&format!("{name} (")))
+                .unwrap_or_else(|| panic!("{name} labelled"))
+                .to_string()
+        };
+        let clean = line(s, "lower-inparallel");
+        assert!(
+            clean.contains("recommended") && !clean.contains("loses"),
+            "{clean}"
+        );
+        // The baseline loses DLEs on the incident: it is crossed out too.
+        assert!(line(s, "baseline").contains("DLEs/night"));
+        // lower-inparallel now loses DLEs in half its nights (estimates, not failed attempts).
+        for m in &mut c.variants[2].measures {
+            if m.measure == "failed_dles" {
+                for (r, v) in m.values.iter_mut().enumerate() {
+                    *v = if r % 2 == 0 { 3.0 } else { 0.0 };
+                }
+                m.stats.mean = 1.5;
+            }
+        }
+        assert_eq!(crate::report::compare::least_exposed(&c), Some(1));
+        let plots = render_all(&c, &Showcase::of(&vs, &c, None));
+        let s = svg(&plots, "tradeoff");
+        let loses = line(s, "lower-inparallel");
+        assert!(loses.contains("loses 1.5 DLEs/night"), "{loses}");
+        assert!(!loses.contains("recommended"), "{loses}");
+        assert!(s.contains("loses DLEs: broken, never recommended"));
+        // The ring moved to the clean remedy.
+        let widen = line(s, "widen-range");
+        assert!(widen.contains("recommended"), "{widen}");
+        // The cross is drawn in its own red, two strokes each: the legend's, the baseline's
+        // (the incident loses DLEs) and lower-inparallel's.
+        let red = s.matches("stroke=\"#CC0000\"").count();
+        assert_eq!(red, 6, "{red} red strokes");
+    }
+
+    #[test]
     fn zero_exposure_sits_on_a_labelled_floor() {
         let (vs, mut c) = comparison();
         for m in &mut c.variants[2].measures {

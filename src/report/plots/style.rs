@@ -14,6 +14,9 @@ pub(super) const ORANGE: RGBColor = RGBColor(230, 159, 0);
 pub(super) const VERMILION: RGBColor = RGBColor(213, 94, 0);
 pub(super) const SKY: RGBColor = RGBColor(86, 180, 233);
 pub(super) const GREY: RGBColor = RGBColor(153, 153, 153);
+pub(super) const BLUISH_GREEN: RGBColor = RGBColor(0, 158, 115);
+/// A plain strong red, apart from the palette: only for what is broken (a remedy losing DLEs).
+pub(super) const LOSS_RED: RGBColor = RGBColor(204, 0, 0);
 
 pub(super) const TITLE_PX: i32 = 24;
 pub(super) const DESC_PX: i32 = 18;
@@ -130,6 +133,10 @@ pub(super) enum Swatch {
     Triangle(RGBColor),
     Whisker,
     Dashed(RGBColor),
+    /// A marker crossed out.
+    Cross(RGBColor),
+    /// A marker ringed.
+    Ring(RGBColor),
 }
 
 pub(super) fn draw_swatch<DB: DrawingBackend>(
@@ -160,6 +167,11 @@ where
             root.draw(&PathElement::new(vec![(cx - p(5), b), (cx + p(5), b)], st))?;
         }
         Swatch::Dashed(c) => dashed(root, s, (x, y), (x + p(24), y), s.line(c, 2))?,
+        Swatch::Cross(c) => {
+            draw_circle(root, s, (x + p(11), y), GREY)?;
+            draw_cross(root, s, (x + p(11), y), c, 9)?;
+        }
+        Swatch::Ring(c) => draw_ring(root, s, (x + p(11), y), c, 10)?,
     }
     Ok(())
 }
@@ -176,6 +188,47 @@ where
 {
     root.draw(&Circle::new(p, s.px(7), c.filled()))?;
     root.draw(&Circle::new(p, s.px(7), s.line(INK, 1)))?;
+    Ok(())
+}
+
+/// A bold X of half-width `r` over the marker at `p`, with a white edge so it reads on any
+/// marker colour.
+pub(super) fn draw_cross<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    p: (i32, i32),
+    c: RGBColor,
+    r: i32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let r = s.px(r);
+    for (w, col) in [(7, WHITE), (4, c)] {
+        root.draw(&PathElement::new(
+            vec![(p.0 - r, p.1 - r), (p.0 + r, p.1 + r)],
+            s.line(col, w),
+        ))?;
+        root.draw(&PathElement::new(
+            vec![(p.0 - r, p.1 + r), (p.0 + r, p.1 - r)],
+            s.line(col, w),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A thick ring of radius `r` round the marker at `p`.
+pub(super) fn draw_ring<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    p: (i32, i32),
+    c: RGBColor,
+    r: i32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    root.draw(&Circle::new(p, s.px(r), s.line(c, 3)))?;
     Ok(())
 }
 

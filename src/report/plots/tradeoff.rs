@@ -1,12 +1,52 @@
 //! Exposure (pinhole port-hours, log scale) against the backup window, one point per variant.
 
 use super::*;
+use plotters::coord::types::RangedCoordf64;
 
 pub(super) fn tradeoff<DB: DrawingBackend>(root: &Area<DB>, s: S, d: &Data, title: &str) -> Res
 where
     DB::ErrorType: 'static,
 {
-    let legend = [
+    let top = header(root, s, title, &legend(d))?;
+    let (_, body) = root.split_vertically(top);
+    let y = log_y(d);
+    let (x0, x1) = x_range(d);
+    let mut chart = ChartBuilder::on(&body)
+        .margin_left(s.px(10))
+        .margin_right(s.px(30))
+        .margin_top(s.px(6))
+        .margin_bottom(s.px(4))
+        .x_label_area_size(s.px(64))
+        .y_label_area_size(s.px(76))
+        .build_cartesian_2d(x0..x1, Axis::new(y.axis_lo()..y.yhi, y.ticks.clone()))?;
+    axes(&mut chart, s, &y)?;
+    let plot = {
+        let (a, b) = (
+            chart.backend_coord(&(x0, y.yhi)),
+            chart.backend_coord(&(x1, y.axis_lo())),
+        );
+        BoxPx(a.0 + s.px(2), a.1 + s.px(2), b.0 - s.px(2), b.1 - s.px(2))
+    };
+    if let Some(f) = y.floor {
+        let a = chart.backend_coord(&(x0, f + 0.25));
+        let b = chart.backend_coord(&(x1, f + 0.25));
+        axis_break(root, s, a, b)?;
+    }
+    // Whiskers first, markers over them, labels last.
+    whiskers(&mut chart, s, d, &y)?;
+    let points: Vec<(i32, i32)> = d
+        .window
+        .iter()
+        .zip(&d.pinhole)
+        .map(|(w, p)| chart.backend_coord(&(w.mean, y.at(p.mean))))
+        .collect();
+    marks(root, s, d, &points, &plot)
+}
+
+/// The legend: what the marker shapes say, and the crossed-out and the recommended marks when
+/// the chart has them.
+fn legend(d: &Data) -> Vec<(String, Swatch)> {
+    let mut legend = vec![
         (
             "acceptance rests on source port 10080 (chosen by the sender)".to_string(),
             Swatch::Triangle(VERMILION),
@@ -15,26 +55,38 @@ where
             "does not rest on the source port".to_string(),
             Swatch::Circle(OKABE_BLUE),
         ),
-        ("95% CI".to_string(), Swatch::Whisker),
     ];
-    let top = header(root, s, title, &legend)?;
-    let (_, body) = root.split_vertically(top);
-    let LogY {
-        ylo,
-        yhi,
-        floor,
-        ticks,
-        has_zero,
-    } = log_y(d);
-    let ly = |v: f64| {
-        if v > 0.0 {
-            v.log10()
-        } else {
-            floor.unwrap_or(ylo)
-        }
-    };
-    let axis_lo = floor.map_or(ylo, |f| f - 0.3);
-    let (x0, x1) = x_range(d);
+    if (0..d.names.len()).any(|i| loses(d, i)) {
+        legend.push((
+            "loses DLEs: broken, never recommended".to_string(),
+            Swatch::Cross(LOSS_RED),
+        ));
+    }
+    if d.best.is_some() {
+        legend.push((
+            "recommended: clean every night, least exposed".to_string(),
+            Swatch::Ring(BLUISH_GREEN),
+        ));
+    }
+    legend.push(("95% CI".to_string(), Swatch::Whisker));
+    legend
+}
+
+/// Whether variant `i` lost a DLE in any night (its mean is above 0 exactly then).
+fn loses(d: &Data, i: usize) -> bool {
+    d.failed_dles[i].mean > 0.0
+}
+
+/// The axes' descriptions and tick labels (a log scale, with 0 on a floor below it).
+fn axes<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Axis>>,
+    s: S,
+    y: &LogY,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let floor = y.floor;
     let fmt = move |v: &f64| -> String {
         if floor.is_some_and(|f| (v - f).abs() < 1e-9) {
             "0".into()
@@ -42,17 +94,9 @@ where
             short_num(round_sig(10f64.powf(*v)))
         }
     };
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(s.px(10))
-        .margin_right(s.px(30))
-        .margin_top(s.px(6))
-        .margin_bottom(s.px(4))
-        .x_label_area_size(s.px(64))
-        .y_label_area_size(s.px(76))
-        .build_cartesian_2d(x0..x1, Axis::new(axis_lo..yhi, ticks))?;
-    mesh(&mut chart, s)
+    mesh(chart, s)
         .x_desc("backup window (h)")
-        .y_desc(if has_zero {
+        .y_desc(if y.has_zero {
             "pinhole (port x peer) hours, log scale; 0 at the bottom"
         } else {
             "pinhole (port x peer) hours, log scale"
@@ -60,39 +104,36 @@ where
         .x_label_formatter(&|x| trim(format!("{x:.2}")))
         .y_label_formatter(&fmt)
         .draw()?;
-    let plot = {
-        let (a, b) = (
-            chart.backend_coord(&(x0, yhi)),
-            chart.backend_coord(&(x1, axis_lo)),
-        );
-        BoxPx(a.0 + s.px(2), a.1 + s.px(2), b.0 - s.px(2), b.1 - s.px(2))
-    };
-    if let Some(f) = floor {
-        let a = chart.backend_coord(&(x0, f + 0.25));
-        let b = chart.backend_coord(&(x1, f + 0.25));
-        axis_break(root, s, a, b)?;
-    }
-    // Whiskers first, markers over them, labels last.
+    Ok(())
+}
+
+/// Each variant's 95% intervals: the window across, the pinhole port-hours up and down.
+fn whiskers<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Axis>>,
+    s: S,
+    d: &Data,
+    y: &LogY,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
     let st = s.line(GREY, 1);
+    let cap = (y.yhi - y.axis_lo()) * 0.012;
     for (w, p) in d.window.iter().zip(&d.pinhole) {
-        let y = ly(p.mean);
+        let m = y.at(p.mean);
         chart.draw_series([
-            PathElement::new(vec![(w.low, y), (w.high, y)], st),
-            PathElement::new(vec![(w.mean, ly(p.low.max(0.0))), (w.mean, ly(p.high))], st),
+            PathElement::new(vec![(w.low, m), (w.high, m)], st),
+            PathElement::new(
+                vec![(w.mean, y.at(p.low.max(0.0))), (w.mean, y.at(p.high))],
+                st,
+            ),
         ])?;
-        let cap = (yhi - axis_lo) * 0.012;
         chart.draw_series([
-            PathElement::new(vec![(w.low, y - cap), (w.low, y + cap)], st),
-            PathElement::new(vec![(w.high, y - cap), (w.high, y + cap)], st),
+            PathElement::new(vec![(w.low, m - cap), (w.low, m + cap)], st),
+            PathElement::new(vec![(w.high, m - cap), (w.high, m + cap)], st),
         ])?;
     }
-    let points: Vec<(i32, i32)> = d
-        .window
-        .iter()
-        .zip(&d.pinhole)
-        .map(|(w, p)| chart.backend_coord(&(w.mean, ly(p.mean))))
-        .collect();
-    marks(root, s, d, &points, &plot)
+    Ok(())
 }
 
 /// Places a `w` x `h` label near `p` without touching `taken`, inside `plot`. Returns the box
@@ -137,6 +178,22 @@ struct LogY {
     floor: Option<f64>,
     ticks: Vec<f64>,
     has_zero: bool,
+}
+
+impl LogY {
+    /// Where `v` port-hours sit on the axis: its log, or the floor for 0.
+    fn at(&self, v: f64) -> f64 {
+        if v > 0.0 {
+            v.log10()
+        } else {
+            self.floor.unwrap_or(self.ylo)
+        }
+    }
+
+    /// The axis' bottom: below the floor when there is one.
+    fn axis_lo(&self) -> f64 {
+        self.floor.map_or(self.ylo, |f| f - 0.3)
+    }
 }
 
 fn log_y(d: &Data) -> LogY {
@@ -212,7 +269,8 @@ where
     Ok(())
 }
 
-/// The markers at `points` (pixels), then one label per spot, placed inside `plot`.
+/// The markers at `points` (pixels), a red cross over each variant that loses DLEs and a ring
+/// round the recommended one, then one label per spot, placed inside `plot`.
 fn marks<DB: DrawingBackend>(
     root: &Area<DB>,
     s: S,
@@ -233,36 +291,53 @@ where
             }
         }
     }
-    // One label per spot: variants that coincide share it.
+    // A remedy that loses DLEs is crossed out, whatever its exposure: it must not read as best.
+    for (i, p) in points.iter().enumerate() {
+        if loses(d, i) {
+            draw_cross(root, s, *p, LOSS_RED, 12)?;
+        }
+    }
+    if let Some(b) = d.best {
+        draw_ring(root, s, points[b], BLUISH_GREEN, 13)?;
+    }
+    labels(root, s, d, points, plot)
+}
+
+/// One label per spot (variants that coincide and agree on losing DLEs share it): the names and
+/// the port-hours, "loses N DLEs/night" in red, or "recommended".
+fn labels<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    d: &Data,
+    points: &[(i32, i32)],
+    plot: &BoxPx,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
     let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
     for (i, p) in points.iter().enumerate() {
-        let near =
-            |j: usize| (points[j].0 - p.0).abs() <= s.px(2) && (points[j].1 - p.1).abs() <= s.px(2);
+        let near = |j: usize| {
+            (points[j].0 - p.0).abs() <= s.px(2)
+                && (points[j].1 - p.1).abs() <= s.px(2)
+                && loses(d, j) == loses(d, i)
+                && d.best != Some(j)
+                && d.best != Some(i)
+        };
         match groups.iter_mut().find(|(j, _)| near(*j)) {
             Some((_, names)) => names.push(&d.names[i]),
             None => groups.push((i, vec![&d.names[i]])),
         }
     }
+    let r = s.px(12);
     let mut taken: Vec<BoxPx> = points
         .iter()
-        .map(|p| {
-            BoxPx(
-                p.0 - s.px(10),
-                p.1 - s.px(10),
-                p.0 + s.px(10),
-                p.1 + s.px(10),
-            )
-        })
+        .map(|p| BoxPx(p.0 - r, p.1 - r, p.0 + r, p.1 + r))
         .collect();
-    let style = s.text(NOTE_PX + 1);
     for (i, names) in groups {
-        let p = points[i];
-        let label = format!(
-            "{} ({})",
-            names.join(", "),
-            short_num(round_sig(d.pinhole[i].mean))
-        );
+        let (label, style) = label_of(s, d, i, &names);
         let (tw, th) = text_size(root, &label, &style);
+        let p = points[i];
         let (bx, near) = place_label(s, p, tw, th, &taken, plot);
         if !near {
             let lx = if bx.0 > p.0 {
@@ -284,4 +359,23 @@ where
         taken.push(bx);
     }
     Ok(())
+}
+
+/// The label of the spot of variant `i` (shared by `names`) and its style.
+fn label_of(s: S, d: &Data, i: usize, names: &[&str]) -> (String, TextStyle<'static>) {
+    let base = format!(
+        "{} ({})",
+        names.join(", "),
+        short_num(round_sig(d.pinhole[i].mean))
+    );
+    if loses(d, i) {
+        let n = round_sig(d.failed_dles[i].mean);
+        let dles = if n == 1.0 { "DLE" } else { "DLEs" };
+        let label = format!("{base}: loses {} {dles}/night", short_num(n));
+        (label, s.bold(NOTE_PX + 1).color(&LOSS_RED))
+    } else if d.best == Some(i) {
+        (format!("{base}: recommended"), s.bold(NOTE_PX + 1))
+    } else {
+        (base, s.text(NOTE_PX + 1))
+    }
 }

@@ -7,6 +7,7 @@
 pub mod remedy;
 pub mod stats;
 
+use crate::amanda::emit::apply::{self, ApplyLines, Dialect};
 use crate::model::measures::{MEASURE_NAMES, Measures, StaticExposure};
 use crate::model::outcome::Outcome;
 use crate::model::ports::PortRange;
@@ -248,6 +249,9 @@ pub struct VariantReport {
     pub measures: Vec<MeasureStats>,
     /// Share of all failed attempts that each dumper index ran (sums to 1 when any failed).
     pub failure_share_by_dumper: Vec<f64>,
+    /// What `portsim apply` changes at the site for this remedy (absent for the baseline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<ApplyLines>,
 }
 
 /// A whole comparison.
@@ -276,6 +280,15 @@ pub struct Comparison {
     /// Remedies left out because they do not apply here, with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+}
+
+/// Gives each remedy of `c` (summarised from `variants`) the lines `portsim apply` changes at
+/// the site for it, in `dialect`: the remedied scenario's files against the baseline's.
+pub fn attach_apply(c: &mut Comparison, variants: &[Variant], dialect: Dialect) {
+    let before = &variants[0].sc;
+    for (r, v) in c.variants.iter_mut().zip(variants).skip(1) {
+        r.apply = Some(apply::lines(before, &v.sc, dialect));
+    }
 }
 
 /// Summarises the cells of [`run_all`].
@@ -319,6 +332,7 @@ pub fn summarise(variants: &[Variant], cells: &[Vec<Cell>], confidence: f64) -> 
                 price: var.remedy.as_ref().map(|r| r.kind.price(&variants[0].sc)),
                 measures,
                 failure_share_by_dumper: failure_share(cells, vi),
+                apply: None,
             }
         })
         .collect();

@@ -21,6 +21,7 @@ use rank::{cost_word, rank, why_lost};
 pub use target::{Change, Claim, Minimize, Target};
 
 use super::nights::{self, NightMeasures};
+use crate::amanda::emit::apply::{self, ApplyLines, Dialect};
 use crate::model::measures::MEASURE_NAMES;
 use crate::scenario::Scenario;
 use crate::study::compare::stats::Interval;
@@ -83,6 +84,9 @@ pub struct CandidateReport {
     pub why: String,
     /// compare's measures over the nights it ran (empty when not applicable).
     pub measures: Vec<CandidateMeasure>,
+    /// For the recommendation: what `portsim apply` would change at the site to get there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<ApplyLines>,
 }
 
 impl CandidateReport {
@@ -197,6 +201,22 @@ fn largest_inparallel(clean: &[usize], cands: &[Candidate]) -> Option<u16> {
         .max()
 }
 
+/// Gives the recommendation of `plan` (run on `sc` over `cands`) the lines `portsim apply` would
+/// change at the site to get there from `sc`, in `dialect`.
+pub fn attach_apply(plan: &mut Plan, sc: &Scenario, cands: &[Candidate], dialect: Dialect) {
+    let Some(r) = plan.recommendation else {
+        return;
+    };
+    let rec = &mut plan.candidates[r];
+    if let Some(Ok(after)) = cands
+        .iter()
+        .find(|c| c.name == rec.name)
+        .map(|c| c.scenario.as_ref())
+    {
+        rec.apply = Some(apply::lines(sc, after, dialect));
+    }
+}
+
 /// Screens every candidate, runs the survivors for every night, ranks them.
 pub fn run(sc: &Scenario, cands: &[Candidate], opt: Options) -> Plan {
     let screen = SCREEN_NIGHTS.min(opt.replications);
@@ -269,6 +289,7 @@ fn report(
         nights_missed: 0,
         why: String::new(),
         measures: Vec::new(),
+        apply: None,
     };
     let (Ok(_), Some(ns)) = (&c.scenario, ran[i].as_ref()) else {
         return CandidateReport {
