@@ -261,6 +261,57 @@ fn a_2_4_failure_stops_all_dispatch_for_15_s() {
     }
 }
 
+/// Three DMZ hosts whose every reply the filter drops: their dumps fail together.
+fn three_dropped_hosts(name: &str) -> std::path::PathBuf {
+    let disk = serde_json::json!([{"name": "/", "full_gb": 1, "rate_mb_s": 5}]);
+    let sc = serde_json::json!({
+        "server": {"inparallel": 3, "udpportrange": [850, 859], "netusage": 100000,
+                   "planner": "unmodelled"},
+        "workload": {"dumpcycle": 1},
+        "zones": ["LAN", "DMZ"],
+        "firewall": {"default": "drop", "rules": [
+            {"name": "out", "action": "accept", "from": "server", "to": "DMZ"}]},
+        "hosts": [{"name": "a", "zone": "DMZ", "disks": disk},
+                  {"name": "b", "zone": "DMZ", "disks": disk},
+                  {"name": "c", "zone": "DMZ", "disks": disk}]
+    });
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, sc.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_2_4_driver_reads_every_result_of_one_select_before_it_dispatches() {
+    // driver.c (amanda245, lines 377-406): select(), then handle_dumper_result for every ready
+    // descriptor, each failure calling sleep(15), and only then start_some_dumps. Three
+    // requests that time out at the same microsecond stall the driver 45 s, then all three
+    // retries start at once (not one per 15 s sleep).
+    let path = three_dropped_hosts("select.json");
+    let r = run_json(&[path.to_str().unwrap()]);
+    let a = attempts(&r);
+    assert_eq!(a.len(), 6, "{a:?}");
+    let t0 = a[0].2;
+    for x in &a[..3] {
+        assert!(x.4 && (x.2 - t0).abs() < 1e-9, "{x:?}");
+        assert!((x.3 - (t0 + 30.0)).abs() < 1e-3, "{x:?}");
+    }
+    for x in &a[3..] {
+        assert!(
+            (x.2 - (t0 + 30.0 + 45.0)).abs() < 1e-3,
+            "every retry starts after the three sleeps: {a:?}"
+        );
+    }
+    // The retries fail together too; each final failure is read after the sleep before it.
+    let decided = r["summary"]["window_s"].as_f64().unwrap();
+    assert!((decided - (t0 + 105.0 + 30.0)).abs() < 1e-3, "{decided}");
+    let sleeps: Vec<u64> = trace(&[path.to_str().unwrap()], "select.jsonl")
+        .iter()
+        .filter(|e| e["kind"] == "driver-sleep")
+        .map(|e| e["dumper"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sleeps, [0, 1, 2, 0, 1, 2], "read in descriptor order");
+}
+
 #[test]
 fn a_2_5_failure_rests_only_the_dumper_and_the_retried_dle() {
     let a = attempts(&run_json(&["--set", "server.version=2.5.0"]));

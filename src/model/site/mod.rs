@@ -272,7 +272,7 @@ pub struct Attempt {
 }
 
 /// What a dumper ended up as.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct DumperState {
     /// Its bound port (None until it binds).
     pub port: Option<Port>,
@@ -363,6 +363,8 @@ struct Site<'a> {
     services: Vec<Services>,
     driver: Driver,
     results: VecDeque<u32>,
+    selected: VecDeque<u32>,
+    select_pending: bool,
     lease_waiters: VecDeque<u32>,
     asleep_until: Option<SimTime>,
     gap_wake: Option<SimTime>,
@@ -422,19 +424,7 @@ impl<'a> Site<'a> {
             sc,
             sim: Simulation::with_capacity(256),
             ports: PortTable::default(),
-            dumpers: vec![
-                DumperState {
-                    port: None,
-                    bind: None,
-                    busy: None,
-                    lease: None,
-                    rest_until: SimTime::ZERO,
-                    attempts: 0,
-                    failed_attempts: 0,
-                    out_of_descriptors: false,
-                };
-                n
-            ],
+            dumpers: vec![DumperState::default(); n],
             orders: sc.server.dumporder.clone(),
             planner_port: None,
             amcheck_port: None,
@@ -454,6 +444,8 @@ impl<'a> Site<'a> {
                     .collect::<Vec<_>>(),
             ),
             results: VecDeque::new(),
+            selected: VecDeque::new(),
+            select_pending: false,
             lease_waiters: VecDeque::new(),
             asleep_until: None,
             gap_wake: None,

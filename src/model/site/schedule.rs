@@ -275,62 +275,87 @@ impl Site<'_> {
         });
         self.record(r);
         self.results.push_back(a);
+        if self.reads_at_select() {
+            // The 2.4 driver's select() returns every result ready at this instant: it is read
+            // after the other events of this microsecond (the kernel runs them first).
+            if self.asleep_until.is_none() && !self.select_pending {
+                self.select_pending = true;
+                self.sim.schedule_in(SimDuration::ZERO, Event::DriverWake);
+            }
+            return;
+        }
         self.process_results();
     }
 
-    /// Reads dumper results until one sends the driver to sleep, then fills idle dumpers.
+    /// Whether the driver is 2.4's `select()` loop rather than an event-driven one.
+    fn reads_at_select(&self) -> bool {
+        matches!(
+            self.sc.server.profile.failure_pause,
+            FailurePause::Driver(_)
+        )
+    }
+
+    /// Reads one dumper result: the driver's books, then the DLE's fate or its place at the
+    /// queue's tail. `Some(retried)` for a failure.
+    fn read_result(&mut self, a: u32) -> Option<bool> {
+        let now = self.sim.now();
+        let at = &self.attempts[a as usize];
+        let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
+        let info = self.dle_info(dle);
+        self.driver.finish(info);
+        let ds = &mut self.dumpers[usize::from(dumper.0)];
+        ds.busy = None;
+        let di = dle.0 as usize;
+        if outcome == Outcome::Done {
+            self.dles[di].fate = Some(DleFate::Dumped);
+            self.dles[di].decided = now;
+            return None;
+        }
+        ds.failed_attempts += 1;
+        let retry =
+            outcome == Outcome::TryAgain && self.retries_used[di] < self.sc.server.profile.retries;
+        if retry {
+            self.retries_used[di] += 1;
+            self.driver.push(dle, info);
+        } else {
+            let st = &mut self.dles[di];
+            st.fate = Some(DleFate::Failed);
+            st.decided = now;
+            st.message = if outcome == Outcome::TryAgain {
+                let host = &self.sc.hosts[usize::from(info.host.0)].name;
+                self.sc.server.profile.gave_up_text(host)
+            } else {
+                self.attempts[a as usize].message.clone()
+            };
+        }
+        Some(retry)
+    }
+
+    /// The event-driven drivers (2.5+): each result is read as it comes, then idle dumpers
+    /// are filled.
     pub(super) fn process_results(&mut self) {
         while self.asleep_until.is_none() {
             let Some(a) = self.results.pop_front() else {
                 break;
             };
-            let now = self.sim.now();
-            let at = &self.attempts[a as usize];
-            let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
-            let info = self.dle_info(dle);
-            self.driver.finish(info);
-            let ds = &mut self.dumpers[usize::from(dumper.0)];
-            ds.busy = None;
-            let di = dle.0 as usize;
-            if outcome == Outcome::Done {
-                self.dles[di].fate = Some(DleFate::Dumped);
-                self.dles[di].decided = now;
+            let Some(retry) = self.read_result(a) else {
                 continue;
-            }
-            ds.failed_attempts += 1;
-            let retry = outcome == Outcome::TryAgain
-                && self.retries_used[di] < self.sc.server.profile.retries;
-            if retry {
-                self.retries_used[di] += 1;
-                self.driver.push(dle, info);
-            } else {
-                let st = &mut self.dles[di];
-                st.fate = Some(DleFate::Failed);
-                st.decided = now;
-                st.message = if outcome == Outcome::TryAgain {
-                    let host = &self.sc.hosts[usize::from(info.host.0)].name;
-                    self.sc.server.profile.gave_up_text(host)
-                } else {
-                    self.attempts[a as usize].message.clone()
-                };
-            }
+            };
+            let now = self.sim.now();
             match self.sc.server.profile.failure_pause {
-                FailurePause::Driver(pause) => {
-                    let until = now + pause;
-                    self.asleep_until = Some(until);
-                    self.sim.schedule_at(until, Event::DriverWake);
-                    let mut r = self.blank(TraceKind::DriverSleep);
-                    r.dumper = Some(dumper);
-                    self.record(r);
-                }
+                FailurePause::Driver(_) => unreachable!("2.4 reads its results at select()"),
                 // 3.5.1 driver.c, dumper_chunker_result: `enqueue_sched(&runq, sp)` and on to
                 // `start_some_dumps` below, with no sleep and no rest.
                 FailurePause::Requeue(_) => {}
                 FailurePause::DumperAndDle(pause) => {
+                    let (dumper, dle) = {
+                        let at = &self.attempts[a as usize];
+                        (at.dumper, at.dle)
+                    };
                     let until = now + pause;
                     self.dumpers[usize::from(dumper.0)].rest_until = until;
                     if retry {
-                        self.not_before[di] = until;
+                        self.not_before[dle.0 as usize] = until;
                     }
                     let mut r = self.blank(TraceKind::DumperRest);
                     r.dumper = Some(dumper);
@@ -341,20 +366,73 @@ impl Site<'_> {
         self.dispatch();
     }
 
+    /// 2.4's `select()` returned: every result ready now is read, then idle dumpers are filled.
+    fn select(&mut self) {
+        self.select_pending = false;
+        self.take_ready();
+        self.read_selected();
+    }
+
+    /// Moves the results ready now behind the ones being read, in file-descriptor order (the
+    /// dumpers' pipes were opened in fork order; `driver.c` walks `fd` upward).
+    fn take_ready(&mut self) {
+        let mut ready: Vec<u32> = self.results.drain(..).collect();
+        ready.sort_by_key(|&a| self.attempts[a as usize].dumper);
+        self.selected.extend(ready);
+    }
+
+    /// 2.4 (`driver.c` main loop, `amanda245` lines 377-406): reads the results `select()`
+    /// returned one by one; each failure calls `sleep(15)` (`handle_dumper_result`, lines 1213
+    /// and 1236) and the rest wait for the wake. Only when all are read does `start_some_dumps`
+    /// run; results that came during the sleeps are read at the next `select()`, at once.
+    fn read_selected(&mut self) {
+        loop {
+            while let Some(a) = self.selected.pop_front() {
+                if self.read_result(a).is_none() {
+                    continue;
+                }
+                let FailurePause::Driver(pause) = self.sc.server.profile.failure_pause else {
+                    unreachable!("only the 2.4 driver reads at select()");
+                };
+                let until = self.sim.now() + pause;
+                self.asleep_until = Some(until);
+                self.sim.schedule_at(until, Event::DriverWake);
+                let mut r = self.blank(TraceKind::DriverSleep);
+                r.dumper = Some(self.attempts[a as usize].dumper);
+                self.record(r);
+                return;
+            }
+            self.dispatch();
+            if self.results.is_empty() {
+                return;
+            }
+            self.take_ready();
+        }
+    }
+
     pub(super) fn driver_wake(&mut self) {
         let now = self.sim.now();
         match self.asleep_until {
             Some(t) if t <= now => {
                 self.asleep_until = None;
-                self.dispatch();
-                self.process_results();
+                if self.reads_at_select() {
+                    self.read_selected();
+                } else {
+                    // 3.x's start-up is over.
+                    self.dispatch();
+                    self.process_results();
+                }
             }
             Some(_) => {}
             None => {
                 if self.gap_wake.is_some_and(|w| w <= now) {
                     self.gap_wake = None;
                 }
-                self.dispatch();
+                if self.select_pending {
+                    self.select();
+                } else {
+                    self.dispatch();
+                }
             }
         }
     }
