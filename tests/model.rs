@@ -111,16 +111,17 @@ fn amanda_2_5_0_skips_a_services_named_port() {
 
 #[test]
 fn a_busy_client_swallows_a_retry_even_from_an_in_range_port() {
-    // Night 0 of the incident: www2 still resends its blocked REP to dumper10 when dumper0's
-    // request arrives; amandad swallows it (MODEL.md section 3).
-    let args = ["--replication", "0"];
+    // Night 11 of the incident: www2 still resends its blocked REP to dumper10 when dumper0's
+    // request for its other disk arrives; amandad swallows it (MODEL.md section 3), and each
+    // swallowed REQ restarts its wait (2.4.5 amandad.c: it was not the ACK).
+    let args = ["--replication", "11"];
     let r = run_json(&args);
     let victim = r["attempts"]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["cause"] == "client-busy")
-        .expect("night 0 has a swallowed retry")
+        .expect("night 11 has a swallowed request")
         .clone();
     assert!(in_range(&victim["port"], 850, 859), "{victim}");
     assert_eq!(victim["message"], "[request timeout]");
@@ -310,6 +311,37 @@ fn a_2_4_driver_reads_every_result_of_one_select_before_it_dispatches() {
         .map(|e| e["dumper"].as_u64().unwrap())
         .collect();
     assert_eq!(sleeps, [0, 1, 2, 0, 1, 2], "read in descriptor order");
+}
+
+#[test]
+fn a_2_4_amandad_restarts_its_rep_wait_on_every_retried_req() {
+    // amandad.c (amanda245 lines 568-619): send the REP, wait 10 s; only a timeout counts
+    // against MAX_RETRIES 5; any other packet (the dumper's REQ resent at 10 s and 20 s) sends
+    // the REP again and restarts the wait, with no ACK. So the REPs go out at about 1, 10 and
+    // 20 s, then 4 more 10 s apart: amandad lives until about 70 s, not 51.
+    let path = three_dropped_hosts("rep-wait.json");
+    let events = trace(&[path.to_str().unwrap()], "rep-wait.jsonl");
+    let t = |e: &Value| e["t_us"].as_u64().unwrap() as f64 / 1e6;
+    let t0 = events
+        .iter()
+        .find(|e| e["kind"] == "attempt-start")
+        .map(t)
+        .unwrap();
+    let sent = |kind: &str| -> Vec<f64> {
+        events
+            .iter()
+            .filter(|e| e["kind"] == "send" && e["packet"] == kind && e["host"] == "a")
+            .map(|e| t(e) - t0)
+            .filter(|&s| s < 75.0)
+            .collect()
+    };
+    assert_eq!(sent("ack").len(), 1, "one ACK, for the first REQ");
+    let reps = sent("rep");
+    assert_eq!(reps.len(), 7, "{reps:?}");
+    let near = |x: f64, y: f64| (x - y).abs() < 0.01;
+    for (got, want) in reps.iter().zip([1.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]) {
+        assert!(near(*got, want), "{reps:?}");
+    }
 }
 
 #[test]

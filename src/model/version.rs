@@ -60,6 +60,23 @@ pub enum BusyPolicy {
     AckWithoutReply,
 }
 
+/// What amandad does with a packet other than the awaited ACK while it waits for the ACK of
+/// its REP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepWaitRestart {
+    /// 2.4.2-2.4.5 (`client-src/amandad.c`, `amanda245` lines 568-619): any packet but an ACK
+    /// from the requesting peer ends the `dgram_recv` without counting a try; the loop sends
+    /// the REP again and waits another 10 s. A retried REQ keeps amandad alive; no ACK is sent.
+    AnyPacket,
+    /// 2.5.0 (`amanda250` amandad.c, `s_ackwait`, line 892): any packet but the ACK is NAKed
+    /// and the wait runs on.
+    Never,
+    /// 2.5.1 on (`amanda251` amandad.c line 1040, `tag-2.5.2` line 1059, 3.5.1 line 1228):
+    /// a duplicate REQ resends the REP and restarts the wait ("received dup P_REQ packet,
+    /// resending REP"); nothing else does.
+    DuplicateReq,
+}
+
 /// How a client's amandad serves requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AmandadModel {
@@ -113,6 +130,8 @@ pub struct Profile {
     pub amandad: AmandadModel,
     /// REP sends before amandad gives up waiting for their ACK (the first one included).
     pub rep_sends: u8,
+    /// Which packets restart amandad's wait for the ACK of its REP.
+    pub rep_wait_restart: RepWaitRestart,
     /// The planner's failure texts are 3.x's (`[Request to HOST failed: ...]`,
     /// `[Some estimate timeout on HOST]`) and amdump's exit code is modelled.
     pub planner_3x: bool,
@@ -154,8 +173,11 @@ pub const DRIVER_STARTUP_3_5: SimDuration = SimDuration::from_millis(4_400);
 /// commands within 0.26 s and the 15 dumpers bound within 0.25 s, in no index order (dumper11
 /// bound before dumper0).
 pub const COMMAND_JITTER_3_5: SimDuration = SimDuration::from_millis(300);
-/// REP sends of 2.4-2.5 amandad (MODEL.md section 3: the REP and 5 resends).
-pub const REP_SENDS_2_X: u8 = 6;
+/// REP sends of 2.4-2.5 amandad: 2.4.5 `client-src/amandad.c` sends, then waits
+/// `ACK_TIMEOUT` 10 s, `while(retry_count < max_retry_count)` with `MAX_RETRIES` 5 and only
+/// a timeout counting (lines 44-46, 568-619; the same in `amanda242`): 5 REPs over 50 s.
+/// 2.5.0-2.5.1 `MAX_REP_RETRIES` 5 and 2.5.2 `rep-tries` 5, with `--repretry > 0`: 5 too.
+pub const REP_SENDS_2_X: u8 = 5;
 /// REP sends of 3.5.1 amandad: `rep-tries` 5 (`amandad.c`, `s_processrep` sets
 /// `repretry = getconf_int(CNF_REP_TRIES)`, `s_ackwait` resends while `--repretry > 0`).
 pub const REP_SENDS_3_5: u8 = 5;
@@ -190,6 +212,7 @@ impl Version {
             partial_estimates: false,
             amandad: AmandadModel::OneAtATime(BusyPolicy::Nak),
             rep_sends: REP_SENDS_2_X,
+            rep_wait_restart: RepWaitRestart::AnyPacket,
             planner_3x: false,
             mesg_handles: false,
             driver_startup: SimDuration::ZERO,
@@ -201,24 +224,28 @@ impl Version {
             eager_bind: false,
             skip_services: true,
             failure_pause: FailurePause::DumperAndDle(SimDuration::from_secs(15)),
+            rep_wait_restart: RepWaitRestart::Never,
             ..v2_4
+        };
+        let v2_5_2 = Profile {
+            partial_estimates: true,
+            exhausted: Exhausted::Rescan {
+                interval: RESCAN_INTERVAL,
+                limit: RESCAN_LIMIT,
+            },
+            amandad: AmandadModel::OneAtATime(BusyPolicy::AckWithoutReply),
+            rep_wait_restart: RepWaitRestart::DuplicateReq,
+            ..v2_5_0
         };
         match self {
             Version::V2_4 => v2_4,
             Version::V2_5_0 => v2_5_0,
             Version::V2_5_1 => Profile {
                 partial_estimates: true,
+                rep_wait_restart: RepWaitRestart::DuplicateReq,
                 ..v2_5_0
             },
-            Version::V2_5_2 => Profile {
-                partial_estimates: true,
-                exhausted: Exhausted::Rescan {
-                    interval: RESCAN_INTERVAL,
-                    limit: RESCAN_LIMIT,
-                },
-                amandad: AmandadModel::OneAtATime(BusyPolicy::AckWithoutReply),
-                ..v2_5_0
-            },
+            Version::V2_5_2 => v2_5_2,
             // Each rule read from the 3.5.1 sources (tag subtag-community-3.5.1) and checked
             // against the lab's real runs (issue 11):
             // - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
@@ -242,6 +269,7 @@ impl Version {
                 failure_pause: FailurePause::Requeue(REQUEUE_DELAY_3_5),
                 amandad: AmandadModel::Concurrent,
                 rep_sends: REP_SENDS_3_5,
+                rep_wait_restart: RepWaitRestart::DuplicateReq,
                 planner_3x: true,
                 mesg_handles: true,
                 driver_startup: DRIVER_STARTUP_3_5,
@@ -370,6 +398,18 @@ mod tests {
         );
         assert!(!Version::V2_5_0.profile().partial_estimates);
         assert!(Version::V2_5_1.profile().partial_estimates);
+    }
+
+    #[test]
+    fn amandad_sends_its_rep_5_times_and_restarts_by_version() {
+        for v in [Version::V2_4, Version::V2_5_0, Version::V2_5_2, Version::V3_5] {
+            assert_eq!(v.profile().rep_sends, 5, "{v:?}");
+        }
+        let restart = |v: Version| v.profile().rep_wait_restart;
+        assert_eq!(restart(Version::V2_4), RepWaitRestart::AnyPacket);
+        assert_eq!(restart(Version::V2_5_0), RepWaitRestart::Never);
+        assert_eq!(restart(Version::V2_5_1), RepWaitRestart::DuplicateReq);
+        assert_eq!(restart(Version::V3_5), RepWaitRestart::DuplicateReq);
     }
 
     #[test]

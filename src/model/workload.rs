@@ -28,6 +28,8 @@ pub const LOSS: Purpose = Purpose(7);
 pub const AMCHECK_PORTS: Purpose = Purpose(8);
 /// Stream: how long each 3.x dumper takes from the driver's command to its REQ.
 pub const PROCESS_STARTS: Purpose = Purpose(9);
+/// Stream of per-packet latency jitter (drawn in send order).
+pub const PACKET_JITTER: Purpose = Purpose(10);
 
 /// One DLE's work tonight.
 #[derive(Clone, Debug)]

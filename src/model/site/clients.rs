@@ -13,9 +13,10 @@ impl Site<'_> {
             AmandadModel::Concurrent => return self.client3_receives(h, p, peer),
             AmandadModel::OneAtATime(busy) => busy,
         };
+        let restart = self.sc.server.profile.rep_wait_restart;
         match (p.kind, p.body) {
             (PacketKind::Req, Body::Service(service)) => {
-                match self.clients[hi].on_req(peer, service, busy) {
+                match self.clients[hi].on_req(peer, service, busy, restart) {
                     OnReq::Start(s) => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         let epoch = self.clients[hi].epoch;
@@ -43,28 +44,44 @@ impl Site<'_> {
                         self.client_reply(h, peer, Reply::NotSecure);
                     }
                     OnReq::ReAck => self.client_send(h, peer, PacketKind::Ack, Body::None),
-                    OnReq::ReAckAndReply(reply) => {
-                        self.client_send(h, peer, PacketKind::Ack, Body::None);
-                        self.client_send(h, peer, PacketKind::Rep, Body::Reply(reply));
-                    }
+                    OnReq::Resend => self.restart_rep_wait(h),
                     OnReq::NakBusy => self.client_send(h, peer, PacketKind::Nak, Body::None),
-                    OnReq::Swallow => {
-                        let req = &mut self.requests[p.req.0 as usize];
-                        req.swallowed = req.swallowed.saturating_add(1);
-                        let mut r = self.blank(TraceKind::Swallow);
-                        r.host = Some(h);
-                        r.src_port = Some(p.src_port);
-                        r.dumper = self.dumper_of(p.req);
-                        r.req = Some(p.req);
-                        self.record(r);
+                    OnReq::Swallow => self.swallow(h, p),
+                    OnReq::SwallowAndResend => {
+                        self.swallow(h, p);
+                        self.restart_rep_wait(h);
                     }
                 }
             }
             (PacketKind::RepAck, _) => {
-                self.clients[hi].on_rep_ack(p.req);
+                // 2.4: an ACK that is not the awaited one counts as any other packet.
+                if !self.clients[hi].on_rep_ack(p.req)
+                    && restart == crate::model::version::RepWaitRestart::AnyPacket
+                {
+                    self.restart_rep_wait(h);
+                }
             }
             // The data stream's SYN: the client's sendbackup is listening.
             _ => {}
+        }
+    }
+
+    /// amandad ignores REQ `p` while it waits for another peer's ACK.
+    fn swallow(&mut self, h: HostId, p: Packet) {
+        let req = &mut self.requests[p.req.0 as usize];
+        req.swallowed = req.swallowed.saturating_add(1);
+        let mut r = self.blank(TraceKind::Swallow);
+        r.host = Some(h);
+        r.src_port = Some(p.src_port);
+        r.dumper = self.dumper_of(p.req);
+        r.req = Some(p.req);
+        self.record(r);
+    }
+
+    /// A packet other than the awaited ACK restarts the wait: the REP goes out again.
+    fn restart_rep_wait(&mut self, h: HostId) {
+        if let Some((to, reply)) = self.clients[usize::from(h.0)].restart_rep_wait() {
+            self.client_reply(h, to, reply);
         }
     }
 
@@ -120,7 +137,7 @@ impl Site<'_> {
         if c.epoch != epoch {
             return;
         }
-        if let Some((peer, reply)) = c.on_rep_timer() {
+        if let Some((peer, reply)) = c.on_rep_timer(self.sc.server.profile.rep_sends) {
             self.client_reply(h, peer, reply);
         }
     }

@@ -379,6 +379,7 @@ struct Site<'a> {
     lost: u64,
     loss: Stream,
     starts: Stream,
+    jitter: network::Jitter,
     net: Network,
     flows: BTreeMap<FlowId, u32>,
     state: Option<StateTable>,
@@ -468,6 +469,7 @@ impl<'a> Site<'a> {
             lost: 0,
             loss: stream(sc.seed, rep, LOSS),
             starts: stream(sc.seed, rep, PROCESS_STARTS),
+            jitter: network::Jitter::new(sc.seed, rep),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
             flows: BTreeMap::new(),
             state: sc
