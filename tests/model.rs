@@ -110,6 +110,41 @@ fn amanda_2_5_0_skips_a_services_named_port() {
 }
 
 #[test]
+fn the_driver_ranks_by_the_planners_estimate_not_tonights_rate() {
+    // driver.c sorts by `est_time` (amanda245 lines 738-744), the estimated size over the
+    // planner's average of past rates (planner.c line 2687): it cannot know tonight's rate.
+    // Two equal disks, one dumper, dumporder "t": the first dump is the one the history
+    // ranks shorter, which some nights is the slower one tonight.
+    use portsim::scenario::{Source, load};
+    let disk = serde_json::json!([{"name": "/", "full_gb": 1, "rate_mb_s": 5}]);
+    let sc = serde_json::json!({
+        "server": {"inparallel": 1, "planner": "unmodelled", "dumporder": "t"},
+        "workload": {"dumpcycle": 1},
+        "zones": ["LAN"],
+        "firewall": {"default": "accept"},
+        "hosts": [{"name": "a", "zone": "LAN", "disks": disk},
+                  {"name": "b", "zone": "LAN", "disks": disk}]
+    });
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("est-rate.json");
+    std::fs::write(&path, sc.to_string()).unwrap();
+    let sc = load(&Source::File(path), &[]).expect("loads");
+    let mut slower_first = 0;
+    for rep in 0..20 {
+        let r = portsim::model::site::run(&sc, rep, false);
+        let n = &r.night.dles;
+        let by = |f: &dyn Fn(usize) -> f64| if f(1) < f(0) { 1 } else { 0 };
+        let estimated = by(&|i| n[i].size_kb / n[i].est_rate_kbs);
+        let tonight = by(&|i| n[i].size_kb / n[i].rate_kbs);
+        assert_eq!(r.attempts[0].dle.0, estimated, "night {rep}");
+        slower_first += usize::from(estimated != tonight);
+    }
+    assert!(
+        slower_first > 0,
+        "in 20 nights the history never ranked the disks otherwise than tonight's rates"
+    );
+}
+
+#[test]
 fn a_busy_client_swallows_a_retry_even_from_an_in_range_port() {
     // Night 11 of the incident: www2 still resends its blocked REP to dumper10 when dumper0's
     // request for its other disk arrives; amandad swallows it (MODEL.md section 3), and each

@@ -131,7 +131,8 @@ impl Site<'_> {
             host: sd.host,
             spindle: sd.spindle,
             size_kb: nd.size_kb,
-            rate_kbs: nd.rate_kbs,
+            // The planner's estimate, not tonight's rate (`dumporder` and `netusage` use it).
+            rate_kbs: nd.est_rate_kbs,
             not_before: self.not_before[d.0 as usize],
         }
     }
