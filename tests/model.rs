@@ -110,6 +110,35 @@ fn amanda_2_5_0_skips_a_services_named_port() {
 }
 
 #[test]
+fn amanda_2_5_0_skips_services_named_ports_in_the_fallback_too() {
+    // dgram_bind (amanda250 dgram.c line 95) calls bind_portrange(512, 1023, "udp"), which
+    // skips every services-named port (util.c lines 126-127): with every port of 512-1023
+    // outside the range named, the dumpers that find the range full bind a kernel-chosen port.
+    let named: Vec<Value> = (512..=1023)
+        .filter(|p| !(850..=859).contains(p))
+        .map(|p| serde_json::json!({"port": p, "name": "other"}))
+        .collect();
+    let set = format!("server.services={}", Value::from(named));
+    let dumpers = |version: &str| -> Vec<Value> {
+        let r = run_json(&["--set", version, "--set", &set]);
+        r["dumpers"].as_array().unwrap().clone()
+    };
+    let fell_back = |ds: &[Value]| -> Vec<u64> {
+        ds.iter()
+            .filter(|d| d["in_range"] == false && !d["port"].is_null())
+            .map(|d| d["port"].as_u64().unwrap())
+            .collect()
+    };
+    let v250 = fell_back(&dumpers(r#"server.version="2.5.0""#));
+    assert!(!v250.is_empty(), "some dumpers find the range full");
+    assert!(v250.iter().all(|&p| p >= 1024), "2.5.0: {v250:?}");
+    // 2.4 reads no services database: its fallback stays in 512-1023.
+    let v24 = fell_back(&dumpers(r#"server.version="2.4""#));
+    assert_eq!(v24.len(), 10);
+    assert!(v24.iter().all(|&p| (512..1024).contains(&p)), "2.4: {v24:?}");
+}
+
+#[test]
 fn the_driver_ranks_by_the_planners_estimate_not_tonights_rate() {
     // driver.c sorts by `est_time` (amanda245 lines 738-744), the estimated size over the
     // planner's average of past rates (planner.c line 2687): it cannot know tonight's rate.

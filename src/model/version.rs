@@ -16,9 +16,12 @@ pub enum Version {
     /// 2.5.1: as 2.5.0, plus partial estimate replies (PREP).
     #[serde(rename = "2.5.1")]
     V2_5_1,
-    /// 2.5.2 and 3.x: no fallback; an extra dumper rescans the range every 15 s, then fails.
+    /// 2.5.2 and 3.0-3.3.2: no fallback; an extra dumper rescans the range every 15 s, then fails.
     #[serde(rename = "2.5.2")]
     V2_5_2,
+    /// 3.3.3 - 3.3.9: as 2.5.2, but a host waits 5 s between dump starts, not 15.
+    #[serde(rename = "3.3.3")]
+    V3_3_3,
     /// 3.4 - 3.5.x: no host gap, an amandad that serves many requests at once, retries
     /// requeued at once, 5 REP sends (read from the 3.5.1 sources; see [`Version::profile`]).
     #[serde(rename = "3.5")]
@@ -31,7 +34,8 @@ pub const VERSION_NAMES: &[&str] = &[
     "2.5.0",
     "2.5.1",
     "2.5.2",
-    "3.0-3.3 (as 2.5.2)",
+    "3.0-3.3.2 (as 2.5.2)",
+    "3.3.3-3.3.9 (as 2.5.2, 5 s host gap)",
     "3.4",
     "3.5",
     "3.5.1",
@@ -183,8 +187,9 @@ pub const REP_SENDS_2_X: u8 = 5;
 pub const REP_SENDS_3_5: u8 = 5;
 
 impl Version {
-    /// Parses `server.version`: 3.4 and 3.5.x select the 3.5 profile; 3.0-3.3 keep the
-    /// 2.5.2 profile they always had (their driver still had a host gap).
+    /// Parses `server.version`: 3.4 and 3.5.x select the 3.5 profile; 3.0-3.3.2 keep the
+    /// 2.5.2 profile they always had (their driver still had a 15 s host gap); 3.3.3-3.3.9
+    /// take the 2.5.2 profile with the 5 s gap of their driver.
     pub fn parse(s: &str) -> Option<Version> {
         match s {
             "2.4" | "2.4.2" | "2.4.3" | "2.4.4" | "2.4.5" => Some(Version::V2_4),
@@ -192,6 +197,9 @@ impl Version {
             "2.5.1" => Some(Version::V2_5_1),
             "2.5.2" => Some(Version::V2_5_2),
             "3.4" | "3.5" => Some(Version::V3_5),
+            "3.3.3" | "3.3.4" | "3.3.5" | "3.3.6" | "3.3.7" | "3.3.8" | "3.3.9" => {
+                Some(Version::V3_3_3)
+            }
             _ if s.starts_with("3.4.") || s.starts_with("3.5.") => Some(Version::V3_5),
             _ if s == "3" || s.starts_with("3.") => Some(Version::V2_5_2),
             _ => None,
@@ -246,6 +254,13 @@ impl Version {
                 ..v2_5_0
             },
             Version::V2_5_2 => v2_5_2,
+            // `server-src/driver.c`, `start_some_dumps`: `host->start_t = now + 5` from
+            // `subtag-zmanda-3.3.3` (line 1348) to `subtag-community-3.3.9`; `+ 15` up to
+            // `subtag-community-3.3.2`.
+            Version::V3_3_3 => Profile {
+                host_gap: SimDuration::from_secs(5),
+                ..v2_5_2
+            },
             // Each rule read from the 3.5.1 sources (tag subtag-community-3.5.1) and checked
             // against the lab's real runs (issue 11):
             // - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
@@ -352,7 +367,8 @@ mod tests {
         assert_eq!(Version::parse("3.5.1"), Some(Version::V3_5));
         assert_eq!(Version::parse("3.5"), Some(Version::V3_5));
         assert_eq!(Version::parse("3.4.2"), Some(Version::V3_5));
-        assert_eq!(Version::parse("3.3.9"), Some(Version::V2_5_2));
+        assert_eq!(Version::parse("3.3.2"), Some(Version::V2_5_2));
+        assert_eq!(Version::parse("3.3.9"), Some(Version::V3_3_3));
         let p = Version::V3_5.profile();
         assert_eq!(p.host_gap, SimDuration::ZERO);
         assert_eq!(p.failure_pause, FailurePause::Requeue(REQUEUE_DELAY_3_5));
@@ -398,6 +414,24 @@ mod tests {
         );
         assert!(!Version::V2_5_0.profile().partial_estimates);
         assert!(Version::V2_5_1.profile().partial_estimates);
+    }
+
+    #[test]
+    fn host_gap_is_15_s_then_5_s_in_late_3_3_then_0() {
+        let gap = |v: &str| Version::parse(v).unwrap().profile().host_gap;
+        for (v, s) in [
+            ("2.4", 15),
+            ("2.5.2", 15),
+            ("3.3.2", 15),
+            ("3.3.3", 5),
+            ("3.3.9", 5),
+            ("3.4", 0),
+            ("3.5.1", 0),
+        ] {
+            assert_eq!(gap(v), SimDuration::from_secs(s), "{v}");
+        }
+        let late = Version::V3_3_3.profile();
+        assert_eq!(late.exhausted, Version::V2_5_2.profile().exhausted);
     }
 
     #[test]
