@@ -135,7 +135,10 @@ fn amanda_2_5_0_skips_services_named_ports_in_the_fallback_too() {
     // 2.4 reads no services database: its fallback stays in 512-1023.
     let v24 = fell_back(&dumpers(r#"server.version="2.4""#));
     assert_eq!(v24.len(), 10);
-    assert!(v24.iter().all(|&p| (512..1024).contains(&p)), "2.4: {v24:?}");
+    assert!(
+        v24.iter().all(|&p| (512..1024).contains(&p)),
+        "2.4: {v24:?}"
+    );
 }
 
 #[test]

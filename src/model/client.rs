@@ -489,9 +489,18 @@ mod tests {
         c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R);
         c.on_service_done(Reply::Connect);
         let dup = RepWaitRestart::DuplicateReq;
-        assert_eq!(c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, dup), OnReq::Swallow);
-        assert_eq!(c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, dup), OnReq::Resend);
+        assert_eq!(
+            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, dup),
+            OnReq::Swallow
+        );
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, dup),
+            OnReq::Resend
+        );
         let never = RepWaitRestart::Never;
-        assert_eq!(c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, never), OnReq::NakBusy);
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, never),
+            OnReq::NakBusy
+        );
     }
 }

@@ -261,37 +261,42 @@ impl Version {
                 host_gap: SimDuration::from_secs(5),
                 ..v2_5_2
             },
-            // Each rule read from the 3.5.1 sources (tag subtag-community-3.5.1) and checked
-            // against the lab's real runs (issue 11):
-            // - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
-            //   `dumper_chunker_result`: a TRY-AGAIN with `dump_attempted < retry_dump`
-            //   (default 2: one retry) is `enqueue_sched(&runq, sp)` at once, then
-            //   `start_some_dumps` runs: no sleep, no rest.
-            // - `amandad-src/amandad.c`: `protocol_accept` starts one `active_service` per
-            //   REQ and ACKs a REQ whose service and arguments are already running;
-            //   `s_ackwait`: `rep-tries` 5 REP sends, 10 s apart.
-            // - `server-src/planner.c`, `handle_result`: the failure texts; `main`:
-            //   `exit_status = EXIT_FAILURE` on an empty schedule.
-            // - `common-src/security-util.c`/`dgram.c` rescans every 15 s; the descriptor
-            //   leak observed in the lab ends it after about 50 scans.
-            Version::V3_5 => Profile {
-                partial_estimates: true,
-                exhausted: Exhausted::Rescan {
-                    interval: RESCAN_INTERVAL_3_5,
-                    limit: RESCAN_LIMIT_3_5,
-                },
-                host_gap: SimDuration::ZERO,
-                failure_pause: FailurePause::Requeue(REQUEUE_DELAY_3_5),
-                amandad: AmandadModel::Concurrent,
-                rep_sends: REP_SENDS_3_5,
-                rep_wait_restart: RepWaitRestart::DuplicateReq,
-                planner_3x: true,
-                mesg_handles: true,
-                driver_startup: DRIVER_STARTUP_3_5,
-                command_jitter: COMMAND_JITTER_3_5,
-                ..v2_5_0
-            },
+            Version::V3_5 => profile_3_5(v2_5_0),
         }
+    }
+}
+
+/// The 3.4-3.5.x profile, on top of 2.5.0's. Each rule read from the 3.5.1 sources (tag
+/// subtag-community-3.5.1) and checked against the lab's real runs (issue 11):
+/// - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
+///   `dumper_chunker_result`: a TRY-AGAIN with `dump_attempted < retry_dump`
+///   (default 2: one retry) is `enqueue_sched(&runq, sp)` at once, then
+///   `start_some_dumps` runs: no sleep, no rest.
+/// - `amandad-src/amandad.c`: `protocol_accept` starts one `active_service` per
+///   REQ and ACKs a REQ whose service and arguments are already running;
+///   `s_ackwait`: `rep-tries` 5 REP sends, 10 s apart, a duplicate REQ resending.
+/// - `server-src/planner.c`, `handle_result`: the failure texts; `main`:
+///   `exit_status = EXIT_FAILURE` on an empty schedule.
+/// - `common-src/security-util.c`/`dgram.c` rescans every 15 s; the descriptor
+///   leak observed in the lab ends it after about 50 scans.
+fn profile_3_5(v2_5_0: Profile) -> Profile {
+    Profile {
+        version: Version::V3_5,
+        partial_estimates: true,
+        exhausted: Exhausted::Rescan {
+            interval: RESCAN_INTERVAL_3_5,
+            limit: RESCAN_LIMIT_3_5,
+        },
+        host_gap: SimDuration::ZERO,
+        failure_pause: FailurePause::Requeue(REQUEUE_DELAY_3_5),
+        amandad: AmandadModel::Concurrent,
+        rep_sends: REP_SENDS_3_5,
+        rep_wait_restart: RepWaitRestart::DuplicateReq,
+        planner_3x: true,
+        mesg_handles: true,
+        driver_startup: DRIVER_STARTUP_3_5,
+        command_jitter: COMMAND_JITTER_3_5,
+        ..v2_5_0
     }
 }
 
@@ -436,7 +441,12 @@ mod tests {
 
     #[test]
     fn amandad_sends_its_rep_5_times_and_restarts_by_version() {
-        for v in [Version::V2_4, Version::V2_5_0, Version::V2_5_2, Version::V3_5] {
+        for v in [
+            Version::V2_4,
+            Version::V2_5_0,
+            Version::V2_5_2,
+            Version::V3_5,
+        ] {
             assert_eq!(v.profile().rep_sends, 5, "{v:?}");
         }
         let restart = |v: Version| v.profile().rep_wait_restart;
