@@ -1,6 +1,7 @@
 //! The clients' side: amandad's answers to REQs, its services, and its REP resends.
 
 use super::*;
+use crate::model::version::RepWaitRestart;
 
 impl Site<'_> {
     pub(super) fn client_receives(&mut self, h: HostId, p: Packet) {
@@ -53,16 +54,18 @@ impl Site<'_> {
                     }
                 }
             }
-            (PacketKind::RepAck, _) => {
-                // 2.4: an ACK that is not the awaited one counts as any other packet.
-                if !self.clients[hi].on_rep_ack(p.req)
-                    && restart == crate::model::version::RepWaitRestart::AnyPacket
-                {
-                    self.restart_rep_wait(h);
-                }
-            }
+            (PacketKind::RepAck, _) => self.rep_ack(h, p.req, restart),
             // The data stream's SYN: the client's sendbackup is listening.
             _ => {}
+        }
+    }
+
+    /// The server's ACK of a REP reaches amandad: the one it waits for ends it; in 2.4 any
+    /// other counts as any other packet and restarts the wait.
+    fn rep_ack(&mut self, h: HostId, req: ReqId, restart: RepWaitRestart) {
+        let hi = usize::from(h.0);
+        if !self.clients[hi].on_rep_ack(req) && restart == RepWaitRestart::AnyPacket {
+            self.restart_rep_wait(h);
         }
     }
 
