@@ -110,17 +110,85 @@ fn amanda_2_5_0_skips_a_services_named_port() {
 }
 
 #[test]
+fn amanda_2_5_0_skips_services_named_ports_in_the_fallback_too() {
+    // dgram_bind (amanda250 dgram.c line 95) calls bind_portrange(512, 1023, "udp"), which
+    // skips every services-named port (util.c lines 126-127): with every port of 512-1023
+    // outside the range named, the dumpers that find the range full bind a kernel-chosen port.
+    let named: Vec<Value> = (512..=1023)
+        .filter(|p| !(850..=859).contains(p))
+        .map(|p| serde_json::json!({"port": p, "name": "other"}))
+        .collect();
+    let set = format!("server.services={}", Value::from(named));
+    let dumpers = |version: &str| -> Vec<Value> {
+        let r = run_json(&["--set", version, "--set", &set]);
+        r["dumpers"].as_array().unwrap().clone()
+    };
+    let fell_back = |ds: &[Value]| -> Vec<u64> {
+        ds.iter()
+            .filter(|d| d["in_range"] == false && !d["port"].is_null())
+            .map(|d| d["port"].as_u64().unwrap())
+            .collect()
+    };
+    let v250 = fell_back(&dumpers(r#"server.version="2.5.0""#));
+    assert!(!v250.is_empty(), "some dumpers find the range full");
+    assert!(v250.iter().all(|&p| p >= 1024), "2.5.0: {v250:?}");
+    // 2.4 reads no services database: its fallback stays in 512-1023.
+    let v24 = fell_back(&dumpers(r#"server.version="2.4""#));
+    assert_eq!(v24.len(), 10);
+    assert!(
+        v24.iter().all(|&p| (512..1024).contains(&p)),
+        "2.4: {v24:?}"
+    );
+}
+
+#[test]
+fn the_driver_ranks_by_the_planners_estimate_not_tonights_rate() {
+    // driver.c sorts by `est_time` (amanda245 lines 738-744), the estimated size over the
+    // planner's average of past rates (planner.c line 2687): it cannot know tonight's rate.
+    // Two equal disks, one dumper, dumporder "t": the first dump is the one the history
+    // ranks shorter, which some nights is the slower one tonight.
+    use portsim::scenario::{Source, load};
+    let disk = serde_json::json!([{"name": "/", "full_gb": 1, "rate_mb_s": 5}]);
+    let sc = serde_json::json!({
+        "server": {"inparallel": 1, "planner": "unmodelled", "dumporder": "t"},
+        "workload": {"dumpcycle": 1},
+        "zones": ["LAN"],
+        "firewall": {"default": "accept"},
+        "hosts": [{"name": "a", "zone": "LAN", "disks": disk},
+                  {"name": "b", "zone": "LAN", "disks": disk}]
+    });
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("est-rate.json");
+    std::fs::write(&path, sc.to_string()).unwrap();
+    let sc = load(&Source::File(path), &[]).expect("loads");
+    let mut slower_first = 0;
+    for rep in 0..20 {
+        let r = portsim::model::site::run(&sc, rep, false);
+        let n = &r.night.dles;
+        let by = |f: &dyn Fn(usize) -> f64| if f(1) < f(0) { 1 } else { 0 };
+        let estimated = by(&|i| n[i].size_kb / n[i].est_rate_kbs);
+        let tonight = by(&|i| n[i].size_kb / n[i].rate_kbs);
+        assert_eq!(r.attempts[0].dle.0, estimated, "night {rep}");
+        slower_first += usize::from(estimated != tonight);
+    }
+    assert!(
+        slower_first > 0,
+        "in 20 nights the history never ranked the disks otherwise than tonight's rates"
+    );
+}
+
+#[test]
 fn a_busy_client_swallows_a_retry_even_from_an_in_range_port() {
-    // Night 0 of the incident: www2 still resends its blocked REP to dumper10 when dumper0's
-    // request arrives; amandad swallows it (MODEL.md section 3).
-    let args = ["--replication", "0"];
+    // Night 11 of the incident: www2 still resends its blocked REP to dumper10 when dumper0's
+    // request for its other disk arrives; amandad swallows it (MODEL.md section 3), and each
+    // swallowed REQ restarts its wait (2.4.5 amandad.c: it was not the ACK).
+    let args = ["--replication", "11"];
     let r = run_json(&args);
     let victim = r["attempts"]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["cause"] == "client-busy")
-        .expect("night 0 has a swallowed retry")
+        .expect("night 11 has a swallowed request")
         .clone();
     assert!(in_range(&victim["port"], 850, 859), "{victim}");
     assert_eq!(victim["message"], "[request timeout]");
@@ -258,6 +326,88 @@ fn a_2_4_failure_stops_all_dispatch_for_15_s() {
                 );
             }
         }
+    }
+}
+
+/// Three DMZ hosts whose every reply the filter drops: their dumps fail together.
+fn three_dropped_hosts(name: &str) -> std::path::PathBuf {
+    let disk = serde_json::json!([{"name": "/", "full_gb": 1, "rate_mb_s": 5}]);
+    let sc = serde_json::json!({
+        "server": {"inparallel": 3, "udpportrange": [850, 859], "netusage": 100000,
+                   "planner": "unmodelled"},
+        "workload": {"dumpcycle": 1},
+        "zones": ["LAN", "DMZ"],
+        "firewall": {"default": "drop", "rules": [
+            {"name": "out", "action": "accept", "from": "server", "to": "DMZ"}]},
+        "hosts": [{"name": "a", "zone": "DMZ", "disks": disk},
+                  {"name": "b", "zone": "DMZ", "disks": disk},
+                  {"name": "c", "zone": "DMZ", "disks": disk}]
+    });
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, sc.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_2_4_driver_reads_every_result_of_one_select_before_it_dispatches() {
+    // driver.c (amanda245, lines 377-406): select(), then handle_dumper_result for every ready
+    // descriptor, each failure calling sleep(15), and only then start_some_dumps. Three
+    // requests that time out at the same microsecond stall the driver 45 s, then all three
+    // retries start at once (not one per 15 s sleep).
+    let path = three_dropped_hosts("select.json");
+    let r = run_json(&[path.to_str().unwrap()]);
+    let a = attempts(&r);
+    assert_eq!(a.len(), 6, "{a:?}");
+    let t0 = a[0].2;
+    for x in &a[..3] {
+        assert!(x.4 && (x.2 - t0).abs() < 1e-9, "{x:?}");
+        assert!((x.3 - (t0 + 30.0)).abs() < 1e-3, "{x:?}");
+    }
+    for x in &a[3..] {
+        assert!(
+            (x.2 - (t0 + 30.0 + 45.0)).abs() < 1e-3,
+            "every retry starts after the three sleeps: {a:?}"
+        );
+    }
+    // The retries fail together too; each final failure is read after the sleep before it.
+    let decided = r["summary"]["window_s"].as_f64().unwrap();
+    assert!((decided - (t0 + 105.0 + 30.0)).abs() < 1e-3, "{decided}");
+    let sleeps: Vec<u64> = trace(&[path.to_str().unwrap()], "select.jsonl")
+        .iter()
+        .filter(|e| e["kind"] == "driver-sleep")
+        .map(|e| e["dumper"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sleeps, [0, 1, 2, 0, 1, 2], "read in descriptor order");
+}
+
+#[test]
+fn a_2_4_amandad_restarts_its_rep_wait_on_every_retried_req() {
+    // amandad.c (amanda245 lines 568-619): send the REP, wait 10 s; only a timeout counts
+    // against MAX_RETRIES 5; any other packet (the dumper's REQ resent at 10 s and 20 s) sends
+    // the REP again and restarts the wait, with no ACK. So the REPs go out at about 1, 10 and
+    // 20 s, then 4 more 10 s apart: amandad lives until about 70 s, not 51.
+    let path = three_dropped_hosts("rep-wait.json");
+    let events = trace(&[path.to_str().unwrap()], "rep-wait.jsonl");
+    let t = |e: &Value| e["t_us"].as_u64().unwrap() as f64 / 1e6;
+    let t0 = events
+        .iter()
+        .find(|e| e["kind"] == "attempt-start")
+        .map(t)
+        .unwrap();
+    let sent = |kind: &str| -> Vec<f64> {
+        events
+            .iter()
+            .filter(|e| e["kind"] == "send" && e["packet"] == kind && e["host"] == "a")
+            .map(|e| t(e) - t0)
+            .filter(|&s| s < 75.0)
+            .collect()
+    };
+    assert_eq!(sent("ack").len(), 1, "one ACK, for the first REQ");
+    let reps = sent("rep");
+    assert_eq!(reps.len(), 7, "{reps:?}");
+    let near = |x: f64, y: f64| (x - y).abs() < 0.01;
+    for (got, want) in reps.iter().zip([1.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]) {
+        assert!(near(*got, want), "{reps:?}");
     }
 }
 

@@ -2,9 +2,12 @@
 //!
 //! While its service runs, a REQ from another peer is NAKed ("amandad busy") and a duplicate
 //! from the same peer is ACKed again. Once the service answers, amandad sends the REP and waits
-//! 10 s for its ACK, resending up to 5 times; in that window a REQ from another peer is
-//! swallowed (no ACK, no NAK), so a blocked reply keeps the client deaf for about a minute.
-//! A REQ from a port >= 1024 is answered with an ERROR REP ("port N not secure").
+//! 10 s for its ACK, 5 sends in all; in that window a REQ from another peer is swallowed (no
+//! ACK, no NAK), so a blocked reply keeps the client deaf for about a minute. In 2.4 every
+//! packet that is not the ACK (a retried REQ, another peer's REQ) sends the REP again and
+//! restarts the 10 s wait without using a try, so a peer that keeps asking keeps amandad alive
+//! ([`RepWaitRestart`]). A REQ from a port >= 1024 is answered with an ERROR REP ("port N not
+//! secure").
 //!
 //! Amanda 3.x's amandad ([`Services`]) is different: one amandad serves every REQ at once, one
 //! service per request, and a REQ for a service already running with the same arguments (a
@@ -14,13 +17,11 @@
 
 use super::ports::Port;
 use super::protocol::{ReqId, Service};
-use super::version::BusyPolicy;
+use super::version::{BusyPolicy, RepWaitRestart};
 use crate::sim::SimDuration;
 
 /// Wait for the server's ACK of a REP.
 pub const REP_ACK_WAIT: SimDuration = SimDuration::from_secs(10);
-/// REP resends before amandad gives up and exits (2.x; 3.x: the profile's `rep_sends`).
-pub const REP_RESENDS: u8 = 5;
 
 /// The server socket and request a client is serving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,8 +61,8 @@ pub enum Amandad {
         peer: Peer,
         /// The reply being resent.
         reply: Reply,
-        /// Resends so far.
-        resends: u8,
+        /// REP sends whose wait expired, the one waiting included.
+        sends: u8,
     },
 }
 
@@ -74,8 +75,12 @@ pub enum OnReq {
     Refuse,
     /// A duplicate while serving: ACK again.
     ReAck,
-    /// A duplicate while replying: ACK again and resend the REP.
-    ReAckAndReply(Reply),
+    /// A duplicate while replying: resend the REP and restart its wait
+    /// ([`Client::restart_rep_wait`]).
+    Resend,
+    /// Another peer's REQ while replying: ignore it, but resend the REP to the requesting peer
+    /// and restart the wait (2.4: it was not the ACK).
+    SwallowAndResend,
     /// Busy with another peer: NAK.
     NakBusy,
     /// Busy with another peer: ACK, but no REP until amandad exits (3.5.1).
@@ -103,8 +108,15 @@ impl Default for Client {
 }
 
 impl Client {
-    /// A REQ for `service` arrives from `peer`; `busy` is the version's answer to a second peer.
-    pub fn on_req(&mut self, peer: Peer, service: Service, busy: BusyPolicy) -> OnReq {
+    /// A REQ for `service` arrives from `peer`; `busy` is the version's answer to a second peer
+    /// while the service runs, `restart` what a REQ does to the wait for the REP's ACK.
+    pub fn on_req(
+        &mut self,
+        peer: Peer,
+        service: Service,
+        busy: BusyPolicy,
+        restart: RepWaitRestart,
+    ) -> OnReq {
         match self.amandad {
             Amandad::Idle => {
                 self.epoch += 1;
@@ -115,7 +127,7 @@ impl Client {
                     self.amandad = Amandad::Replying {
                         peer,
                         reply: Reply::NotSecure,
-                        resends: 0,
+                        sends: 1,
                     };
                     OnReq::Refuse
                 }
@@ -125,8 +137,26 @@ impl Client {
                 BusyPolicy::Nak => OnReq::NakBusy,
                 BusyPolicy::AckWithoutReply => OnReq::AckOnly,
             },
-            Amandad::Replying { peer: p, reply, .. } if p == peer => OnReq::ReAckAndReply(reply),
-            Amandad::Replying { .. } => OnReq::Swallow,
+            Amandad::Replying { peer: p, .. } => match (restart, p == peer) {
+                (RepWaitRestart::AnyPacket | RepWaitRestart::DuplicateReq, true) => OnReq::Resend,
+                (RepWaitRestart::AnyPacket, false) => OnReq::SwallowAndResend,
+                // 2.5.0's s_ackwait NAKs whatever is not the ACK.
+                (RepWaitRestart::Never, true) => OnReq::NakBusy,
+                (_, false) => OnReq::Swallow,
+            },
+        }
+    }
+
+    /// A packet that is not the awaited ACK arrived while amandad waits for one, and the
+    /// version restarts the wait: the REP to send again (to the requesting peer), with the
+    /// pending timer made stale. The try is not counted.
+    pub fn restart_rep_wait(&mut self) -> Option<(Peer, Reply)> {
+        match self.amandad {
+            Amandad::Replying { peer, reply, .. } => {
+                self.epoch += 1;
+                Some((peer, reply))
+            }
+            _ => None,
         }
     }
 
@@ -137,7 +167,7 @@ impl Client {
                 self.amandad = Amandad::Replying {
                     peer,
                     reply,
-                    resends: 0,
+                    sends: 1,
                 };
                 Some(peer)
             }
@@ -156,15 +186,12 @@ impl Client {
         }
     }
 
-    /// The REP's ACK wait expired: the REP to resend, or `None` when amandad gives up.
-    pub fn on_rep_timer(&mut self) -> Option<(Peer, Reply)> {
+    /// The REP's ACK wait expired: the REP to resend, or `None` when `rep_sends` REPs have
+    /// each waited in vain and amandad gives up.
+    pub fn on_rep_timer(&mut self, rep_sends: u8) -> Option<(Peer, Reply)> {
         match &mut self.amandad {
-            Amandad::Replying {
-                peer,
-                reply,
-                resends,
-            } if *resends < REP_RESENDS => {
-                *resends += 1;
+            Amandad::Replying { peer, reply, sends } if *sends < rep_sends => {
+                *sends += 1;
                 Some((*peer, *reply))
             }
             _ => {
@@ -336,6 +363,8 @@ impl Services {
 mod tests {
     use super::*;
 
+    const R: RepWaitRestart = RepWaitRestart::AnyPacket;
+
     fn peer(port: u16, req: u32) -> Peer {
         Peer {
             port: Port(port),
@@ -348,33 +377,34 @@ mod tests {
         let mut c = Client::default();
         let a = peer(850, 1);
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
             OnReq::Start(Service::Sendbackup)
         );
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
             OnReq::ReAck
         );
         assert_eq!(
-            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak),
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak, R),
             OnReq::NakBusy
         );
         assert_eq!(
             c.on_req(
                 peer(851, 2),
                 Service::Sendbackup,
-                BusyPolicy::AckWithoutReply
+                BusyPolicy::AckWithoutReply,
+                R
             ),
             OnReq::AckOnly
         );
         assert_eq!(c.on_service_done(Reply::Connect), Some(a));
         assert_eq!(
-            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak),
-            OnReq::Swallow
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak, R),
+            OnReq::SwallowAndResend
         );
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak),
-            OnReq::ReAckAndReply(Reply::Connect)
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
+            OnReq::Resend
         );
         assert!(c.on_rep_ack(ReqId(1)));
         assert_eq!(c.amandad, Amandad::Idle);
@@ -414,20 +444,63 @@ mod tests {
     fn unreserved_port_is_refused() {
         let mut c = Client::default();
         assert_eq!(
-            c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak),
+            c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak, R),
             OnReq::Refuse
         );
     }
 
     #[test]
-    fn a_lost_rep_is_resent_five_times() {
+    fn a_lost_rep_is_sent_five_times() {
         let mut c = Client::default();
-        c.on_req(peer(700, 1), Service::Sendbackup, BusyPolicy::Nak);
+        c.on_req(peer(700, 1), Service::Sendbackup, BusyPolicy::Nak, R);
         c.on_service_done(Reply::Connect);
-        for _ in 0..REP_RESENDS {
-            assert!(c.on_rep_timer().is_some());
+        // The first REP, then 4 resends: the fifth wait's expiry ends amandad.
+        for _ in 1..5 {
+            assert!(c.on_rep_timer(5).is_some());
         }
-        assert_eq!(c.on_rep_timer(), None);
+        assert_eq!(c.on_rep_timer(5), None);
         assert_eq!(c.amandad, Amandad::Idle);
+    }
+
+    #[test]
+    fn a_2_4_amandad_restarts_its_wait_on_any_packet_but_the_ack() {
+        let mut c = Client::default();
+        let (a, b) = (peer(850, 1), peer(851, 2));
+        c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R);
+        c.on_service_done(Reply::Connect);
+        let epoch = c.epoch;
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
+            OnReq::Resend
+        );
+        assert_eq!(
+            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, R),
+            OnReq::SwallowAndResend
+        );
+        assert_eq!(c.restart_rep_wait(), Some((a, Reply::Connect)));
+        assert_ne!(c.epoch, epoch, "the pending timer is stale");
+        // Restarts use no try: five expiries still follow.
+        for _ in 1..5 {
+            assert!(c.on_rep_timer(5).is_some());
+        }
+        assert_eq!(c.on_rep_timer(5), None);
+        // 2.5.1+: only the same peer's REQ restarts; 2.5.0 NAKs it.
+        let mut c = Client::default();
+        c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R);
+        c.on_service_done(Reply::Connect);
+        let dup = RepWaitRestart::DuplicateReq;
+        assert_eq!(
+            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, dup),
+            OnReq::Swallow
+        );
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, dup),
+            OnReq::Resend
+        );
+        let never = RepWaitRestart::Never;
+        assert_eq!(
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, never),
+            OnReq::NakBusy
+        );
     }
 }

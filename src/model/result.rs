@@ -34,7 +34,7 @@ pub struct Attempt {
 }
 
 /// What a dumper ended up as.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct DumperState {
     /// Its bound port (None until it binds).
     pub port: Option<Port>,

@@ -16,9 +16,12 @@ pub enum Version {
     /// 2.5.1: as 2.5.0, plus partial estimate replies (PREP).
     #[serde(rename = "2.5.1")]
     V2_5_1,
-    /// 2.5.2 and 3.x: no fallback; an extra dumper rescans the range every 15 s, then fails.
+    /// 2.5.2 and 3.0-3.3.2: no fallback; an extra dumper rescans the range every 15 s, then fails.
     #[serde(rename = "2.5.2")]
     V2_5_2,
+    /// 3.3.3 - 3.3.9: as 2.5.2, but a host waits 5 s between dump starts, not 15.
+    #[serde(rename = "3.3.3")]
+    V3_3_3,
     /// 3.4 - 3.5.x: no host gap, an amandad that serves many requests at once, retries
     /// requeued at once, 5 REP sends (read from the 3.5.1 sources; see [`Version::profile`]).
     #[serde(rename = "3.5")]
@@ -31,7 +34,8 @@ pub const VERSION_NAMES: &[&str] = &[
     "2.5.0",
     "2.5.1",
     "2.5.2",
-    "3.0-3.3 (as 2.5.2)",
+    "3.0-3.3.2 (as 2.5.2)",
+    "3.3.3-3.3.9 (as 2.5.2, 5 s host gap)",
     "3.4",
     "3.5",
     "3.5.1",
@@ -58,6 +62,23 @@ pub enum BusyPolicy {
     Nak,
     /// ACK it ("already running, acking req") but send no REP until amandad exits (3.5.1).
     AckWithoutReply,
+}
+
+/// What amandad does with a packet other than the awaited ACK while it waits for the ACK of
+/// its REP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepWaitRestart {
+    /// 2.4.2-2.4.5 (`client-src/amandad.c`, `amanda245` lines 568-619): any packet but an ACK
+    /// from the requesting peer ends the `dgram_recv` without counting a try; the loop sends
+    /// the REP again and waits another 10 s. A retried REQ keeps amandad alive; no ACK is sent.
+    AnyPacket,
+    /// 2.5.0 (`amanda250` amandad.c, `s_ackwait`, line 892): any packet but the ACK is NAKed
+    /// and the wait runs on.
+    Never,
+    /// 2.5.1 on (`amanda251` amandad.c line 1040, `tag-2.5.2` line 1059, 3.5.1 line 1228):
+    /// a duplicate REQ resends the REP and restarts the wait ("received dup P_REQ packet,
+    /// resending REP"); nothing else does.
+    DuplicateReq,
 }
 
 /// How a client's amandad serves requests.
@@ -113,6 +134,8 @@ pub struct Profile {
     pub amandad: AmandadModel,
     /// REP sends before amandad gives up waiting for their ACK (the first one included).
     pub rep_sends: u8,
+    /// Which packets restart amandad's wait for the ACK of its REP.
+    pub rep_wait_restart: RepWaitRestart,
     /// The planner's failure texts are 3.x's (`[Request to HOST failed: ...]`,
     /// `[Some estimate timeout on HOST]`) and amdump's exit code is modelled.
     pub planner_3x: bool,
@@ -154,15 +177,19 @@ pub const DRIVER_STARTUP_3_5: SimDuration = SimDuration::from_millis(4_400);
 /// commands within 0.26 s and the 15 dumpers bound within 0.25 s, in no index order (dumper11
 /// bound before dumper0).
 pub const COMMAND_JITTER_3_5: SimDuration = SimDuration::from_millis(300);
-/// REP sends of 2.4-2.5 amandad (MODEL.md section 3: the REP and 5 resends).
-pub const REP_SENDS_2_X: u8 = 6;
+/// REP sends of 2.4-2.5 amandad: 2.4.5 `client-src/amandad.c` sends, then waits
+/// `ACK_TIMEOUT` 10 s, `while(retry_count < max_retry_count)` with `MAX_RETRIES` 5 and only
+/// a timeout counting (lines 44-46, 568-619; the same in `amanda242`): 5 REPs over 50 s.
+/// 2.5.0-2.5.1 `MAX_REP_RETRIES` 5 and 2.5.2 `rep-tries` 5, with `--repretry > 0`: 5 too.
+pub const REP_SENDS_2_X: u8 = 5;
 /// REP sends of 3.5.1 amandad: `rep-tries` 5 (`amandad.c`, `s_processrep` sets
 /// `repretry = getconf_int(CNF_REP_TRIES)`, `s_ackwait` resends while `--repretry > 0`).
 pub const REP_SENDS_3_5: u8 = 5;
 
 impl Version {
-    /// Parses `server.version`: 3.4 and 3.5.x select the 3.5 profile; 3.0-3.3 keep the
-    /// 2.5.2 profile they always had (their driver still had a host gap).
+    /// Parses `server.version`: 3.4 and 3.5.x select the 3.5 profile; 3.0-3.3.2 keep the
+    /// 2.5.2 profile they always had (their driver still had a 15 s host gap); 3.3.3-3.3.9
+    /// take the 2.5.2 profile with the 5 s gap of their driver.
     pub fn parse(s: &str) -> Option<Version> {
         match s {
             "2.4" | "2.4.2" | "2.4.3" | "2.4.4" | "2.4.5" => Some(Version::V2_4),
@@ -170,6 +197,9 @@ impl Version {
             "2.5.1" => Some(Version::V2_5_1),
             "2.5.2" => Some(Version::V2_5_2),
             "3.4" | "3.5" => Some(Version::V3_5),
+            "3.3.3" | "3.3.4" | "3.3.5" | "3.3.6" | "3.3.7" | "3.3.8" | "3.3.9" => {
+                Some(Version::V3_3_3)
+            }
             _ if s.starts_with("3.4.") || s.starts_with("3.5.") => Some(Version::V3_5),
             _ if s == "3" || s.starts_with("3.") => Some(Version::V2_5_2),
             _ => None,
@@ -190,6 +220,7 @@ impl Version {
             partial_estimates: false,
             amandad: AmandadModel::OneAtATime(BusyPolicy::Nak),
             rep_sends: REP_SENDS_2_X,
+            rep_wait_restart: RepWaitRestart::AnyPacket,
             planner_3x: false,
             mesg_handles: false,
             driver_startup: SimDuration::ZERO,
@@ -201,54 +232,71 @@ impl Version {
             eager_bind: false,
             skip_services: true,
             failure_pause: FailurePause::DumperAndDle(SimDuration::from_secs(15)),
+            rep_wait_restart: RepWaitRestart::Never,
             ..v2_4
+        };
+        let v2_5_2 = Profile {
+            partial_estimates: true,
+            exhausted: Exhausted::Rescan {
+                interval: RESCAN_INTERVAL,
+                limit: RESCAN_LIMIT,
+            },
+            amandad: AmandadModel::OneAtATime(BusyPolicy::AckWithoutReply),
+            rep_wait_restart: RepWaitRestart::DuplicateReq,
+            ..v2_5_0
         };
         match self {
             Version::V2_4 => v2_4,
             Version::V2_5_0 => v2_5_0,
             Version::V2_5_1 => Profile {
                 partial_estimates: true,
+                rep_wait_restart: RepWaitRestart::DuplicateReq,
                 ..v2_5_0
             },
-            Version::V2_5_2 => Profile {
-                partial_estimates: true,
-                exhausted: Exhausted::Rescan {
-                    interval: RESCAN_INTERVAL,
-                    limit: RESCAN_LIMIT,
-                },
-                amandad: AmandadModel::OneAtATime(BusyPolicy::AckWithoutReply),
-                ..v2_5_0
+            Version::V2_5_2 => v2_5_2,
+            // `server-src/driver.c`, `start_some_dumps`: `host->start_t = now + 5` from
+            // `subtag-zmanda-3.3.3` (line 1348) to `subtag-community-3.3.9`; `+ 15` up to
+            // `subtag-community-3.3.2`.
+            Version::V3_3_3 => Profile {
+                host_gap: SimDuration::from_secs(5),
+                ..v2_5_2
             },
-            // Each rule read from the 3.5.1 sources (tag subtag-community-3.5.1) and checked
-            // against the lab's real runs (issue 11):
-            // - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
-            //   `dumper_chunker_result`: a TRY-AGAIN with `dump_attempted < retry_dump`
-            //   (default 2: one retry) is `enqueue_sched(&runq, sp)` at once, then
-            //   `start_some_dumps` runs: no sleep, no rest.
-            // - `amandad-src/amandad.c`: `protocol_accept` starts one `active_service` per
-            //   REQ and ACKs a REQ whose service and arguments are already running;
-            //   `s_ackwait`: `rep-tries` 5 REP sends, 10 s apart.
-            // - `server-src/planner.c`, `handle_result`: the failure texts; `main`:
-            //   `exit_status = EXIT_FAILURE` on an empty schedule.
-            // - `common-src/security-util.c`/`dgram.c` rescans every 15 s; the descriptor
-            //   leak observed in the lab ends it after about 50 scans.
-            Version::V3_5 => Profile {
-                partial_estimates: true,
-                exhausted: Exhausted::Rescan {
-                    interval: RESCAN_INTERVAL_3_5,
-                    limit: RESCAN_LIMIT_3_5,
-                },
-                host_gap: SimDuration::ZERO,
-                failure_pause: FailurePause::Requeue(REQUEUE_DELAY_3_5),
-                amandad: AmandadModel::Concurrent,
-                rep_sends: REP_SENDS_3_5,
-                planner_3x: true,
-                mesg_handles: true,
-                driver_startup: DRIVER_STARTUP_3_5,
-                command_jitter: COMMAND_JITTER_3_5,
-                ..v2_5_0
-            },
+            Version::V3_5 => profile_3_5(v2_5_0),
         }
+    }
+}
+
+/// The 3.4-3.5.x profile, on top of 2.5.0's. Each rule read from the 3.5.1 sources (tag
+/// subtag-community-3.5.1) and checked against the lab's real runs (issue 11):
+/// - `server-src/driver.c`: `#define HOST_DELAY 0` (no per-host start gap);
+///   `dumper_chunker_result`: a TRY-AGAIN with `dump_attempted < retry_dump`
+///   (default 2: one retry) is `enqueue_sched(&runq, sp)` at once, then
+///   `start_some_dumps` runs: no sleep, no rest.
+/// - `amandad-src/amandad.c`: `protocol_accept` starts one `active_service` per
+///   REQ and ACKs a REQ whose service and arguments are already running;
+///   `s_ackwait`: `rep-tries` 5 REP sends, 10 s apart, a duplicate REQ resending.
+/// - `server-src/planner.c`, `handle_result`: the failure texts; `main`:
+///   `exit_status = EXIT_FAILURE` on an empty schedule.
+/// - `common-src/security-util.c`/`dgram.c` rescans every 15 s; the descriptor
+///   leak observed in the lab ends it after about 50 scans.
+fn profile_3_5(v2_5_0: Profile) -> Profile {
+    Profile {
+        version: Version::V3_5,
+        partial_estimates: true,
+        exhausted: Exhausted::Rescan {
+            interval: RESCAN_INTERVAL_3_5,
+            limit: RESCAN_LIMIT_3_5,
+        },
+        host_gap: SimDuration::ZERO,
+        failure_pause: FailurePause::Requeue(REQUEUE_DELAY_3_5),
+        amandad: AmandadModel::Concurrent,
+        rep_sends: REP_SENDS_3_5,
+        rep_wait_restart: RepWaitRestart::DuplicateReq,
+        planner_3x: true,
+        mesg_handles: true,
+        driver_startup: DRIVER_STARTUP_3_5,
+        command_jitter: COMMAND_JITTER_3_5,
+        ..v2_5_0
     }
 }
 
@@ -324,7 +372,8 @@ mod tests {
         assert_eq!(Version::parse("3.5.1"), Some(Version::V3_5));
         assert_eq!(Version::parse("3.5"), Some(Version::V3_5));
         assert_eq!(Version::parse("3.4.2"), Some(Version::V3_5));
-        assert_eq!(Version::parse("3.3.9"), Some(Version::V2_5_2));
+        assert_eq!(Version::parse("3.3.2"), Some(Version::V2_5_2));
+        assert_eq!(Version::parse("3.3.9"), Some(Version::V3_3_3));
         let p = Version::V3_5.profile();
         assert_eq!(p.host_gap, SimDuration::ZERO);
         assert_eq!(p.failure_pause, FailurePause::Requeue(REQUEUE_DELAY_3_5));
@@ -370,6 +419,41 @@ mod tests {
         );
         assert!(!Version::V2_5_0.profile().partial_estimates);
         assert!(Version::V2_5_1.profile().partial_estimates);
+    }
+
+    #[test]
+    fn host_gap_is_15_s_then_5_s_in_late_3_3_then_0() {
+        let gap = |v: &str| Version::parse(v).unwrap().profile().host_gap;
+        for (v, s) in [
+            ("2.4", 15),
+            ("2.5.2", 15),
+            ("3.3.2", 15),
+            ("3.3.3", 5),
+            ("3.3.9", 5),
+            ("3.4", 0),
+            ("3.5.1", 0),
+        ] {
+            assert_eq!(gap(v), SimDuration::from_secs(s), "{v}");
+        }
+        let late = Version::V3_3_3.profile();
+        assert_eq!(late.exhausted, Version::V2_5_2.profile().exhausted);
+    }
+
+    #[test]
+    fn amandad_sends_its_rep_5_times_and_restarts_by_version() {
+        for v in [
+            Version::V2_4,
+            Version::V2_5_0,
+            Version::V2_5_2,
+            Version::V3_5,
+        ] {
+            assert_eq!(v.profile().rep_sends, 5, "{v:?}");
+        }
+        let restart = |v: Version| v.profile().rep_wait_restart;
+        assert_eq!(restart(Version::V2_4), RepWaitRestart::AnyPacket);
+        assert_eq!(restart(Version::V2_5_0), RepWaitRestart::Never);
+        assert_eq!(restart(Version::V2_5_1), RepWaitRestart::DuplicateReq);
+        assert_eq!(restart(Version::V3_5), RepWaitRestart::DuplicateReq);
     }
 
     #[test]

@@ -28,10 +28,16 @@ pub const LOSS: Purpose = Purpose(7);
 pub const AMCHECK_PORTS: Purpose = Purpose(8);
 /// Stream: how long each 3.x dumper takes from the driver's command to its REQ.
 pub const PROCESS_STARTS: Purpose = Purpose(9);
+/// Stream of per-packet latency jitter (drawn in send order).
+pub const PACKET_JITTER: Purpose = Purpose(10);
+/// Stream of each DLE's rates on the three nights before (the planner's history).
+pub const RATE_HISTORY: Purpose = Purpose(11);
+/// Nights of rate history the planner averages (`AVG_COUNT` in 2.4.5 `infofile.h`).
+const HISTORY_NIGHTS: usize = 3;
 /// Stream of the disks that `host_templates` make at load: drawn once per scenario, from
 /// replication 0's stream of this purpose (the site is the same every night); each template and
 /// quantity starts at its own word, so templates never share draws.
-pub const HOST_TEMPLATES: Purpose = Purpose(10);
+pub const HOST_TEMPLATES: Purpose = Purpose(12);
 
 /// A distribution a value is drawn from: the night's own two (a uniform `[low, high]`, as the
 /// incremental fraction; a log-normal with mean `mean` and spread `sigma`, as disk rates and
@@ -71,6 +77,9 @@ pub struct NightDle {
     pub size_kb: f64,
     /// Rate the client delivers it, KB/s.
     pub rate_kbs: f64,
+    /// The rate the planner expects from the DLE's history, KB/s: what the driver ranks and
+    /// books against `netusage` (tonight's rate is known only once the dump ran).
+    pub est_rate_kbs: f64,
     /// Time sendsize takes to estimate it.
     pub estimate: SimDuration,
 }
@@ -116,6 +125,19 @@ pub fn factor(rng: &mut crate::sim::rng::Stream, sigma: f64) -> f64 {
     (sigma * z - sigma * sigma / 2.0).exp()
 }
 
+/// 2.4.5 `server-src/infofile.c` `perf_average` (lines 523-545): the last nights' rates,
+/// most recent first, weighted 3, 2, 1. The planner's `est_time` is the estimated size over it
+/// (`planner.c` line 2687) and the driver's `est_kps` is size over that time (`driver.c`
+/// lines 1658-1675): the driver never sees tonight's rate.
+fn perf_average(rates: &[f64; HISTORY_NIGHTS]) -> f64 {
+    let weights = (1..=HISTORY_NIGHTS).rev().map(|w| w as f64);
+    let (sum, n) = rates
+        .iter()
+        .zip(weights)
+        .fold((0.0, 0.0), |(s, n), (r, w)| (s + r * w, n + w));
+    sum / n
+}
+
 fn port_draws(
     rng: &mut crate::sim::rng::Stream,
     fallback: &mut crate::sim::rng::Stream,
@@ -137,6 +159,7 @@ impl Night {
             stream(seed, rep, RATES),
             stream(seed, rep, ESTIMATES),
         );
+        let mut hist = stream(seed, rep, RATE_HISTORY);
         let dles: Vec<NightDle> = sc
             .dles
             .iter()
@@ -155,10 +178,13 @@ impl Night {
                     sigma,
                 }
                 .draw(&mut es);
+                let past: [f64; HISTORY_NIGHTS] =
+                    std::array::from_fn(|_| d.rate_kbs * factor(&mut hist, w.jitter));
                 NightDle {
                     level: if full { 0 } else { 1 },
                     size_kb: if full { d.full_kb } else { d.full_kb * frac },
                     rate_kbs: rate,
+                    est_rate_kbs: perf_average(&past),
                     estimate: SimDuration::from_secs_f64(est),
                 }
             })

@@ -1,6 +1,7 @@
 //! The clients' side: amandad's answers to REQs, its services, and its REP resends.
 
 use super::*;
+use crate::model::version::RepWaitRestart;
 
 impl Site<'_> {
     pub(super) fn client_receives(&mut self, h: HostId, p: Packet) {
@@ -13,9 +14,10 @@ impl Site<'_> {
             AmandadModel::Concurrent => return self.client3_receives(h, p, peer),
             AmandadModel::OneAtATime(busy) => busy,
         };
+        let restart = self.sc.server.profile.rep_wait_restart;
         match (p.kind, p.body) {
             (PacketKind::Req, Body::Service(service)) => {
-                match self.clients[hi].on_req(peer, service, busy) {
+                match self.clients[hi].on_req(peer, service, busy, restart) {
                     OnReq::Start(s) => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         let epoch = self.clients[hi].epoch;
@@ -43,28 +45,46 @@ impl Site<'_> {
                         self.client_reply(h, peer, Reply::NotSecure);
                     }
                     OnReq::ReAck => self.client_send(h, peer, PacketKind::Ack, Body::None),
-                    OnReq::ReAckAndReply(reply) => {
-                        self.client_send(h, peer, PacketKind::Ack, Body::None);
-                        self.client_send(h, peer, PacketKind::Rep, Body::Reply(reply));
-                    }
+                    OnReq::Resend => self.restart_rep_wait(h),
                     OnReq::NakBusy => self.client_send(h, peer, PacketKind::Nak, Body::None),
-                    OnReq::Swallow => {
-                        let req = &mut self.requests[p.req.0 as usize];
-                        req.swallowed = req.swallowed.saturating_add(1);
-                        self.record(TraceEvent::Swallow {
-                            host: h,
-                            src_port: p.src_port,
-                            dumper: self.dumper_of(p.req),
-                            why: Swallowed::Busy(p.req),
-                        });
+                    OnReq::Swallow => self.swallow(h, p),
+                    OnReq::SwallowAndResend => {
+                        self.swallow(h, p);
+                        self.restart_rep_wait(h);
                     }
                 }
             }
-            (PacketKind::RepAck, _) => {
-                self.clients[hi].on_rep_ack(p.req);
-            }
+            (PacketKind::RepAck, _) => self.rep_ack(h, p.req, restart),
             // The data stream's SYN: the client's sendbackup is listening.
             _ => {}
+        }
+    }
+
+    /// The server's ACK of a REP reaches amandad: the one it waits for ends it; in 2.4 any
+    /// other counts as any other packet and restarts the wait.
+    fn rep_ack(&mut self, h: HostId, req: ReqId, restart: RepWaitRestart) {
+        let hi = usize::from(h.0);
+        if !self.clients[hi].on_rep_ack(req) && restart == RepWaitRestart::AnyPacket {
+            self.restart_rep_wait(h);
+        }
+    }
+
+    /// amandad ignores REQ `p` while it waits for another peer's ACK.
+    fn swallow(&mut self, h: HostId, p: Packet) {
+        let req = &mut self.requests[p.req.0 as usize];
+        req.swallowed = req.swallowed.saturating_add(1);
+        self.record(TraceEvent::Swallow {
+            host: h,
+            src_port: p.src_port,
+            dumper: self.dumper_of(p.req),
+            why: Swallowed::Busy(p.req),
+        });
+    }
+
+    /// A packet other than the awaited ACK restarts the wait: the REP goes out again.
+    fn restart_rep_wait(&mut self, h: HostId) {
+        if let Some((to, reply)) = self.clients[usize::from(h.0)].restart_rep_wait() {
+            self.client_reply(h, to, reply);
         }
     }
 
@@ -120,7 +140,7 @@ impl Site<'_> {
         if c.epoch != epoch {
             return;
         }
-        if let Some((peer, reply)) = c.on_rep_timer() {
+        if let Some((peer, reply)) = c.on_rep_timer(self.sc.server.profile.rep_sends) {
             self.client_reply(h, peer, reply);
         }
     }

@@ -61,6 +61,10 @@ struct Site<'a> {
     services: Vec<Services>,
     driver: Driver,
     results: VecDeque<u32>,
+    /// 2.4: results `select()` returned, being read one by one.
+    selected: VecDeque<u32>,
+    /// 2.4: a `select()` is due at this instant (a result came while the driver was awake).
+    select_pending: bool,
     leases: Leases,
     attempts: Vec<Attempt>,
     dles: Vec<DleState>,
@@ -71,6 +75,7 @@ struct Site<'a> {
     lost: u64,
     loss: Stream,
     starts: Stream,
+    jitter: network::Jitter,
     net: Network,
     flows: BTreeMap<FlowId, u32>,
     state: Option<StateTable>,
@@ -116,18 +121,7 @@ impl<'a> Site<'a> {
             sc,
             sim: Simulation::with_capacity(256),
             ports: PortTable::default(),
-            dumpers: vec![
-                DumperState {
-                    port: None,
-                    bind: None,
-                    busy: None,
-                    rest_until: SimTime::ZERO,
-                    attempts: 0,
-                    failed_attempts: 0,
-                    out_of_descriptors: false,
-                };
-                n
-            ],
+            dumpers: vec![DumperState::default(); n],
             planner: Planner::new(sc.hosts.len()),
             amcheck_port: None,
             requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
@@ -135,6 +129,8 @@ impl<'a> Site<'a> {
             services: vec![Services::default(); sc.hosts.len()],
             driver: new_driver(sc, &night),
             results: VecDeque::new(),
+            selected: VecDeque::new(),
+            select_pending: false,
             leases: Leases::new(n),
             attempts: Vec::with_capacity(sc.dles.len() * 2),
             dles: vec![
@@ -153,6 +149,7 @@ impl<'a> Site<'a> {
             lost: 0,
             loss: stream(sc.seed, rep, LOSS),
             starts: stream(sc.seed, rep, PROCESS_STARTS),
+            jitter: network::Jitter::new(sc.seed, rep),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
             flows: BTreeMap::new(),
             state: sc
@@ -217,7 +214,8 @@ fn new_driver(sc: &SiteConfig, night: &Night) -> Driver {
             host: sd.host,
             spindle: sd.spindle,
             size_kb: nd.size_kb,
-            rate_kbs: nd.rate_kbs,
+            // The planner's estimate, not tonight's rate (`dumporder` and `netusage` use it).
+            rate_kbs: nd.est_rate_kbs,
             not_before: SimTime::ZERO,
         })
         .collect();

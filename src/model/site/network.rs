@@ -2,6 +2,43 @@
 
 use super::*;
 
+/// The most a packet's one-way latency varies (queueing in the hosts and switches).
+pub const PACKET_JITTER_MAX: SimDuration = SimDuration(100);
+
+/// Per-packet latency jitter: without it, a packet and a timer due at the same microsecond
+/// would be ordered by the kernel's scheduling order alone; with it they fall as in a network.
+/// A packet never overtakes an earlier one between the same two nodes (FIFO per path).
+pub(super) struct Jitter {
+    rng: Stream,
+    last: BTreeMap<(Node, Node), SimTime>,
+}
+
+impl Jitter {
+    /// Replication `rep`'s draws, from their own stream (in send order).
+    pub(super) fn new(seed: u64, rep: u64) -> Jitter {
+        Jitter {
+            rng: stream(seed, rep, crate::model::workload::PACKET_JITTER),
+            last: BTreeMap::new(),
+        }
+    }
+
+    /// When a packet sent from `src` to `dst` at `now` arrives: `latency` plus a uniform
+    /// 0-100 us, but never before the last packet on the same path (same-time arrivals keep
+    /// their send order: the kernel runs them as scheduled).
+    pub(super) fn arrival(
+        &mut self,
+        src: Node,
+        dst: Node,
+        now: SimTime,
+        latency: SimDuration,
+    ) -> SimTime {
+        let extra = SimDuration(self.rng.random_range(0..=PACKET_JITTER_MAX.0));
+        let last = self.last.entry((src, dst)).or_insert(SimTime::ZERO);
+        *last = (*last).max(now + latency + extra);
+        *last
+    }
+}
+
 impl Site<'_> {
     pub(super) fn zone_of(&self, n: Node) -> crate::model::ZoneId {
         match n {
@@ -40,7 +77,8 @@ impl Site<'_> {
                 });
                 return false;
             }
-            self.sim.schedule_in(latency, Event::Deliver(p));
+            let at = self.jitter.arrival(p.src, p.dst, self.sim.now(), latency);
+            self.sim.schedule_at(at, Event::Deliver(p));
             true
         } else {
             self.dropped += 1;

@@ -20,7 +20,11 @@ impl Site<'_> {
         {
             return Some((p, BindKind::InRange));
         }
-        let outside = |p: Port| server.range.is_none_or(|r| !r.contains(p));
+        // 2.5.0-2.5.1 `dgram_bind` passes "udp" to the fallback's `bind_portrange` too, which
+        // skips a services-named port there as in the range (`amanda250` dgram.c line 95,
+        // util.c lines 126-127); the kernel's choice (port 0) asks no database.
+        let outside =
+            |p: Port| server.range.is_none_or(|r| !r.contains(p)) && server.port_usable(p);
         match server.profile.exhausted {
             Exhausted::Rescan { .. } if use_range && server.range.is_some() => None,
             Exhausted::Fallback | Exhausted::Rescan { .. } => Some({

@@ -243,42 +243,104 @@ impl Site<'_> {
             outcome,
         });
         self.results.push_back(a);
+        if self.reads_at_select() {
+            // The 2.4 driver's select() returns every result ready at this instant: it is read
+            // after the other events of this microsecond (the kernel runs them first).
+            if self.driver.awake() && !self.select_pending {
+                self.select_pending = true;
+                self.sim.schedule_in(SimDuration::ZERO, Event::DriverWake);
+            }
+            return;
+        }
         self.process_results();
     }
 
-    /// Reads dumper results until one sends the driver to sleep, then fills idle dumpers.
+    /// Whether the driver is 2.4's `select()` loop rather than an event-driven one.
+    fn reads_at_select(&self) -> bool {
+        matches!(
+            self.sc.server.profile.failure_pause,
+            FailurePause::Driver(_)
+        )
+    }
+
+    /// Reads one dumper result: the driver's books, then the DLE's fate or its place at the
+    /// queue's tail, and any sleep or rest the failure costs.
+    fn read_result(&mut self, a: u32) {
+        let at = &self.attempts[a as usize];
+        let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
+        let ds = &mut self.dumpers[usize::from(dumper.0)];
+        ds.busy = None;
+        if outcome != Outcome::Done {
+            ds.failed_attempts += 1;
+        }
+        for action in self.driver.result(self.sim.now(), dle, dumper, outcome) {
+            match action {
+                driver::Action::GiveUp {
+                    dle,
+                    retries_exhausted,
+                } => self.give_up(a, dle, retries_exhausted),
+                other => self.carry_out(other),
+            }
+        }
+    }
+
+    /// The event-driven drivers (2.5+): each result is read as it comes, then idle dumpers
+    /// are filled.
     pub(super) fn process_results(&mut self) {
         while self.driver.awake() {
             let Some(a) = self.results.pop_front() else {
                 break;
             };
-            let at = &self.attempts[a as usize];
-            let (dle, dumper, outcome) = (at.dle, at.dumper, at.outcome.expect("ended"));
-            let ds = &mut self.dumpers[usize::from(dumper.0)];
-            ds.busy = None;
-            if outcome != Outcome::Done {
-                ds.failed_attempts += 1;
-            }
-            for action in self.driver.result(self.sim.now(), dle, dumper, outcome) {
-                match action {
-                    driver::Action::GiveUp {
-                        dle,
-                        retries_exhausted,
-                    } => self.give_up(a, dle, retries_exhausted),
-                    other => self.carry_out(other),
-                }
-            }
+            self.read_result(a);
         }
         self.dispatch();
     }
 
+    /// 2.4's `select()` returned: every result ready now is read, then idle dumpers are filled.
+    fn select(&mut self) {
+        self.select_pending = false;
+        self.take_ready();
+        self.read_selected();
+    }
+
+    /// Moves the results ready now behind the ones being read, in file-descriptor order (the
+    /// dumpers' pipes were opened in fork order; `driver.c` walks `fd` upward).
+    fn take_ready(&mut self) {
+        let mut ready: Vec<u32> = self.results.drain(..).collect();
+        ready.sort_by_key(|&a| self.attempts[a as usize].dumper);
+        self.selected.extend(ready);
+    }
+
+    /// 2.4 (`driver.c` main loop, `amanda245` lines 377-406): reads the results `select()`
+    /// returned one by one; each failure calls `sleep(15)` (`handle_dumper_result`, lines 1213
+    /// and 1236) and the rest wait for the wake. Only when all are read does `start_some_dumps`
+    /// run; results that came during the sleeps are read at the next `select()`, at once.
+    fn read_selected(&mut self) {
+        loop {
+            while let Some(a) = self.selected.pop_front() {
+                self.read_result(a);
+                if !self.driver.awake() {
+                    return;
+                }
+            }
+            self.dispatch();
+            if self.results.is_empty() {
+                return;
+            }
+            self.take_ready();
+        }
+    }
+
     pub(super) fn driver_wake(&mut self) {
         match self.driver.wake(self.sim.now()) {
+            Woke::FromSleep if self.reads_at_select() => self.read_selected(),
             Woke::FromSleep => {
+                // 3.x's start-up is over.
                 self.dispatch();
                 self.process_results();
             }
             Woke::StillAsleep => {}
+            Woke::Fill if self.select_pending => self.select(),
             Woke::Fill => self.dispatch(),
         }
     }
