@@ -92,7 +92,9 @@ impl Flow {
 pub struct Network {
     links: Vec<Link>,
     carried_kb: Vec<f64>,
-    flows: BTreeMap<FlowId, Flow>,
+    /// In id order: ids only grow, so a new flow goes at the end. A vector, not a map: there
+    /// are at most `inparallel` flows, and every change walks them all anyway.
+    flows: Vec<(FlowId, Flow)>,
     next_flow: u64,
     accounted_to: SimTime,
     changed: Vec<FlowId>,
@@ -170,7 +172,7 @@ impl Network {
         self.advance(now);
         let id = FlowId(self.next_flow);
         self.next_flow += 1;
-        self.flows.insert(
+        self.flows.push((
             id,
             Flow {
                 path,
@@ -180,7 +182,7 @@ impl Network {
                 rate_kbs: f64::NAN,
                 epoch: 0,
             },
-        );
+        ));
         self.recompute();
         id
     }
@@ -189,7 +191,8 @@ impl Network {
     /// such flow; the others' rates are recomputed and [`changed`](Self::changed) lists the sped-up.
     pub fn remove_flow(&mut self, now: SimTime, id: FlowId) -> Option<f64> {
         self.advance(now);
-        let flow = self.flows.remove(&id)?;
+        let i = self.index(id)?;
+        let (_, flow) = self.flows.remove(i);
         self.recompute();
         Some(flow.done_kb)
     }
@@ -201,8 +204,7 @@ impl Network {
     pub fn finish(&mut self, now: SimTime, id: FlowId) -> f64 {
         self.advance(now);
         debug_assert!(
-            self.flows
-                .get(&id)
+            self.flow(id)
                 .is_none_or(|f| f.remaining_kb() <= DONE_TOLERANCE_KB),
             "finish: flow {id:?} is not done"
         );
@@ -218,7 +220,7 @@ impl Network {
         }
         let dt = now.since(self.accounted_to).as_secs_f64();
         self.accounted_to = now;
-        for flow in self.flows.values_mut() {
+        for (_, flow) in &mut self.flows {
             let remaining = flow.remaining_kb();
             let moved = if flow.rate_kbs.is_infinite() {
                 remaining
@@ -237,7 +239,7 @@ impl Network {
     /// When flow `id` will have sent its last KB at current rates, rounded up to the microsecond;
     /// `None` if there is no such flow or its rate is zero.
     pub fn completion(&self, id: FlowId) -> Option<SimTime> {
-        let flow = self.flows.get(&id)?;
+        let flow = self.flow(id)?;
         let remaining = flow.remaining_kb();
         if remaining <= DONE_TOLERANCE_KB || flow.rate_kbs.is_infinite() {
             return Some(self.accounted_to);
@@ -252,19 +254,18 @@ impl Network {
 
     /// Whether flow `id` has sent all its KB, as of the last accounting.
     pub fn is_done(&self, id: FlowId) -> bool {
-        self.flows
-            .get(&id)
+        self.flow(id)
             .is_some_and(|f| f.remaining_kb() <= DONE_TOLERANCE_KB)
     }
 
     /// Flow `id`'s rate generation: 1 when added, bumped each time its rate changes; 0 if unknown.
     pub fn epoch(&self, id: FlowId) -> u32 {
-        self.flows.get(&id).map_or(0, |f| f.epoch)
+        self.flow(id).map_or(0, |f| f.epoch)
     }
 
     /// Whether a completion event scheduled at `epoch` for flow `id` is still valid.
     pub fn is_current(&self, id: FlowId, epoch: u32) -> bool {
-        self.flows.get(&id).is_some_and(|f| f.epoch == epoch)
+        self.flow(id).is_some_and(|f| f.epoch == epoch)
     }
 
     /// Flows whose rate changed in the last recompute (including a just-added one), in id order.
@@ -274,17 +275,17 @@ impl Network {
 
     /// Flow `id`'s current rate in KB/s (0 if unknown).
     pub fn rate(&self, id: FlowId) -> f64 {
-        self.flows.get(&id).map_or(0.0, |f| f.rate_kbs)
+        self.flow(id).map_or(0.0, |f| f.rate_kbs)
     }
 
     /// KB flow `id` has transferred as of the last accounting (0 if unknown).
     pub fn transferred(&self, id: FlowId) -> f64 {
-        self.flows.get(&id).map_or(0.0, |f| f.done_kb)
+        self.flow(id).map_or(0.0, |f| f.done_kb)
     }
 
     /// Flows in progress, in id order.
     pub fn flow_ids(&self) -> impl Iterator<Item = FlowId> + '_ {
-        self.flows.keys().copied()
+        self.flows.iter().map(|&(id, _)| id)
     }
 
     /// Total KB each link has carried as of the last accounting, finished flows included.
@@ -299,9 +300,19 @@ impl Network {
     /// Sum of the current rates of the flows crossing link `id`, in KB/s.
     pub fn link_load(&self, id: LinkId) -> f64 {
         self.flows
-            .values()
-            .map(|f| f.rate_kbs * f.path.iter().filter(|&&l| l == id).count() as f64)
+            .iter()
+            .map(|(_, f)| f.rate_kbs * f.path.iter().filter(|&&l| l == id).count() as f64)
             .sum()
+    }
+
+    /// Where flow `id` sits in [`flows`](Self::flows), if it is there.
+    fn index(&self, id: FlowId) -> Option<usize> {
+        self.flows.binary_search_by_key(&id, |&(i, _)| i).ok()
+    }
+
+    /// Flow `id`'s state, if it is in progress.
+    fn flow(&self, id: FlowId) -> Option<&Flow> {
+        self.index(id).map(|i| &self.flows[i].1)
     }
 
     /// Max-min fair rates by progressive filling: repeatedly find the tightest constraint (a
@@ -314,7 +325,7 @@ impl Network {
             return;
         }
         let n = self.flows.len();
-        let flows: Vec<&Flow> = self.flows.values().collect();
+        let flows: Vec<&Flow> = self.flows.iter().map(|(_, f)| f).collect();
         let mut fill = Filling {
             residual: self.links.iter().map(|l| l.capacity_kbs).collect(),
             count: vec![0; self.links.len()],
@@ -386,10 +397,11 @@ impl Network {
         self.apply_rates(fill.rate);
     }
 
-    /// Without links every flow runs at its own cap: only a flow just added (rate NaN) moves,
-    /// exactly as progressive filling would leave it.
+    /// Without links every flow runs at its own cap: only a flow just added (rate NaN, the last
+    /// in id order) moves, exactly as progressive filling would leave it.
     fn own_caps(&mut self) {
-        for (&id, flow) in &mut self.flows {
+        if let Some((id, flow)) = self.flows.last_mut() {
+            let id = *id;
             if flow.rate_kbs.is_nan() {
                 flow.rate_kbs = flow.cap_kbs;
                 flow.epoch = flow.epoch.wrapping_add(1);
@@ -400,7 +412,8 @@ impl Network {
 
     /// Sets the flows' new rates (in flow order); those that moved are marked changed.
     fn apply_rates(&mut self, rates: Vec<Option<f64>>) {
-        for ((&id, flow), r) in self.flows.iter_mut().zip(rates) {
+        for ((id, flow), r) in self.flows.iter_mut().zip(rates) {
+            let id = *id;
             let new = r.unwrap_or(0.0);
             let old = flow.rate_kbs;
             let same = old == new || (old - new).abs() <= SAME_RATE_REL * old.abs().max(new.abs());
