@@ -175,6 +175,9 @@ impl Driver {
         let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
         let mut soonest = |t: SimTime| wake = Some(wake.map_or(t, |w: SimTime| w.min(t)));
+        // Whether some host was passed over for its gap: only then can the second walk below
+        // find a wake-up time (without one, it would visit every head for nothing).
+        let mut gap_seen = false;
         for head in ix.heads() {
             if best.is_some_and(|b| *head >= b) {
                 break;
@@ -184,6 +187,7 @@ impl Driver {
                 continue;
             }
             if self.gap_end(h, now).is_some() {
+                gap_seen = true;
                 continue;
             }
             for e in ix.of_host(h) {
@@ -204,6 +208,9 @@ impl Driver {
         }
         if let Some(b) = best {
             return Pick::Take(b.dle);
+        }
+        if !gap_seen {
+            return wake.map_or(Pick::Blocked, Pick::WaitUntil);
         }
         // Nothing eligible: the hosts in their gap say when to look again.
         for head in ix.heads() {
