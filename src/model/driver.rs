@@ -99,6 +99,9 @@ pub struct Driver {
     net_in_use: f64,
     /// Planned bandwidth limit, KB/s.
     netusage: f64,
+    /// The lowest estimated rate of any DLE queued tonight, KB/s: a bound below every queued
+    /// rate, so that a pick with less free `netusage` than this ends at once.
+    min_rate_queued: f64,
     /// Minimum time between two dump starts on one host.
     host_gap: SimDuration,
 }
@@ -125,6 +128,7 @@ impl Driver {
             spindles: Vec::new(),
             net_in_use: 0.0,
             netusage,
+            min_rate_queued: f64::INFINITY,
             host_gap,
         }
     }
@@ -141,6 +145,7 @@ impl Driver {
 
     /// Appends `dle` (described by `info`) to the queue's tail.
     pub fn push(&mut self, dle: DleId, info: DleInfo) {
+        self.min_rate_queued = self.min_rate_queued.min(info.rate_kbs);
         self.runq.push(dle, info.host, |o| info.key(o.key));
     }
 
@@ -171,6 +176,10 @@ impl Driver {
         info: impl Fn(DleId) -> DleInfo,
         maxdumps: impl Fn(HostId) -> u32,
     ) -> Pick {
+        if self.net_in_use > 0.0 && self.min_rate_queued > self.netusage - self.net_in_use {
+            // No queued DLE fits the free bandwidth: none is eligible, none gives a wake-up.
+            return Pick::Blocked;
+        }
         let ix = self.runq.by(order);
         let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
