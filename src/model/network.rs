@@ -79,11 +79,23 @@ struct Flow {
     done_kb: f64,
     rate_kbs: f64,
     epoch: u32,
+    /// Up to when `done_kb` is accounted, in a network without links (see [`Network::advance`]).
+    since: SimTime,
 }
 
 impl Flow {
     fn remaining_kb(&self) -> f64 {
         (self.size_kb - self.done_kb).max(0.0)
+    }
+
+    /// KB moved from `since` to `now` at the current rate, no more than what is left.
+    fn moved_since(&self, now: SimTime) -> f64 {
+        let remaining = self.remaining_kb();
+        if self.rate_kbs.is_infinite() {
+            remaining
+        } else {
+            (self.rate_kbs * now.since(self.since).as_secs_f64()).min(remaining)
+        }
     }
 }
 
@@ -112,6 +124,13 @@ impl Network {
 
     /// Adds a link and returns its id (the next in order).
     pub fn add_link(&mut self, link: Link) -> LinkId {
+        // Flows accounted lazily (no links so far) are brought up to date: from now on they are
+        // accounted at every advance.
+        let now = self.accounted_to;
+        for (_, flow) in &mut self.flows {
+            flow.done_kb += flow.moved_since(now);
+            flow.since = now;
+        }
         assert!(
             link.capacity_kbs >= 0.0,
             "link capacity must be >= 0 KB/s, got {}",
@@ -181,6 +200,7 @@ impl Network {
                 done_kb: 0.0,
                 rate_kbs: f64::NAN,
                 epoch: 0,
+                since: self.accounted_to,
             },
         ));
         self.recompute();
@@ -192,9 +212,10 @@ impl Network {
     pub fn remove_flow(&mut self, now: SimTime, id: FlowId) -> Option<f64> {
         self.advance(now);
         let i = self.index(id)?;
-        let (_, flow) = self.flows.remove(i);
+        let done = self.done_kb(&self.flows[i].1);
+        self.flows.remove(i);
         self.recompute();
-        Some(flow.done_kb)
+        Some(done)
     }
 
     /// Removes flow `id`, which has completed, and returns the KB it transferred.
@@ -205,7 +226,7 @@ impl Network {
         self.advance(now);
         debug_assert!(
             self.flow(id)
-                .is_none_or(|f| f.remaining_kb() <= DONE_TOLERANCE_KB),
+                .is_none_or(|f| self.remaining_kb(f) <= DONE_TOLERANCE_KB),
             "finish: flow {id:?} is not done"
         );
         self.remove_flow(now, id)
@@ -214,8 +235,16 @@ impl Network {
 
     /// Accounts the KB every flow transferred, and each link carried, from the last call to `now`
     /// (an earlier `now` does nothing).
+    ///
+    /// Without links a flow's rate is its cap from start to end and nothing else is carried, so
+    /// each flow's KB are worked out when asked for, from its start (O(1) here instead of a
+    /// walk over every flow at every start and end of a dump).
     pub fn advance(&mut self, now: SimTime) {
         if now <= self.accounted_to {
+            return;
+        }
+        if self.links.is_empty() {
+            self.accounted_to = now;
             return;
         }
         let dt = now.since(self.accounted_to).as_secs_f64();
@@ -240,7 +269,7 @@ impl Network {
     /// `None` if there is no such flow or its rate is zero.
     pub fn completion(&self, id: FlowId) -> Option<SimTime> {
         let flow = self.flow(id)?;
-        let remaining = flow.remaining_kb();
+        let remaining = self.remaining_kb(flow);
         if remaining <= DONE_TOLERANCE_KB || flow.rate_kbs.is_infinite() {
             return Some(self.accounted_to);
         }
@@ -255,7 +284,7 @@ impl Network {
     /// Whether flow `id` has sent all its KB, as of the last accounting.
     pub fn is_done(&self, id: FlowId) -> bool {
         self.flow(id)
-            .is_some_and(|f| f.remaining_kb() <= DONE_TOLERANCE_KB)
+            .is_some_and(|f| self.remaining_kb(f) <= DONE_TOLERANCE_KB)
     }
 
     /// Flow `id`'s rate generation: 1 when added, bumped each time its rate changes; 0 if unknown.
@@ -280,7 +309,7 @@ impl Network {
 
     /// KB flow `id` has transferred as of the last accounting (0 if unknown).
     pub fn transferred(&self, id: FlowId) -> f64 {
-        self.flow(id).map_or(0.0, |f| f.done_kb)
+        self.flow(id).map_or(0.0, |f| self.done_kb(f))
     }
 
     /// Flows in progress, in id order.
@@ -308,6 +337,20 @@ impl Network {
     /// Where flow `id` sits in [`flows`](Self::flows), if it is there.
     fn index(&self, id: FlowId) -> Option<usize> {
         self.flows.binary_search_by_key(&id, |&(i, _)| i).ok()
+    }
+
+    /// KB `flow` has transferred as of the last accounting.
+    fn done_kb(&self, flow: &Flow) -> f64 {
+        if self.links.is_empty() {
+            flow.done_kb + flow.moved_since(self.accounted_to)
+        } else {
+            flow.done_kb
+        }
+    }
+
+    /// KB `flow` has still to send as of the last accounting.
+    fn remaining_kb(&self, flow: &Flow) -> f64 {
+        (flow.size_kb - self.done_kb(flow)).max(0.0)
     }
 
     /// Flow `id`'s state, if it is in progress.
