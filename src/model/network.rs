@@ -589,6 +589,40 @@ mod tests {
     }
 
     #[test]
+    fn without_links_transfers_are_worked_out_when_asked() {
+        // No walk over the flows at a change: each flow's KB follow from its start and cap.
+        let mut n = net(&[]);
+        let a = n.add_flow(SimTime::ZERO, vec![], 100.0, 1_000.0);
+        let b = n.add_flow(secs(2.0), vec![], 50.0, 100.0);
+        assert_eq!(n.transferred(a), 200.0);
+        assert_eq!(n.transferred(b), 0.0);
+        assert_eq!(n.completion(b), Some(secs(4.0)));
+        n.advance(secs(5.0));
+        assert_eq!(n.transferred(a), 500.0);
+        assert_eq!(n.transferred(b), 100.0, "no more than its size");
+        assert!(n.is_done(b) && !n.is_done(a));
+        assert_eq!(n.finish(secs(5.0), b), 100.0);
+        assert_eq!(n.remove_flow(secs(6.0), a), Some(600.0));
+        assert_eq!(n.flow_ids().count(), 0);
+    }
+
+    #[test]
+    fn a_link_added_later_takes_over_the_accounting() {
+        let mut n = net(&[]);
+        let a = n.add_flow(SimTime::ZERO, vec![], 100.0, 1_000.0);
+        n.advance(secs(3.0));
+        let l = n.add_link(Link::new(1_000.0, SimDuration::from_millis(1)));
+        assert_eq!(n.transferred(a), 300.0, "settled when the link came");
+        n.advance(secs(4.0));
+        assert_eq!(n.transferred(a), 400.0);
+        assert_eq!(
+            n.kb_per_link(),
+            vec![(l, 0.0)],
+            "the old flow does not cross it"
+        );
+    }
+
+    #[test]
     fn two_equal_flows_split_a_link() {
         let mut n = net(&[10_000.0]);
         let a = n.add_flow(SimTime::ZERO, vec![LinkId(0)], INF, 1.0);
