@@ -105,6 +105,9 @@ pub struct Driver {
     net_in_use: f64,
     /// Planned bandwidth limit, KB/s.
     netusage: f64,
+    /// The lowest estimated rate of any DLE queued tonight, KB/s: a bound below every queued
+    /// rate, so that a pick with less free `netusage` than this ends at once.
+    min_rate_queued: f64,
     /// Minimum time between two dump starts on one host.
     host_gap: SimDuration,
     /// Each dumper's `dumporder` letter.
@@ -231,6 +234,7 @@ impl Driver {
             spindles: Vec::new(),
             net_in_use: 0.0,
             netusage,
+            min_rate_queued: f64::INFINITY,
             host_gap,
             orders: orders.to_vec(),
             retries_used: vec![0; dles.len()],
@@ -255,6 +259,7 @@ impl Driver {
     /// Appends `dle` to the queue's tail.
     pub fn push(&mut self, dle: DleId) {
         let info = self.dles[dle.0 as usize];
+        self.min_rate_queued = self.min_rate_queued.min(info.rate_kbs);
         self.runq.push(dle, info.host, |o| info.key(o.key));
     }
 
@@ -284,12 +289,19 @@ impl Driver {
     /// Hosts are visited by their best DLE; a host at `maxdumps` or in its gap is passed over
     /// whole, and the walk stops at the first host whose best cannot beat the DLE found.
     pub fn pick(&self, now: SimTime, order: Order) -> Pick {
+        if self.net_in_use > 0.0 && self.min_rate_queued > self.netusage - self.net_in_use {
+            // No queued DLE fits the free bandwidth: none is eligible, none gives a wake-up.
+            return Pick::Blocked;
+        }
         let info = |d: DleId| self.dles[d.0 as usize];
         let maxdumps = |h: HostId| self.maxdumps[usize::from(h.0)];
         let ix = self.runq.by(order);
         let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
         let mut soonest = |t: SimTime| wake = Some(wake.map_or(t, |w: SimTime| w.min(t)));
+        // Whether some host was passed over for its gap: only then can the second walk below
+        // find a wake-up time (without one, it would visit every head for nothing).
+        let mut gap_seen = false;
         for head in ix.heads() {
             if best.is_some_and(|b| *head >= b) {
                 break;
@@ -299,6 +311,7 @@ impl Driver {
                 continue;
             }
             if self.gap_end(h, now).is_some() {
+                gap_seen = true;
                 continue;
             }
             for e in ix.of_host(h) {
@@ -319,6 +332,9 @@ impl Driver {
         }
         if let Some(b) = best {
             return Pick::Take(b.dle);
+        }
+        if !gap_seen {
+            return wake.map_or(Pick::Blocked, Pick::WaitUntil);
         }
         // Nothing eligible: the hosts in their gap say when to look again.
         for head in ix.heads() {

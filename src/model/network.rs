@@ -79,11 +79,23 @@ struct Flow {
     done_kb: f64,
     rate_kbs: f64,
     epoch: u32,
+    /// Up to when `done_kb` is accounted, in a network without links (see [`Network::advance`]).
+    since: SimTime,
 }
 
 impl Flow {
     fn remaining_kb(&self) -> f64 {
         (self.size_kb - self.done_kb).max(0.0)
+    }
+
+    /// KB moved from `since` to `now` at the current rate, no more than what is left.
+    fn moved_since(&self, now: SimTime) -> f64 {
+        let remaining = self.remaining_kb();
+        if self.rate_kbs.is_infinite() {
+            remaining
+        } else {
+            (self.rate_kbs * now.since(self.since).as_secs_f64()).min(remaining)
+        }
     }
 }
 
@@ -92,7 +104,9 @@ impl Flow {
 pub struct Network {
     links: Vec<Link>,
     carried_kb: Vec<f64>,
-    flows: BTreeMap<FlowId, Flow>,
+    /// In id order: ids only grow, so a new flow goes at the end. A vector, not a map: there
+    /// are at most `inparallel` flows, and every change walks them all anyway.
+    flows: Vec<(FlowId, Flow)>,
     next_flow: u64,
     accounted_to: SimTime,
     changed: Vec<FlowId>,
@@ -110,6 +124,13 @@ impl Network {
 
     /// Adds a link and returns its id (the next in order).
     pub fn add_link(&mut self, link: Link) -> LinkId {
+        // Flows accounted lazily (no links so far) are brought up to date: from now on they are
+        // accounted at every advance.
+        let now = self.accounted_to;
+        for (_, flow) in &mut self.flows {
+            flow.done_kb += flow.moved_since(now);
+            flow.since = now;
+        }
         assert!(
             link.capacity_kbs >= 0.0,
             "link capacity must be >= 0 KB/s, got {}",
@@ -170,7 +191,7 @@ impl Network {
         self.advance(now);
         let id = FlowId(self.next_flow);
         self.next_flow += 1;
-        self.flows.insert(
+        self.flows.push((
             id,
             Flow {
                 path,
@@ -179,8 +200,9 @@ impl Network {
                 done_kb: 0.0,
                 rate_kbs: f64::NAN,
                 epoch: 0,
+                since: self.accounted_to,
             },
-        );
+        ));
         self.recompute();
         id
     }
@@ -189,9 +211,11 @@ impl Network {
     /// such flow; the others' rates are recomputed and [`changed`](Self::changed) lists the sped-up.
     pub fn remove_flow(&mut self, now: SimTime, id: FlowId) -> Option<f64> {
         self.advance(now);
-        let flow = self.flows.remove(&id)?;
+        let i = self.index(id)?;
+        let done = self.done_kb(&self.flows[i].1);
+        self.flows.remove(i);
         self.recompute();
-        Some(flow.done_kb)
+        Some(done)
     }
 
     /// Removes flow `id`, which has completed, and returns the KB it transferred.
@@ -201,9 +225,8 @@ impl Network {
     pub fn finish(&mut self, now: SimTime, id: FlowId) -> f64 {
         self.advance(now);
         debug_assert!(
-            self.flows
-                .get(&id)
-                .is_none_or(|f| f.remaining_kb() <= DONE_TOLERANCE_KB),
+            self.flow(id)
+                .is_none_or(|f| self.remaining_kb(f) <= DONE_TOLERANCE_KB),
             "finish: flow {id:?} is not done"
         );
         self.remove_flow(now, id)
@@ -212,13 +235,21 @@ impl Network {
 
     /// Accounts the KB every flow transferred, and each link carried, from the last call to `now`
     /// (an earlier `now` does nothing).
+    ///
+    /// Without links a flow's rate is its cap from start to end and nothing else is carried, so
+    /// each flow's KB are worked out when asked for, from its start (O(1) here instead of a
+    /// walk over every flow at every start and end of a dump).
     pub fn advance(&mut self, now: SimTime) {
         if now <= self.accounted_to {
             return;
         }
+        if self.links.is_empty() {
+            self.accounted_to = now;
+            return;
+        }
         let dt = now.since(self.accounted_to).as_secs_f64();
         self.accounted_to = now;
-        for flow in self.flows.values_mut() {
+        for (_, flow) in &mut self.flows {
             let remaining = flow.remaining_kb();
             let moved = if flow.rate_kbs.is_infinite() {
                 remaining
@@ -237,8 +268,8 @@ impl Network {
     /// When flow `id` will have sent its last KB at current rates, rounded up to the microsecond;
     /// `None` if there is no such flow or its rate is zero.
     pub fn completion(&self, id: FlowId) -> Option<SimTime> {
-        let flow = self.flows.get(&id)?;
-        let remaining = flow.remaining_kb();
+        let flow = self.flow(id)?;
+        let remaining = self.remaining_kb(flow);
         if remaining <= DONE_TOLERANCE_KB || flow.rate_kbs.is_infinite() {
             return Some(self.accounted_to);
         }
@@ -252,19 +283,18 @@ impl Network {
 
     /// Whether flow `id` has sent all its KB, as of the last accounting.
     pub fn is_done(&self, id: FlowId) -> bool {
-        self.flows
-            .get(&id)
-            .is_some_and(|f| f.remaining_kb() <= DONE_TOLERANCE_KB)
+        self.flow(id)
+            .is_some_and(|f| self.remaining_kb(f) <= DONE_TOLERANCE_KB)
     }
 
     /// Flow `id`'s rate generation: 1 when added, bumped each time its rate changes; 0 if unknown.
     pub fn epoch(&self, id: FlowId) -> u32 {
-        self.flows.get(&id).map_or(0, |f| f.epoch)
+        self.flow(id).map_or(0, |f| f.epoch)
     }
 
     /// Whether a completion event scheduled at `epoch` for flow `id` is still valid.
     pub fn is_current(&self, id: FlowId, epoch: u32) -> bool {
-        self.flows.get(&id).is_some_and(|f| f.epoch == epoch)
+        self.flow(id).is_some_and(|f| f.epoch == epoch)
     }
 
     /// Flows whose rate changed in the last recompute (including a just-added one), in id order.
@@ -274,17 +304,17 @@ impl Network {
 
     /// Flow `id`'s current rate in KB/s (0 if unknown).
     pub fn rate(&self, id: FlowId) -> f64 {
-        self.flows.get(&id).map_or(0.0, |f| f.rate_kbs)
+        self.flow(id).map_or(0.0, |f| f.rate_kbs)
     }
 
     /// KB flow `id` has transferred as of the last accounting (0 if unknown).
     pub fn transferred(&self, id: FlowId) -> f64 {
-        self.flows.get(&id).map_or(0.0, |f| f.done_kb)
+        self.flow(id).map_or(0.0, |f| self.done_kb(f))
     }
 
     /// Flows in progress, in id order.
     pub fn flow_ids(&self) -> impl Iterator<Item = FlowId> + '_ {
-        self.flows.keys().copied()
+        self.flows.iter().map(|&(id, _)| id)
     }
 
     /// Total KB each link has carried as of the last accounting, finished flows included.
@@ -299,9 +329,33 @@ impl Network {
     /// Sum of the current rates of the flows crossing link `id`, in KB/s.
     pub fn link_load(&self, id: LinkId) -> f64 {
         self.flows
-            .values()
-            .map(|f| f.rate_kbs * f.path.iter().filter(|&&l| l == id).count() as f64)
+            .iter()
+            .map(|(_, f)| f.rate_kbs * f.path.iter().filter(|&&l| l == id).count() as f64)
             .sum()
+    }
+
+    /// Where flow `id` sits in [`flows`](Self::flows), if it is there.
+    fn index(&self, id: FlowId) -> Option<usize> {
+        self.flows.binary_search_by_key(&id, |&(i, _)| i).ok()
+    }
+
+    /// KB `flow` has transferred as of the last accounting.
+    fn done_kb(&self, flow: &Flow) -> f64 {
+        if self.links.is_empty() {
+            flow.done_kb + flow.moved_since(self.accounted_to)
+        } else {
+            flow.done_kb
+        }
+    }
+
+    /// KB `flow` has still to send as of the last accounting.
+    fn remaining_kb(&self, flow: &Flow) -> f64 {
+        (flow.size_kb - self.done_kb(flow)).max(0.0)
+    }
+
+    /// Flow `id`'s state, if it is in progress.
+    fn flow(&self, id: FlowId) -> Option<&Flow> {
+        self.index(id).map(|i| &self.flows[i].1)
     }
 
     /// Max-min fair rates by progressive filling: repeatedly find the tightest constraint (a
@@ -314,7 +368,7 @@ impl Network {
             return;
         }
         let n = self.flows.len();
-        let flows: Vec<&Flow> = self.flows.values().collect();
+        let flows: Vec<&Flow> = self.flows.iter().map(|(_, f)| f).collect();
         let mut fill = Filling {
             residual: self.links.iter().map(|l| l.capacity_kbs).collect(),
             count: vec![0; self.links.len()],
@@ -386,10 +440,11 @@ impl Network {
         self.apply_rates(fill.rate);
     }
 
-    /// Without links every flow runs at its own cap: only a flow just added (rate NaN) moves,
-    /// exactly as progressive filling would leave it.
+    /// Without links every flow runs at its own cap: only a flow just added (rate NaN, the last
+    /// in id order) moves, exactly as progressive filling would leave it.
     fn own_caps(&mut self) {
-        for (&id, flow) in &mut self.flows {
+        if let Some((id, flow)) = self.flows.last_mut() {
+            let id = *id;
             if flow.rate_kbs.is_nan() {
                 flow.rate_kbs = flow.cap_kbs;
                 flow.epoch = flow.epoch.wrapping_add(1);
@@ -400,7 +455,8 @@ impl Network {
 
     /// Sets the flows' new rates (in flow order); those that moved are marked changed.
     fn apply_rates(&mut self, rates: Vec<Option<f64>>) {
-        for ((&id, flow), r) in self.flows.iter_mut().zip(rates) {
+        for ((id, flow), r) in self.flows.iter_mut().zip(rates) {
+            let id = *id;
             let new = r.unwrap_or(0.0);
             let old = flow.rate_kbs;
             let same = old == new || (old - new).abs() <= SAME_RATE_REL * old.abs().max(new.abs());
@@ -530,6 +586,40 @@ mod tests {
         let f = n.add_flow(SimTime::ZERO, vec![], 500.0, 1_000.0);
         assert_eq!(n.rate(f), 500.0);
         assert_eq!(n.completion(f), Some(secs(2.0)));
+    }
+
+    #[test]
+    fn without_links_transfers_are_worked_out_when_asked() {
+        // No walk over the flows at a change: each flow's KB follow from its start and cap.
+        let mut n = net(&[]);
+        let a = n.add_flow(SimTime::ZERO, vec![], 100.0, 1_000.0);
+        let b = n.add_flow(secs(2.0), vec![], 50.0, 100.0);
+        assert_eq!(n.transferred(a), 200.0);
+        assert_eq!(n.transferred(b), 0.0);
+        assert_eq!(n.completion(b), Some(secs(4.0)));
+        n.advance(secs(5.0));
+        assert_eq!(n.transferred(a), 500.0);
+        assert_eq!(n.transferred(b), 100.0, "no more than its size");
+        assert!(n.is_done(b) && !n.is_done(a));
+        assert_eq!(n.finish(secs(5.0), b), 100.0);
+        assert_eq!(n.remove_flow(secs(6.0), a), Some(600.0));
+        assert_eq!(n.flow_ids().count(), 0);
+    }
+
+    #[test]
+    fn a_link_added_later_takes_over_the_accounting() {
+        let mut n = net(&[]);
+        let a = n.add_flow(SimTime::ZERO, vec![], 100.0, 1_000.0);
+        n.advance(secs(3.0));
+        let l = n.add_link(Link::new(1_000.0, SimDuration::from_millis(1)));
+        assert_eq!(n.transferred(a), 300.0, "settled when the link came");
+        n.advance(secs(4.0));
+        assert_eq!(n.transferred(a), 400.0);
+        assert_eq!(
+            n.kb_per_link(),
+            vec![(l, 0.0)],
+            "the old flow does not cross it"
+        );
     }
 
     #[test]

@@ -77,7 +77,8 @@ struct Site<'a> {
     starts: Stream,
     jitter: network::Jitter,
     net: Network,
-    flows: BTreeMap<FlowId, u32>,
+    /// Per flow, by id (the network numbers them 0, 1, ...): its attempt while it runs.
+    flows: Vec<Option<u32>>,
     state: Option<StateTable>,
     attempt_conn: Vec<Option<EntryId>>,
     trace: Option<TraceSink<'a>>,
@@ -151,7 +152,7 @@ impl<'a> Site<'a> {
             starts: stream(sc.seed, rep, PROCESS_STARTS),
             jitter: network::Jitter::new(sc.seed, rep),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
-            flows: BTreeMap::new(),
+            flows: Vec::new(),
             state: sc
                 .state
                 .map(|cfg| StateTable::new(cfg).expect("validated at load")),

@@ -239,9 +239,8 @@ impl Site<'_> {
         let now = self.sim.now();
         self.net.finish(now, flow);
         self.schedule_flow_changes();
-        let a = self
-            .flows
-            .remove(&flow)
+        let a = self.flows[flow.0 as usize]
+            .take()
             .expect("every flow belongs to an attempt");
         self.close_data_connection(a);
         self.end_attempt(a, Outcome::Done, Cause::Ok, String::new());

@@ -176,7 +176,8 @@ impl Site<'_> {
                     let path = self.sc.hosts[usize::from(host.0)].path.clone();
                     let now = self.sim.now();
                     let flow = self.net.add_flow(now, path, nd.rate_kbs, nd.size_kb);
-                    self.flows.insert(flow, a);
+                    debug_assert_eq!(flow.0, self.flows.len() as u64, "flow ids count up");
+                    self.flows.push(Some(a));
                     self.schedule_flow_changes();
                 } else {
                     self.sim
