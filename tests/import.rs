@@ -3,21 +3,18 @@
 //! pf.conf) import to a site that runs exactly as `scenarios/tokyo.json`; a shipped-style
 //! amanda.conf maps as Amanda reads it; each format's bad input is exit 2 with file:line:column.
 
+mod common;
+
+use common::{portsim, tokyo};
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
 
 fn fix(p: &str) -> String {
     format!("{FIX}/{p}")
-}
-
-fn portsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(args)
-        .output()
-        .expect("portsim runs")
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -63,12 +60,6 @@ fn import_incident(firewall: &str, extra: &[&str]) -> (Value, String) {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "import failed: {err}");
     (serde_json::from_slice(&out.stdout).expect("JSON"), err)
-}
-
-fn tokyo() -> Value {
-    let t = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/tokyo.json"))
-        .unwrap();
-    serde_json::from_str(&t).unwrap()
 }
 
 fn write(name: &str, v: &Value) -> PathBuf {

@@ -2,21 +2,17 @@
 //! a bsdtcp site, UDP DLEs keep bsdudp with a warning per TCP DLE, and kinds the model has no
 //! transport for (krb5, ssh, local) are warnings naming file:line.
 
+mod common;
+
+use common::portsim;
+
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 const VERSION_351: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/import/amadmin-version-3.5.1.txt"
 );
-
-fn portsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(args)
-        .output()
-        .expect("portsim runs")
-}
 
 /// Writes amanda.conf (`dumptypes`: name and auth, or none) and a disklist of `dles` (host,
 /// dumptype) into a fresh directory; returns their paths.

@@ -4,18 +4,14 @@
 //! `got result` line) give the values; what they do not give is listed as a default; bad lines
 //! are warnings with file:line; the imported site runs.
 
+mod common;
+
+use common::portsim;
+
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn portsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portsim"))
-        .args(args)
-        .output()
-        .expect("portsim runs")
-}
 
 fn tmp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("import_logs");
