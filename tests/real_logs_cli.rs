@@ -205,3 +205,21 @@ fn diagnose_tells_other_mechanisms_apart() {
             .contains("waiting for REP")
     );
 }
+
+/// A bsdtcp night has no UDP range: its TCP source ports are not "outside" one.
+#[test]
+fn read_log_of_a_bsdtcp_night_names_no_range() {
+    let out = portsim(&[
+        "read-log",
+        "tests/fixtures/amanda/harness-hole-one-host-bsdtcp-1",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("udpportrange none"), "{text}");
+    assert!(
+        text.contains("planner port 516 (no udpportrange)"),
+        "{text}"
+    );
+    assert!(!text.contains("OUTSIDE"), "{text}");
+    assert!(!text.contains(" NO "), "{text}");
+}

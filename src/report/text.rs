@@ -40,11 +40,7 @@ fn header(o: &mut String, r: &RunReport) {
             o,
             "amcheck port {} ({}), held all night",
             p.port.map_or("-".into(), |p| p.to_string()),
-            if p.in_range {
-                "in range"
-            } else {
-                "OUTSIDE the range"
-            }
+            placement(p.in_range, r.udpportrange.is_some())
         );
     }
     if let Some(p) = &r.planner {
@@ -52,12 +48,18 @@ fn header(o: &mut String, r: &RunReport) {
             o,
             "planner port {} ({})",
             p.port.map_or("-".into(), |p| p.to_string()),
-            if p.in_range {
-                "in range"
-            } else {
-                "OUTSIDE the range"
-            }
+            placement(p.in_range, r.udpportrange.is_some())
         );
+    }
+}
+
+/// Where a planner's or amcheck's port lies. Without a range (bsdtcp, or a 2.x built without
+/// `--with-udpportrange`) no port is "outside" one.
+fn placement(in_range: bool, has_range: bool) -> &'static str {
+    match (has_range, in_range) {
+        (false, _) => "no udpportrange",
+        (true, true) => "in range",
+        (true, false) => "OUTSIDE the range",
     }
 }
 
@@ -75,7 +77,11 @@ fn dumpers(o: &mut String, r: &RunReport) {
             "  {:<9} {:>5}  {:<9} {:>8} {:>7}",
             format!("dumper{}", d.id),
             d.port.map_or("-".into(), |p| p.to_string()),
-            if d.in_range { "yes" } else { "NO" },
+            match (r.udpportrange.is_some(), d.in_range) {
+                (false, _) => "-",
+                (true, true) => "yes",
+                (true, false) => "NO",
+            },
             d.attempts,
             d.failed_attempts
         );
