@@ -153,7 +153,7 @@ impl Night<'_> {
     fn column(&self, a: usize, nth: u32) -> LadderColumn {
         let at = &self.run.attempts[a];
         let host = self.sc.dles[at.dle.0 as usize].host;
-        let own = |e: &Ev| at.req.is_some() && e.req == at.req;
+        let own = |e: &Ev| at.req.is_some_and(|r| self.owns(a, r, e));
         let last_own = self
             .ev
             .iter()

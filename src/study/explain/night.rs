@@ -209,6 +209,24 @@ impl<'a> Night<'a> {
         (self.ev.get(idx).is_some_and(|e| e.t < start)).then_some(At(start))
     }
 
+    /// Whether record `e` belongs to attempt `a` (its request `req`). A 2.4 amandad answers a
+    /// port, not a handle (`PeerIdentity::Socket`): what a client sends to a port while another
+    /// attempt waits there (a retry from the same dumper) belongs to that attempt, whatever
+    /// request's handle it carries.
+    pub(super) fn owns(&self, a: usize, req: ReqId, e: &Ev) -> bool {
+        let to_server = e.kind == TraceKind::Send && e.src_port == Some(Port(10080));
+        if !to_server || self.sc.server.profile.peer_identity != PeerIdentity::Socket {
+            return e.req == Some(req);
+        }
+        let waiting = self.run.attempts.iter().position(|x| {
+            x.req.is_some()
+                && x.port == e.dst_port
+                && x.start <= e.t
+                && (x.outcome.is_none() || e.t <= x.end)
+        });
+        waiting.map_or(e.req == Some(req), |w| w == a)
+    }
+
     /// Whom the client `h` was answering just before record `idx`: the last peer it sent a
     /// packet to, other than `req`.
     pub(super) fn busy_with(&self, h: HostId, req: ReqId, idx: usize) -> Option<Peer> {
