@@ -270,9 +270,9 @@ impl Night<'_> {
     fn whose(&self, e: &Ev, a: usize) -> String {
         let d = self.run.attempts[a].dle;
         let who = e.dumper.map_or("the planner".into(), |x| x.to_string());
-        let what = e
-            .req
-            .and_then(|r| self.attempt_of_req(r))
+        let what = self
+            .waiting_at(e)
+            .or_else(|| e.req.and_then(|r| self.attempt_of_req(r)))
             .map(|x| {
                 let other = &self.run.attempts[x];
                 let n = self
