@@ -100,14 +100,15 @@ impl Site<'_> {
             body,
         });
         if !passed && self.sc.server.profile.peer_identity == PeerIdentity::Socket {
-            self.dropped_at_socket(to);
+            self.dropped_at_socket(h, to);
         }
     }
 
-    /// A 2.4 amandad answers a port, not a handle: a reply to `to` dropped on its way also
-    /// failed the request now waiting at that port, a retry from the same dumper that amandad
-    /// took for the peer it serves (its REQ re-ACKed or resending the first request's REP).
-    fn dropped_at_socket(&mut self, to: Peer) {
+    /// A 2.4 amandad answers a port, not a handle: a reply of host `h` to `to` dropped on its
+    /// way also failed the request to `h` now waiting at that port, a retry from the same dumper
+    /// that amandad took for the peer it serves (its REQ re-ACKed or resending the first
+    /// request's REP). A request of that dumper to another host is not this amandad's peer.
+    fn dropped_at_socket(&mut self, h: HostId, to: Peer) {
         let Requester::Dumper(d) = self.requests[to.req.0 as usize].owner else {
             return;
         };
@@ -116,7 +117,7 @@ impl Site<'_> {
             .and_then(|a| self.attempts[a as usize].req);
         if let Some(r) = now.filter(|&r| r != to.req) {
             let r = &mut self.requests[r.0 as usize];
-            if r.port == to.port {
+            if r.port == to.port && r.host == h {
                 r.replies_dropped = r.replies_dropped.saturating_add(1);
             }
         }

@@ -218,7 +218,8 @@ impl<'a> Night<'a> {
     /// The attempt a client's packet `e` went to when the version's amandad answers a port,
     /// not a handle (2.4, `PeerIdentity::Socket`): what it sends to a port while another
     /// attempt waits there (a retry from the same dumper) belongs to that attempt, whatever
-    /// request's handle it carries. None for other records, versions, or no attempt waiting.
+    /// request's handle it carries. None for other records, versions, or no attempt for the
+    /// same host waiting.
     pub(super) fn waiting_at(&self, e: &Ev) -> Option<usize> {
         let to_server = e.kind == TraceKind::Send && e.src_port == Some(Port(10080));
         if !to_server || self.sc.server.profile.peer_identity != PeerIdentity::Socket {
@@ -227,6 +228,7 @@ impl<'a> Night<'a> {
         self.run.attempts.iter().position(|x| {
             x.req.is_some()
                 && x.port == e.dst_port
+                && e.host == Some(self.sc.dles[x.dle.0 as usize].host)
                 && x.start <= e.t
                 && (x.outcome.is_none() || e.t <= x.end)
         })
