@@ -464,3 +464,81 @@ fn an_overlapping_amcheck_holds_a_range_port_all_night() {
             .all(|d| d["port"] != amcheck)
     );
 }
+
+#[test]
+fn a_2_4_amandad_takes_a_retry_from_the_same_dumper_for_the_peer_it_serves() {
+    // amandad.c (amanda245 lines 535-556, 577-615) knows its peer by address and port, not by
+    // the request handle. One DMZ host whose replies the filter drops, two disks, two dumpers:
+    // /y's retry leaves from dumper0's port while amandad still resends /y's first REP there,
+    // so its REQs resend that REP (dropped: `reply-dropped`), never a busy answer; /x's REQs
+    // come from dumper1's port meanwhile and are swallowed (`client-busy`).
+    let disk = |n: &str| serde_json::json!({"name": n, "full_gb": 1, "rate_mb_s": 5});
+    let sc = serde_json::json!({
+        "server": {"inparallel": 2, "udpportrange": [850, 859], "netusage": 100000,
+                   "planner": "unmodelled"},
+        "workload": {"dumpcycle": 1},
+        "zones": ["LAN", "DMZ"],
+        "firewall": {"default": "drop", "rules": [
+            {"name": "out", "action": "accept", "from": "server", "to": "DMZ"}]},
+        "hosts": [{"name": "a", "zone": "DMZ", "maxdumps": 2, "disks": [disk("/x"), disk("/y")]}]
+    });
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("same-peer.json");
+    std::fs::write(&path, sc.to_string()).unwrap();
+    let p = path.to_str().unwrap();
+    let r = run_json(&[p]);
+    let at = r["attempts"].as_array().unwrap();
+    assert_eq!(at.len(), 4, "{at:?}");
+    let (first, retry) = (&at[0], &at[2]);
+    assert_eq!(
+        (&first["disk"], &retry["disk"]),
+        (&"/y".into(), &"/y".into())
+    );
+    assert_eq!(
+        first["port"], retry["port"],
+        "the retry leaves from the same port"
+    );
+    assert_eq!(retry["cause"], "reply-dropped", "{retry}");
+    for other in [&at[1], &at[3]] {
+        assert_ne!(other["port"], first["port"]);
+        assert_eq!(other["cause"], "client-busy", "{other}");
+    }
+    // No REQ from dumper0's port is swallowed; every one of the retry's resends the REP there.
+    let events = trace(&[p], "same-peer.jsonl");
+    let t = |e: &Value| e["t_us"].as_u64().unwrap();
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["kind"] == "swallow" && e["dumper"] == 0)
+    );
+    let start = events
+        .iter()
+        .filter(|e| e["kind"] == "attempt-start" && e["disk"] == "/y")
+        .map(t)
+        .nth(1)
+        .unwrap();
+    let reqs: Vec<u64> = events
+        .iter()
+        .filter(|e| e["kind"] == "deliver" && e["packet"] == "req" && e["dumper"] == 0)
+        .map(t)
+        .filter(|&x| x >= start && x < start + 30_000_000)
+        .collect();
+    assert_eq!(
+        reqs.len(),
+        3,
+        "the retry's three REQs reach amandad: {reqs:?}"
+    );
+    for x in reqs {
+        assert!(
+            events.iter().any(|e| t(e) == x
+                && e["kind"] == "send"
+                && e["packet"] == "rep"
+                && e["dst_port"] == first["port"]),
+            "the REQ at {x} us resends the REP"
+        );
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["kind"] == "send" && e["packet"] == "nak" && e["dst_port"] == first["port"])
+    );
+}

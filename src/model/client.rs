@@ -7,7 +7,9 @@
 //! packet that is not the ACK (a retried REQ, another peer's REQ) sends the REP again and
 //! restarts the 10 s wait without using a try, so a peer that keeps asking keeps amandad alive
 //! ([`RepWaitRestart`]). A REQ from a port >= 1024 is answered with an ERROR REP ("port N not
-//! secure").
+//! secure"). Which packets come from "the same peer" is the version's [`PeerIdentity`]: 2.4
+//! compares the sender's address and port only, so a retry from the same dumper is the peer
+//! already served (re-ACKed, its REQ resending the first request's REP), never a busy answer.
 //!
 //! Amanda 3.x's amandad ([`Services`]) is different: one amandad serves every REQ at once, one
 //! service per request, and a REQ for a service already running with the same arguments (a
@@ -17,7 +19,7 @@
 
 use super::ports::Port;
 use super::protocol::{ReqId, Service};
-use super::version::{BusyPolicy, RepWaitRestart};
+use super::version::{BusyPolicy, PeerIdentity, RepWaitRestart};
 use crate::sim::SimDuration;
 
 /// Wait for the server's ACK of a REP.
@@ -30,6 +32,17 @@ pub struct Peer {
     pub port: Port,
     /// The request's handle.
     pub req: ReqId,
+}
+
+impl Peer {
+    /// Whether a packet from `other` comes from this peer, as amandad tells them apart (every
+    /// packet comes from the one server, so the address always matches).
+    pub fn is(self, other: Peer, identity: PeerIdentity) -> bool {
+        match identity {
+            PeerIdentity::Socket => self.port == other.port,
+            PeerIdentity::Request => self == other,
+        }
+    }
 }
 
 /// The body of a REP.
@@ -73,8 +86,10 @@ pub enum OnReq {
     Start(Service),
     /// ACK it and answer at once with an ERROR REP.
     Refuse,
-    /// A duplicate while serving: ACK again.
-    ReAck,
+    /// A duplicate while serving: ACK again, with the handle of the request being served
+    /// (2.4.5 `sendack(&in_msg, ...)`: another request's handle when a retry came from the
+    /// same port).
+    ReAck(Peer),
     /// A duplicate while replying: resend the REP and restart its wait
     /// ([`Client::restart_rep_wait`]).
     Resend,
@@ -109,13 +124,15 @@ impl Default for Client {
 
 impl Client {
     /// A REQ for `service` arrives from `peer`; `busy` is the version's answer to a second peer
-    /// while the service runs, `restart` what a REQ does to the wait for the REP's ACK.
+    /// while the service runs, `restart` what a REQ does to the wait for the REP's ACK, `id`
+    /// what makes it the same peer.
     pub fn on_req(
         &mut self,
         peer: Peer,
         service: Service,
         busy: BusyPolicy,
         restart: RepWaitRestart,
+        id: PeerIdentity,
     ) -> OnReq {
         match self.amandad {
             Amandad::Idle => {
@@ -132,12 +149,12 @@ impl Client {
                     OnReq::Refuse
                 }
             }
-            Amandad::Serving { peer: p, .. } if p == peer => OnReq::ReAck,
+            Amandad::Serving { peer: p, .. } if p.is(peer, id) => OnReq::ReAck(p),
             Amandad::Serving { .. } => match busy {
                 BusyPolicy::Nak => OnReq::NakBusy,
                 BusyPolicy::AckWithoutReply => OnReq::AckOnly,
             },
-            Amandad::Replying { peer: p, .. } => match (restart, p == peer) {
+            Amandad::Replying { peer: p, .. } => match (restart, p.is(peer, id)) {
                 (RepWaitRestart::AnyPacket | RepWaitRestart::DuplicateReq, true) => OnReq::Resend,
                 (RepWaitRestart::AnyPacket, false) => OnReq::SwallowAndResend,
                 // 2.5.0's s_ackwait NAKs whatever is not the ACK.
@@ -175,10 +192,10 @@ impl Client {
         }
     }
 
-    /// The server ACKed the REP of `req`: amandad exits.
-    pub fn on_rep_ack(&mut self, req: ReqId) -> bool {
+    /// An ACK came from `from`: if it is the peer's (by `id`), amandad exits.
+    pub fn on_rep_ack(&mut self, from: Peer, id: PeerIdentity) -> bool {
         match self.amandad {
-            Amandad::Replying { peer, .. } if peer.req == req => {
+            Amandad::Replying { peer, .. } if peer.is(from, id) => {
                 self.amandad = Amandad::Idle;
                 true
             }
@@ -364,6 +381,7 @@ mod tests {
     use super::*;
 
     const R: RepWaitRestart = RepWaitRestart::AnyPacket;
+    const ID: PeerIdentity = PeerIdentity::Socket;
 
     fn peer(port: u16, req: u32) -> Peer {
         Peer {
@@ -377,15 +395,15 @@ mod tests {
         let mut c = Client::default();
         let a = peer(850, 1);
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::Start(Service::Sendbackup)
         );
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
-            OnReq::ReAck
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R, ID),
+            OnReq::ReAck(a)
         );
         assert_eq!(
-            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::NakBusy
         );
         assert_eq!(
@@ -393,20 +411,21 @@ mod tests {
                 peer(851, 2),
                 Service::Sendbackup,
                 BusyPolicy::AckWithoutReply,
-                R
+                R,
+                ID
             ),
             OnReq::AckOnly
         );
         assert_eq!(c.on_service_done(Reply::Connect), Some(a));
         assert_eq!(
-            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(peer(851, 2), Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::SwallowAndResend
         );
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::Resend
         );
-        assert!(c.on_rep_ack(ReqId(1)));
+        assert!(c.on_rep_ack(a, ID));
         assert_eq!(c.amandad, Amandad::Idle);
     }
 
@@ -444,7 +463,7 @@ mod tests {
     fn unreserved_port_is_refused() {
         let mut c = Client::default();
         assert_eq!(
-            c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(peer(40000, 1), Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::Refuse
         );
     }
@@ -452,7 +471,7 @@ mod tests {
     #[test]
     fn a_lost_rep_is_sent_five_times() {
         let mut c = Client::default();
-        c.on_req(peer(700, 1), Service::Sendbackup, BusyPolicy::Nak, R);
+        c.on_req(peer(700, 1), Service::Sendbackup, BusyPolicy::Nak, R, ID);
         c.on_service_done(Reply::Connect);
         // The first REP, then 4 resends: the fifth wait's expiry ends amandad.
         for _ in 1..5 {
@@ -466,15 +485,15 @@ mod tests {
     fn a_2_4_amandad_restarts_its_wait_on_any_packet_but_the_ack() {
         let mut c = Client::default();
         let (a, b) = (peer(850, 1), peer(851, 2));
-        c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R);
+        c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R, ID);
         c.on_service_done(Reply::Connect);
         let epoch = c.epoch;
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::Resend
         );
         assert_eq!(
-            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, R),
+            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, R, ID),
             OnReq::SwallowAndResend
         );
         assert_eq!(c.restart_rep_wait(), Some((a, Reply::Connect)));
@@ -486,21 +505,74 @@ mod tests {
         assert_eq!(c.on_rep_timer(5), None);
         // 2.5.1+: only the same peer's REQ restarts; 2.5.0 NAKs it.
         let mut c = Client::default();
-        c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R);
+        c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, R, ID);
         c.on_service_done(Reply::Connect);
         let dup = RepWaitRestart::DuplicateReq;
         assert_eq!(
-            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, dup),
+            c.on_req(b, Service::Sendbackup, BusyPolicy::Nak, dup, ID),
             OnReq::Swallow
         );
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, dup),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, dup, ID),
             OnReq::Resend
         );
         let never = RepWaitRestart::Never;
         assert_eq!(
-            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, never),
+            c.on_req(a, Service::Sendbackup, BusyPolicy::Nak, never, ID),
             OnReq::NakBusy
         );
+    }
+
+    #[test]
+    fn a_2_4_amandad_takes_a_retry_from_the_same_port_for_the_same_peer() {
+        let sock = PeerIdentity::Socket;
+        let (first, retry, other) = (peer(1000, 1), peer(1000, 7), peer(851, 8));
+        let mut c = Client::default();
+        c.on_req(first, Service::Sendbackup, BusyPolicy::Nak, R, sock);
+        // While the service runs: re-ACKed with the first request's handle, never NAKed.
+        assert_eq!(
+            c.on_req(retry, Service::Sendbackup, BusyPolicy::Nak, R, sock),
+            OnReq::ReAck(first)
+        );
+        assert_eq!(
+            c.on_req(other, Service::Sendbackup, BusyPolicy::Nak, R, sock),
+            OnReq::NakBusy
+        );
+        c.on_service_done(Reply::Connect);
+        // During the REP wait: the retry resends the first REP (to the same port), not swallowed.
+        assert_eq!(
+            c.on_req(retry, Service::Sendbackup, BusyPolicy::Nak, R, sock),
+            OnReq::Resend
+        );
+        assert_eq!(c.restart_rep_wait(), Some((first, Reply::Connect)));
+        assert_eq!(
+            c.on_req(other, Service::Sendbackup, BusyPolicy::Nak, R, sock),
+            OnReq::SwallowAndResend
+        );
+        // Another port's ACK does not end the wait; an ACK from the port does, whatever its
+        // handle.
+        assert!(!c.on_rep_ack(other, sock));
+        assert!(c.on_rep_ack(retry, sock));
+        assert_eq!(c.amandad, Amandad::Idle);
+    }
+
+    #[test]
+    fn a_2_5_amandad_tells_a_retry_by_its_handle() {
+        let req = PeerIdentity::Request;
+        let dup = RepWaitRestart::DuplicateReq;
+        let (first, retry) = (peer(1000, 1), peer(1000, 7));
+        let mut c = Client::default();
+        c.on_req(first, Service::Sendbackup, BusyPolicy::Nak, dup, req);
+        assert_eq!(
+            c.on_req(retry, Service::Sendbackup, BusyPolicy::Nak, dup, req),
+            OnReq::NakBusy
+        );
+        c.on_service_done(Reply::Connect);
+        assert_eq!(
+            c.on_req(retry, Service::Sendbackup, BusyPolicy::Nak, dup, req),
+            OnReq::Swallow
+        );
+        assert!(!c.on_rep_ack(retry, req));
+        assert!(c.on_rep_ack(first, req));
     }
 }

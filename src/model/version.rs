@@ -81,6 +81,22 @@ pub enum RepWaitRestart {
     DuplicateReq,
 }
 
+/// What makes a packet come from "the same peer" for a one-at-a-time amandad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerIdentity {
+    /// 2.4.x (`client-src/amandad.c`, `amanda245` lines 535-556 and 577-615): the sender's
+    /// address and port only; the handle is not compared, so a retry from the same dumper (same
+    /// port) is the same peer: re-ACKed with the first request's handle while the service runs,
+    /// and its REQ resends the first request's REP during the REP wait. Any ACK from that port
+    /// ends the wait.
+    Socket,
+    /// 2.5.0 on (`common-src/bsd-security.c` lines 695-701 at `amanda250`,
+    /// `common-src/security-util.c` lines 1368-1374 at `amanda251`, 1377-1381 at `tag-2.5.2`):
+    /// a packet belongs to a handle only if handle, sequence, address and port all match; a
+    /// retry's new handle is another peer.
+    Request,
+}
+
 /// How a client's amandad serves requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AmandadModel {
@@ -136,6 +152,8 @@ pub struct Profile {
     pub rep_sends: u8,
     /// Which packets restart amandad's wait for the ACK of its REP.
     pub rep_wait_restart: RepWaitRestart,
+    /// What makes a packet come from the peer amandad serves.
+    pub peer_identity: PeerIdentity,
     /// The planner's failure texts are 3.x's (`[Request to HOST failed: ...]`,
     /// `[Some estimate timeout on HOST]`) and amdump's exit code is modelled.
     pub planner_3x: bool,
@@ -221,6 +239,7 @@ impl Version {
             amandad: AmandadModel::OneAtATime(BusyPolicy::Nak),
             rep_sends: REP_SENDS_2_X,
             rep_wait_restart: RepWaitRestart::AnyPacket,
+            peer_identity: PeerIdentity::Socket,
             planner_3x: false,
             mesg_handles: false,
             driver_startup: SimDuration::ZERO,
@@ -233,6 +252,7 @@ impl Version {
             skip_services: true,
             failure_pause: FailurePause::DumperAndDle(SimDuration::from_secs(15)),
             rep_wait_restart: RepWaitRestart::Never,
+            peer_identity: PeerIdentity::Request,
             ..v2_4
         };
         let v2_5_2 = Profile {
@@ -454,6 +474,21 @@ mod tests {
         assert_eq!(restart(Version::V2_5_0), RepWaitRestart::Never);
         assert_eq!(restart(Version::V2_5_1), RepWaitRestart::DuplicateReq);
         assert_eq!(restart(Version::V3_5), RepWaitRestart::DuplicateReq);
+    }
+
+    #[test]
+    fn only_2_4_amandad_knows_its_peer_by_address_and_port() {
+        let id = |v: Version| v.profile().peer_identity;
+        assert_eq!(id(Version::V2_4), PeerIdentity::Socket);
+        for v in [
+            Version::V2_5_0,
+            Version::V2_5_1,
+            Version::V2_5_2,
+            Version::V3_3_3,
+            Version::V3_5,
+        ] {
+            assert_eq!(id(v), PeerIdentity::Request, "{v:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The clients' side: amandad's answers to REQs, its services, and its REP resends.
 
 use super::*;
-use crate::model::version::RepWaitRestart;
+use crate::model::version::{PeerIdentity, RepWaitRestart};
 
 impl Site<'_> {
     pub(super) fn client_receives(&mut self, h: HostId, p: Packet) {
@@ -15,9 +15,10 @@ impl Site<'_> {
             AmandadModel::OneAtATime(busy) => busy,
         };
         let restart = self.sc.server.profile.rep_wait_restart;
+        let id = self.sc.server.profile.peer_identity;
         match (p.kind, p.body) {
             (PacketKind::Req, Body::Service(service)) => {
-                match self.clients[hi].on_req(peer, service, busy, restart) {
+                match self.clients[hi].on_req(peer, service, busy, restart, id) {
                     OnReq::Start(s) => {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         let epoch = self.clients[hi].epoch;
@@ -44,7 +45,7 @@ impl Site<'_> {
                         self.client_send(h, peer, PacketKind::Ack, Body::None);
                         self.client_reply(h, peer, Reply::NotSecure);
                     }
-                    OnReq::ReAck => self.client_send(h, peer, PacketKind::Ack, Body::None),
+                    OnReq::ReAck(to) => self.client_send(h, to, PacketKind::Ack, Body::None),
                     OnReq::Resend => self.restart_rep_wait(h),
                     OnReq::NakBusy => self.client_send(h, peer, PacketKind::Nak, Body::None),
                     OnReq::Swallow => self.swallow(h, p),
@@ -54,17 +55,17 @@ impl Site<'_> {
                     }
                 }
             }
-            (PacketKind::RepAck, _) => self.rep_ack(h, p.req, restart),
+            (PacketKind::RepAck, _) => self.rep_ack(h, peer, restart, id),
             // The data stream's SYN: the client's sendbackup is listening.
             _ => {}
         }
     }
 
-    /// The server's ACK of a REP reaches amandad: the one it waits for ends it; in 2.4 any
+    /// The server's ACK of a REP reaches amandad: one from its peer ends it; in 2.4 any
     /// other counts as any other packet and restarts the wait.
-    fn rep_ack(&mut self, h: HostId, req: ReqId, restart: RepWaitRestart) {
+    fn rep_ack(&mut self, h: HostId, from: Peer, restart: RepWaitRestart, id: PeerIdentity) {
         let hi = usize::from(h.0);
-        if !self.clients[hi].on_rep_ack(req) && restart == RepWaitRestart::AnyPacket {
+        if !self.clients[hi].on_rep_ack(from, id) && restart == RepWaitRestart::AnyPacket {
             self.restart_rep_wait(h);
         }
     }
@@ -89,7 +90,7 @@ impl Site<'_> {
     }
 
     pub(super) fn client_send(&mut self, h: HostId, to: Peer, kind: PacketKind, body: Body) {
-        self.send(Packet {
+        let passed = self.send(Packet {
             kind,
             src: Node::Host(h),
             src_port: Port(10080),
@@ -98,6 +99,28 @@ impl Site<'_> {
             req: to.req,
             body,
         });
+        if !passed && self.sc.server.profile.peer_identity == PeerIdentity::Socket {
+            self.dropped_at_socket(h, to);
+        }
+    }
+
+    /// A 2.4 amandad answers a port, not a handle: a reply of host `h` to `to` dropped on its
+    /// way also failed the request to `h` now waiting at that port, a retry from the same dumper
+    /// that amandad took for the peer it serves (its REQ re-ACKed or resending the first
+    /// request's REP). A request of that dumper to another host is not this amandad's peer.
+    fn dropped_at_socket(&mut self, h: HostId, to: Peer) {
+        let Requester::Dumper(d) = self.requests[to.req.0 as usize].owner else {
+            return;
+        };
+        let now = self.dumpers[usize::from(d.0)]
+            .busy
+            .and_then(|a| self.attempts[a as usize].req);
+        if let Some(r) = now.filter(|&r| r != to.req) {
+            let r = &mut self.requests[r.0 as usize];
+            if r.port == to.port && r.host == h {
+                r.replies_dropped = r.replies_dropped.saturating_add(1);
+            }
+        }
     }
 
     /// Sends a REP and arms its ACK wait (the caller has moved amandad to `Replying`).

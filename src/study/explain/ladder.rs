@@ -153,7 +153,7 @@ impl Night<'_> {
     fn column(&self, a: usize, nth: u32) -> LadderColumn {
         let at = &self.run.attempts[a];
         let host = self.sc.dles[at.dle.0 as usize].host;
-        let own = |e: &Ev| at.req.is_some() && e.req == at.req;
+        let own = |e: &Ev| at.req.is_some_and(|r| self.owns(a, r, e));
         let last_own = self
             .ev
             .iter()
@@ -270,9 +270,9 @@ impl Night<'_> {
     fn whose(&self, e: &Ev, a: usize) -> String {
         let d = self.run.attempts[a].dle;
         let who = e.dumper.map_or("the planner".into(), |x| x.to_string());
-        let what = e
-            .req
-            .and_then(|r| self.attempt_of_req(r))
+        let what = self
+            .waiting_at(e)
+            .or_else(|| e.req.and_then(|r| self.attempt_of_req(r)))
             .map(|x| {
                 let other = &self.run.attempts[x];
                 let n = self

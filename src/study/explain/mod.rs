@@ -26,7 +26,7 @@ use crate::model::outcome::{Cause, DleFate, Outcome};
 use crate::model::ports::{BindKind, Port};
 use crate::model::protocol::ReqId;
 use crate::model::site::{self, PacketKind, RunResult, TraceKind, TraceRecord};
-use crate::model::version::FailurePause;
+use crate::model::version::{FailurePause, PeerIdentity};
 use crate::model::{DleId, DumperId, HostId};
 use crate::scenario::{InputError, Scenario, Source};
 use crate::sim::{SimDuration, SimTime};

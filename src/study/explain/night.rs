@@ -209,6 +209,31 @@ impl<'a> Night<'a> {
         (self.ev.get(idx).is_some_and(|e| e.t < start)).then_some(At(start))
     }
 
+    /// Whether record `e` belongs to attempt `a` (its request `req`): by its request, but see
+    /// [`Night::waiting_at`].
+    pub(super) fn owns(&self, a: usize, req: ReqId, e: &Ev) -> bool {
+        self.waiting_at(e).map_or(e.req == Some(req), |w| w == a)
+    }
+
+    /// The attempt a client's packet `e` went to when the version's amandad answers a port,
+    /// not a handle (2.4, `PeerIdentity::Socket`): what it sends to a port while another
+    /// attempt waits there (a retry from the same dumper) belongs to that attempt, whatever
+    /// request's handle it carries. None for other records, versions, or no attempt for the
+    /// same host waiting.
+    pub(super) fn waiting_at(&self, e: &Ev) -> Option<usize> {
+        let to_server = e.kind == TraceKind::Send && e.src_port == Some(Port(10080));
+        if !to_server || self.sc.server.profile.peer_identity != PeerIdentity::Socket {
+            return None;
+        }
+        self.run.attempts.iter().position(|x| {
+            x.req.is_some()
+                && x.port == e.dst_port
+                && e.host == Some(self.sc.dles[x.dle.0 as usize].host)
+                && x.start <= e.t
+                && (x.outcome.is_none() || e.t <= x.end)
+        })
+    }
+
     /// Whom the client `h` was answering just before record `idx`: the last peer it sent a
     /// packet to, other than `req`.
     pub(super) fn busy_with(&self, h: HostId, req: ReqId, idx: usize) -> Option<Peer> {

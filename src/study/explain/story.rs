@@ -205,7 +205,7 @@ impl Night<'_> {
         let mut sent: Vec<(PacketKind, u32)> = Vec::new();
         let mut last_req_or_ack = at.start;
         for (i, e) in self.ev.iter().enumerate() {
-            if e.req != Some(req) {
+            if !self.owns(a, req, e) {
                 continue;
             }
             match e.kind {
