@@ -42,16 +42,16 @@ fn rank(v: f64, largest_first: bool) -> u64 {
 pub struct Index {
     /// The letter.
     pub order: Order,
-    /// Per host, its queued DLEs in rank order.
-    by_host: Vec<BTreeSet<Entry>>,
+    /// Per host, its queued DLEs in rank order: a sorted vector, as a host has few DLEs.
+    by_host: Vec<Vec<Entry>>,
     /// Every host's first entry, in rank order.
     heads: BTreeSet<Entry>,
 }
 
 impl Index {
     fn insert(&mut self, e: Entry) {
-        let set = &mut self.by_host[usize::from(e.host.0)];
-        match set.first() {
+        let list = &mut self.by_host[usize::from(e.host.0)];
+        match list.first() {
             Some(&first) if first < e => {}
             first => {
                 if let Some(old) = first.copied() {
@@ -60,17 +60,24 @@ impl Index {
                 self.heads.insert(e);
             }
         }
-        set.insert(e);
+        let at = list.partition_point(|x| *x < e);
+        list.insert(at, e);
     }
 
     fn remove(&mut self, e: Entry) {
-        let set = &mut self.by_host[usize::from(e.host.0)];
-        let removed = set.remove(&e);
-        debug_assert!(removed, "removing a DLE that is not queued");
-        if self.heads.remove(&e)
-            && let Some(&next) = set.first()
-        {
-            self.heads.insert(next);
+        let list = &mut self.by_host[usize::from(e.host.0)];
+        let at = list.partition_point(|x| *x < e);
+        debug_assert!(
+            list.get(at) == Some(&e),
+            "removing a DLE that is not queued"
+        );
+        list.remove(at);
+        if at == 0 {
+            let removed = self.heads.remove(&e);
+            debug_assert!(removed, "a host's first DLE is its head");
+            if let Some(&next) = list.first() {
+                self.heads.insert(next);
+            }
         }
     }
 
@@ -103,7 +110,7 @@ impl RunQueue {
             if indexes.iter().all(|i| i.order != order) {
                 indexes.push(Index {
                     order,
-                    by_host: vec![BTreeSet::new(); hosts],
+                    by_host: vec![Vec::new(); hosts],
                     heads: BTreeSet::new(),
                 });
             }

@@ -150,7 +150,7 @@ impl<'a> Site<'a> {
             lost: 0,
             loss: stream(sc.seed, rep, LOSS),
             starts: stream(sc.seed, rep, PROCESS_STARTS),
-            jitter: network::Jitter::new(sc.seed, rep),
+            jitter: network::Jitter::new(sc.seed, rep, sc.hosts.len()),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
             flows: Vec::new(),
             state: sc

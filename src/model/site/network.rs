@@ -10,14 +10,19 @@ pub const PACKET_JITTER_MAX: SimDuration = SimDuration(100);
 /// A packet never overtakes an earlier one between the same two nodes (FIFO per path).
 pub(super) struct Jitter {
     rng: Stream,
+    /// Per host, the last arrival on the path from the server, then on the path to it: nearly
+    /// every packet travels one of these, so they are a vector lookup.
+    server_paths: Vec<[SimTime; 2]>,
+    /// The last arrival on any other path.
     last: BTreeMap<(Node, Node), SimTime>,
 }
 
 impl Jitter {
     /// Replication `rep`'s draws, from their own stream (in send order).
-    pub(super) fn new(seed: u64, rep: u64) -> Jitter {
+    pub(super) fn new(seed: u64, rep: u64, hosts: usize) -> Jitter {
         Jitter {
             rng: stream(seed, rep, crate::model::workload::PACKET_JITTER),
+            server_paths: vec![[SimTime::ZERO; 2]; hosts],
             last: BTreeMap::new(),
         }
     }
@@ -33,7 +38,11 @@ impl Jitter {
         latency: SimDuration,
     ) -> SimTime {
         let extra = SimDuration(self.rng.random_range(0..=PACKET_JITTER_MAX.0));
-        let last = self.last.entry((src, dst)).or_insert(SimTime::ZERO);
+        let last = match (src, dst) {
+            (Node::Server, Node::Host(h)) => &mut self.server_paths[usize::from(h.0)][0],
+            (Node::Host(h), Node::Server) => &mut self.server_paths[usize::from(h.0)][1],
+            path => self.last.entry(path).or_insert(SimTime::ZERO),
+        };
         *last = (*last).max(now + latency + extra);
         *last
     }
