@@ -195,7 +195,8 @@ pub enum Then {
 /// What a wake-up found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Woke {
-    /// The sleep is over: fill idle dumpers, then read the results that queued up.
+    /// The sleep is over: the site reads the results that queued up and fills idle dumpers
+    /// (2.4 reads them all first; after 3.x's start-up it fills first).
     FromSleep,
     /// Still asleep (a wake-up for a gap during the sleep): nothing to do.
     StillAsleep,

@@ -286,7 +286,7 @@ impl Site<'_> {
 
     /// The event-driven drivers (2.5+): each result is read as it comes, then idle dumpers
     /// are filled.
-    pub(super) fn process_results(&mut self) {
+    fn process_results(&mut self) {
         while self.driver.awake() {
             let Some(a) = self.results.pop_front() else {
                 break;
