@@ -16,6 +16,7 @@ use super::version::FailurePause;
 use super::{DleId, DumperId, HostId};
 use crate::sim::{SimDuration, SimTime};
 use serde::Serialize;
+use std::ops::Deref;
 
 /// What a `dumporder` letter sorts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -183,6 +184,48 @@ pub enum Action {
     },
 }
 
+/// What [`Driver::result`] asks for: the DLE's fate, then the pause after a failure, if any
+/// (a fixed pair, not a `Vec`: a night reads many results).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actions {
+    items: [Action; 2],
+    len: usize,
+}
+
+impl Actions {
+    /// Just `a`.
+    fn one(a: Action) -> Self {
+        Actions {
+            items: [a; 2],
+            len: 1,
+        }
+    }
+
+    /// Adds `a` after the first.
+    fn push(&mut self, a: Action) {
+        debug_assert!(self.len == 1, "a result asks for two actions at most");
+        self.items[1] = a;
+        self.len = 2;
+    }
+}
+
+impl Deref for Actions {
+    type Target = [Action];
+
+    fn deref(&self) -> &[Action] {
+        &self.items[..self.len]
+    }
+}
+
+impl IntoIterator for Actions {
+    type Item = Action;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Action, 2>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter().take(self.len)
+    }
+}
+
 /// Whether filling idle dumpers goes on with the next dumper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Then {
@@ -227,8 +270,16 @@ impl Driver {
         policy: Policy,
     ) -> Self {
         let hosts = maxdumps.len();
+        let dle_hosts: Vec<HostId> = dles.iter().map(|i| i.host).collect();
+        let mut runq = RunQueue::new(hosts, &dle_hosts, orders);
+        for (h, &m) in maxdumps.iter().enumerate() {
+            if m == 0 {
+                // Never below `maxdumps`: never picked.
+                runq.hold(HostId(h as u16), true);
+            }
+        }
         Driver {
-            runq: RunQueue::new(hosts, orders),
+            runq,
             host_running: vec![0; hosts],
             running: 0,
             host_last_start: vec![None; hosts],
@@ -264,6 +315,22 @@ impl Driver {
         self.runq.push(dle, info.host, |o| info.key(o.key));
     }
 
+    /// Appends `dles` to the queue's tail in turn, as `push` one by one would (the queue is
+    /// built once, at the end).
+    pub fn push_all(&mut self, dles: impl IntoIterator<Item = DleId>) {
+        let infos = &self.dles;
+        let mut min_rate = self.min_rate_queued;
+        self.runq.push_all(
+            dles.into_iter().map(|d| {
+                let info = &infos[d.0 as usize];
+                min_rate = min_rate.min(info.rate_kbs);
+                (d, info.host)
+            }),
+            |d, o| infos[d.0 as usize].key(o.key),
+        );
+        self.min_rate_queued = min_rate;
+    }
+
     /// What the driver knows of `dle`.
     pub fn info(&self, dle: DleId) -> DleInfo {
         self.dles[dle.0 as usize]
@@ -294,69 +361,59 @@ impl Driver {
             // No queued DLE fits the free bandwidth: none is eligible, none gives a wake-up.
             return Pick::Blocked;
         }
-        let info = |d: DleId| self.dles[d.0 as usize];
-        let maxdumps = |h: HostId| self.maxdumps[usize::from(h.0)];
+        let info = |d: DleId| &self.dles[d.0 as usize];
         let ix = self.runq.by(order);
         let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
-        let mut soonest = |t: SimTime| wake = Some(wake.map_or(t, |w: SimTime| w.min(t)));
         // Whether some host was passed over for its gap: only then can the second walk below
         // find a wake-up time (without one, it would visit every head for nothing).
         let mut gap_seen = false;
-        for head in ix.heads() {
-            if best.is_some_and(|b| *head >= b) {
-                break;
-            }
-            let h = head.host;
-            if self.host_running[usize::from(h.0)] >= maxdumps(h) {
-                continue;
-            }
+        // Hosts at `maxdumps` are held out of the walks.
+        ix.walk(|h, list| {
+            debug_assert!(self.host_running[usize::from(h.0)] < self.maxdumps[usize::from(h.0)]);
             if self.gap_end(h, now).is_some() {
                 gap_seen = true;
-                continue;
+                return None;
             }
-            for e in ix.of_host(h) {
+            for e in list {
                 if best.is_some_and(|b| *e >= b) {
                     break;
                 }
-                let i = info(e.dle);
-                if !self.fits(&i) {
+                let i = info(e.dle());
+                if !self.fits(i) {
                     continue;
                 }
                 if i.not_before > now {
-                    soonest(i.not_before);
+                    wake = Some(wake.map_or(i.not_before, |w| w.min(i.not_before)));
                     continue;
                 }
                 best = Some(*e);
-                break;
+                return best;
             }
-        }
+            None
+        });
         if let Some(b) = best {
-            return Pick::Take(b.dle);
+            return Pick::Take(b.dle());
         }
         if !gap_seen {
             return wake.map_or(Pick::Blocked, Pick::WaitUntil);
         }
         // Nothing eligible: the hosts in their gap say when to look again.
-        for head in ix.heads() {
-            let h = head.host;
-            if self.host_running[usize::from(h.0)] >= maxdumps(h) {
-                continue;
-            }
-            let Some(free_at) = self.gap_end(h, now) else {
-                continue;
-            };
-            for e in ix.of_host(h) {
-                let i = info(e.dle);
-                if self.fits(&i) {
-                    soonest(if i.not_before > now {
+        ix.walk(|h, list| {
+            let free_at = self.gap_end(h, now)?;
+            for e in list {
+                let i = info(e.dle());
+                if self.fits(i) {
+                    let t = if i.not_before > now {
                         i.not_before
                     } else {
                         free_at
-                    });
+                    };
+                    wake = Some(wake.map_or(t, |w| w.min(t)));
                 }
             }
-        }
+            None
+        });
         match wake {
             Some(t) => Pick::WaitUntil(t),
             None => Pick::Blocked,
@@ -366,8 +423,12 @@ impl Driver {
     /// Takes `dle` out of the queue and books its host, spindle and bandwidth.
     pub fn start(&mut self, dle: DleId, now: SimTime) {
         let info = self.dles[dle.0 as usize];
-        self.runq.remove(dle, info.host, |o| info.key(o.key));
         let h = usize::from(info.host.0);
+        if self.host_running[h] + 1 >= self.maxdumps[h] {
+            // Held first: taking its head out then changes no tree.
+            self.runq.hold(info.host, true);
+        }
+        self.runq.remove(dle, info.host, |o| info.key(o.key));
         self.host_running[h] += 1;
         self.running += 1;
         self.host_last_start[h] = Some(now);
@@ -382,6 +443,9 @@ impl Driver {
         let info = self.dles[dle.0 as usize];
         let h = usize::from(info.host.0);
         self.host_running[h] -= 1;
+        if self.host_running[h] < self.maxdumps[h] {
+            self.runq.hold(info.host, false);
+        }
         self.running -= 1;
         if let Some(i) = self
             .spindles
@@ -456,24 +520,23 @@ impl Driver {
         dle: DleId,
         dumper: DumperId,
         outcome: Outcome,
-    ) -> Vec<Action> {
+    ) -> Actions {
         self.finish(dle);
         if outcome == Outcome::Done {
-            return vec![Action::Dumped(dle)];
+            return Actions::one(Action::Dumped(dle));
         }
         let di = dle.0 as usize;
         let retry = outcome == Outcome::TryAgain && self.retries_used[di] < self.policy.retries;
-        let mut actions = Vec::with_capacity(2);
-        if retry {
+        let mut actions = Actions::one(if retry {
             self.retries_used[di] += 1;
             self.push(dle);
-            actions.push(Action::Retry(dle));
+            Action::Retry(dle)
         } else {
-            actions.push(Action::GiveUp {
+            Action::GiveUp {
                 dle,
                 retries_exhausted: outcome == Outcome::TryAgain,
-            });
-        }
+            }
+        });
         match self.policy.pause {
             FailurePause::Driver(pause) => {
                 let until = now + pause;
@@ -646,7 +709,7 @@ mod tests {
         let until = now + PAUSE;
         let got = d.result(now, DleId(0), DumperId(0), Outcome::TryAgain);
         assert_eq!(
-            got,
+            *got,
             [
                 Action::Retry(DleId(0)),
                 Action::Sleep {
@@ -681,7 +744,7 @@ mod tests {
         assert_eq!(d.wake(until + PAUSE), Woke::FromSleep);
         let _ = d.fill(until + PAUSE, 0, IDLE);
         let got = d.result(until + PAUSE, DleId(1), DumperId(0), Outcome::Done);
-        assert_eq!(got, [Action::Dumped(DleId(1))]);
+        assert_eq!(*got, [Action::Dumped(DleId(1))]);
     }
 
     #[test]
@@ -692,7 +755,7 @@ mod tests {
         let until = now + PAUSE;
         let got = d.result(now, DleId(0), DumperId(0), Outcome::TryAgain);
         assert_eq!(
-            got,
+            *got,
             [
                 Action::Retry(DleId(0)),
                 Action::Rest {

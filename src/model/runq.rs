@@ -3,25 +3,38 @@
 //! Amanda's queue is a list scanned in full for every idle dumper; only its order matters: a
 //! DLE's place is its `seq`, given when it joins the tail. For each letter the queue keeps,
 //! per host, that host's DLEs ordered by (key, seq) — best first, ties to the earliest in the
-//! queue — and the set of the hosts' heads in the same order. Walking the heads in order and
-//! each host's DLEs from its head visits DLEs in exactly the order the list scan ranks them,
-//! and lets a whole host be skipped (at `maxdumps`, in its gap) with one test.
+//! queue — and a tournament tree over the hosts' heads. A walk down the tree that prunes every
+//! subtree whose best head cannot beat the DLE found visits the hosts that can hold the list
+//! scan's pick, each skipped (in its gap) with one test. A host the driver holds (at
+//! `maxdumps`) has no head in the trees, so picks never visit it.
 
 use super::driver::Order;
 use super::{DleId, HostId};
-use std::collections::BTreeSet;
 
-/// One queued DLE as a letter ranks it: smaller is better.
+/// One queued DLE as a letter ranks it (smaller is better), or in the heads tree a host's head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     /// The sort key, mapped so that the preferred value is the smallest.
     key: u64,
     /// Place in the queue: earlier joins have smaller numbers.
-    seq: u64,
-    /// The DLE.
-    pub dle: DleId,
-    /// Its host.
-    pub host: HostId,
+    seq: u32,
+    /// The DLE in a host's list; the host in the heads tree. Never decides an order: each
+    /// queued DLE has its own `seq`.
+    id: u32,
+}
+
+/// Ranks after every queued DLE: an empty host, or a subtree with no head.
+const NONE: Entry = Entry {
+    key: u64::MAX,
+    seq: u32::MAX,
+    id: u32::MAX,
+};
+
+impl Entry {
+    /// The DLE (in a host's list).
+    pub fn dle(&self) -> DleId {
+        DleId(self.id)
+    }
 }
 
 /// A sort value as a `u64` that orders like the float, ascending; `largest_first` reverses it.
@@ -42,53 +55,140 @@ fn rank(v: f64, largest_first: bool) -> u64 {
 pub struct Index {
     /// The letter.
     pub order: Order,
-    /// Per host, its queued DLEs in rank order: a sorted vector, as a host has few DLEs.
-    by_host: Vec<Vec<Entry>>,
-    /// Every host's first entry, in rank order.
-    heads: BTreeSet<Entry>,
+    /// Every host's queued DLEs in rank order, host after host: host `h` owns
+    /// `lists[start[h]..start[h + 1]]` (room for all its DLEs), of which the first `len[h]`
+    /// are queued. One allocation, and a host's DLEs side by side.
+    lists: Vec<Entry>,
+    /// Where each host's room begins; one more at the end.
+    start: Vec<u32>,
+    /// DLEs queued per host.
+    len: Vec<u32>,
+    /// Tournament tree over the hosts' heads: node 1 is the root, node `n` has children `2n`
+    /// and `2n + 1`, host `h`'s leaf is `leaves + h`; a node holds the best head below it, with
+    /// the host as `id`.
+    tree: Vec<Entry>,
+    /// The first leaf (a power of two).
+    leaves: usize,
 }
 
 impl Index {
-    fn insert(&mut self, e: Entry) {
-        let list = &mut self.by_host[usize::from(e.host.0)];
-        match list.first() {
-            Some(&first) if first < e => {}
-            first => {
-                if let Some(old) = first.copied() {
-                    self.heads.remove(&old);
-                }
-                self.heads.insert(e);
-            }
-        }
-        let at = list.partition_point(|x| *x < e);
-        list.insert(at, e);
+    /// Host `h`'s queued DLEs, best first.
+    pub fn of_host(&self, h: HostId) -> &[Entry] {
+        let h = usize::from(h.0);
+        let from = self.start[h] as usize;
+        &self.lists[from..from + self.len[h] as usize]
     }
 
-    fn remove(&mut self, e: Entry) {
-        let list = &mut self.by_host[usize::from(e.host.0)];
+    /// Inserts `e` into host `h`'s list, keeping it in rank order.
+    fn insert(&mut self, h: usize, e: Entry) {
+        let from = self.start[h] as usize;
+        let n = self.len[h] as usize;
+        debug_assert!(
+            from + n < self.start[h + 1] as usize,
+            "more DLEs than the host has"
+        );
+        let list = &mut self.lists[from..=from + n];
+        let at = list[..n].partition_point(|x| *x < e);
+        list.copy_within(at..n, at + 1);
+        list[at] = e;
+        self.len[h] += 1;
+    }
+
+    /// Takes `e` out of host `h`'s list; whether it was the head.
+    fn take(&mut self, h: usize, e: Entry) -> bool {
+        let from = self.start[h] as usize;
+        let n = self.len[h] as usize;
+        let list = &mut self.lists[from..from + n];
         let at = list.partition_point(|x| *x < e);
         debug_assert!(
             list.get(at) == Some(&e),
             "removing a DLE that is not queued"
         );
-        list.remove(at);
-        if at == 0 {
-            let removed = self.heads.remove(&e);
-            debug_assert!(removed, "a host's first DLE is its head");
-            if let Some(&next) = list.first() {
-                self.heads.insert(next);
-            }
+        list.copy_within(at + 1.., at);
+        self.len[h] -= 1;
+        at == 0
+    }
+
+    /// Host `h`'s leaf: its head, or none if it is empty or `held`.
+    fn leaf(&self, h: usize, held: bool) -> Entry {
+        if held || self.len[h] == 0 {
+            return NONE;
+        }
+        let head = self.lists[self.start[h] as usize];
+        Entry {
+            id: h as u32,
+            ..head
         }
     }
 
-    /// Hosts with queued DLEs, by their best DLE, best first.
-    pub fn heads(&self) -> impl Iterator<Item = &Entry> {
-        self.heads.iter()
+    /// Sets host `h`'s leaf anew and carries the change up as far as it goes.
+    fn refresh(&mut self, h: usize, held: bool) {
+        let mut n = self.leaves + h;
+        let leaf = self.leaf(h, held);
+        if self.tree[n] == leaf {
+            return;
+        }
+        self.tree[n] = leaf;
+        while n > 1 {
+            n /= 2;
+            let best = self.tree[2 * n].min(self.tree[2 * n + 1]);
+            if self.tree[n] == best {
+                return;
+            }
+            self.tree[n] = best;
+        }
     }
 
-    /// Host `h`'s queued DLEs, best first.
-    pub fn of_host(&self, h: HostId) -> impl Iterator<Item = &Entry> {
-        self.by_host[usize::from(h.0)].iter()
+    /// Builds every leaf and node anew.
+    fn rebuild(&mut self, held: &[bool]) {
+        for (h, &held) in held.iter().enumerate() {
+            self.tree[self.leaves + h] = self.leaf(h, held);
+        }
+        for n in (1..self.leaves).rev() {
+            self.tree[n] = self.tree[2 * n].min(self.tree[2 * n + 1]);
+        }
+    }
+
+    /// Visits the hosts not held with DLEs queued whose head ranks before every DLE `visit`
+    /// has returned so far (best subtrees first); `visit` gets the host and its DLEs, best
+    /// first, and returns a DLE that ranks before all it returned before, if it found one.
+    /// A visit that never returns one visits every such host.
+    pub fn walk(&self, mut visit: impl FnMut(HostId, &[Entry]) -> Option<Entry>) {
+        let mut bound = NONE;
+        // Depth-first: each level leaves at most one sibling on the stack (hosts are u16).
+        let mut stack = [0u32; 24];
+        let mut sp = 0;
+        if self.tree[1] < bound {
+            stack[0] = 1;
+            sp = 1;
+        }
+        while sp > 0 {
+            sp -= 1;
+            let n = stack[sp] as usize;
+            if self.tree[n] >= bound {
+                continue;
+            }
+            if n >= self.leaves {
+                let h = HostId((n - self.leaves) as u16);
+                if let Some(b) = visit(h, self.of_host(h)) {
+                    debug_assert!(b < bound, "a visit returns better DLEs only");
+                    bound = b;
+                }
+                continue;
+            }
+            let (l, r) = (2 * n, 2 * n + 1);
+            let (first, second) = if self.tree[l] <= self.tree[r] {
+                (l, r)
+            } else {
+                (r, l)
+            };
+            if self.tree[second] < bound {
+                stack[sp] = second as u32;
+                sp += 1;
+            }
+            stack[sp] = first as u32;
+            sp += 1;
+        }
     }
 }
 
@@ -97,27 +197,42 @@ impl Index {
 pub struct RunQueue {
     indexes: Vec<Index>,
     /// Per DLE: its place while queued.
-    seq_of: Vec<Option<u64>>,
-    next_seq: u64,
+    seq_of: Vec<Option<u32>>,
+    /// Per host: held back (at `maxdumps`): no head in the trees.
+    held: Vec<bool>,
+    next_seq: u32,
     len: usize,
 }
 
 impl RunQueue {
-    /// An empty queue for `hosts` hosts, indexed for each of `orders` (duplicates ignored).
-    pub fn new(hosts: usize, orders: &[Order]) -> Self {
+    /// An empty queue for `hosts` hosts and the DLEs whose hosts are `dle_hosts`, indexed for
+    /// each of `orders` (duplicates ignored).
+    pub fn new(hosts: usize, dle_hosts: &[HostId], orders: &[Order]) -> Self {
+        let mut start = vec![0u32; hosts + 1];
+        for h in dle_hosts {
+            start[usize::from(h.0) + 1] += 1;
+        }
+        for h in 0..hosts {
+            start[h + 1] += start[h];
+        }
+        let leaves = hosts.next_power_of_two();
         let mut indexes: Vec<Index> = Vec::new();
         for &order in orders {
             if indexes.iter().all(|i| i.order != order) {
                 indexes.push(Index {
                     order,
-                    by_host: vec![Vec::new(); hosts],
-                    heads: BTreeSet::new(),
+                    lists: vec![NONE; dle_hosts.len()],
+                    start: start.clone(),
+                    len: vec![0; hosts],
+                    tree: vec![NONE; 2 * leaves],
+                    leaves,
                 });
             }
         }
         RunQueue {
             indexes,
-            seq_of: Vec::new(),
+            seq_of: vec![None; dle_hosts.len()],
+            held: vec![false; hosts],
             next_seq: 0,
             len: 0,
         }
@@ -144,25 +259,49 @@ impl RunQueue {
             .unwrap_or_else(|| panic!("run queue not indexed for {order:?}"))
     }
 
-    /// Appends `dle` of `host` at the tail; `value` gives its sort value for an order.
-    pub fn push(&mut self, dle: DleId, host: HostId, value: impl Fn(Order) -> f64) {
+    /// Gives `dle` the next place and puts it in its host's list of each letter (not the trees).
+    fn enqueue(&mut self, dle: DleId, host: HostId, value: impl Fn(Order) -> f64) {
         let d = dle.0 as usize;
-        if self.seq_of.len() <= d {
-            self.seq_of.resize(d + 1, None);
-        }
         assert!(self.seq_of[d].is_none(), "{dle:?} is queued twice");
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = seq.checked_add(1).expect("fewer than 2^32 joins a night");
         self.seq_of[d] = Some(seq);
         self.len += 1;
         for ix in &mut self.indexes {
             let key = rank(value(ix.order), ix.order.largest_first);
-            ix.insert(Entry {
-                key,
-                seq,
-                dle,
-                host,
-            });
+            ix.insert(
+                usize::from(host.0),
+                Entry {
+                    key,
+                    seq,
+                    id: dle.0,
+                },
+            );
+        }
+    }
+
+    /// Appends `dle` of `host` at the tail; `value` gives its sort value for an order.
+    pub fn push(&mut self, dle: DleId, host: HostId, value: impl Fn(Order) -> f64) {
+        self.enqueue(dle, host, value);
+        let h = usize::from(host.0);
+        for ix in &mut self.indexes {
+            ix.refresh(h, self.held[h]);
+        }
+    }
+
+    /// Appends `dles` (with their hosts) at the tail in turn, as `push` one by one would;
+    /// `value` gives a DLE's sort value for an order. The heads trees are built once, at the
+    /// end.
+    pub fn push_all(
+        &mut self,
+        dles: impl IntoIterator<Item = (DleId, HostId)>,
+        value: impl Fn(DleId, Order) -> f64,
+    ) {
+        for (dle, host) in dles {
+            self.enqueue(dle, host, |o| value(dle, o));
+        }
+        for ix in &mut self.indexes {
+            ix.rebuild(&self.held);
         }
     }
 
@@ -172,14 +311,30 @@ impl RunQueue {
             .take()
             .unwrap_or_else(|| panic!("{dle:?} is not queued"));
         self.len -= 1;
+        let h = usize::from(host.0);
         for ix in &mut self.indexes {
             let key = rank(value(ix.order), ix.order.largest_first);
-            ix.remove(Entry {
-                key,
-                seq,
-                dle,
-                host,
-            });
+            if ix.take(
+                h,
+                Entry {
+                    key,
+                    seq,
+                    id: dle.0,
+                },
+            ) {
+                ix.refresh(h, self.held[h]);
+            }
+        }
+    }
+
+    /// Holds host `h` back from picks (it runs `maxdumps` dumps), or lets it be picked again.
+    pub fn hold(&mut self, h: HostId, held: bool) {
+        let h = usize::from(h.0);
+        if self.held[h] != held {
+            self.held[h] = held;
+            for ix in &mut self.indexes {
+                ix.refresh(h, held);
+            }
         }
     }
 }

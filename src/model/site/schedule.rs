@@ -68,10 +68,15 @@ impl Site<'_> {
                 port: p,
             });
         }
+        // The queue is built in one go (as pushing each in turn would).
+        let planner = &self.planner;
+        self.driver.push_all(
+            (0..self.sc.dles.len() as u32)
+                .filter(|&i| planner.scheduled(self.sc.dles[i as usize].host))
+                .map(DleId),
+        );
         for (i, d) in self.sc.dles.iter().enumerate() {
-            if self.planner.scheduled(d.host) {
-                self.driver.push(DleId(i as u32));
-            } else {
+            if !self.planner.scheduled(d.host) {
                 let name = &self.sc.hosts[usize::from(d.host.0)].name;
                 let st = &mut self.dles[i];
                 st.fate = Some(DleFate::NotScheduled);
