@@ -4,7 +4,7 @@
 //! disklist order, dumpers in fork order. Each DLE always takes the same number of draws, so a
 //! remedy that changes `inparallel` or the firewall sees the very same night.
 
-use crate::model::config::SiteConfig;
+use crate::model::config::{Host, SiteConfig};
 use crate::sim::SimDuration;
 use crate::sim::rng::{Purpose, stream};
 use rand::RngExt;
@@ -109,8 +109,9 @@ pub struct Night {
     pub dles: Vec<NightDle>,
     /// Per host: how long sendsize takes for all its disks.
     pub host_estimate: Vec<SimDuration>,
-    /// Per host: when each disk's estimate is done, in order (the last is `host_estimate`).
-    pub host_partials: Vec<Vec<SimDuration>>,
+    /// Per DLE slot: when each of its host's estimates is done, in order within the host's
+    /// range of DLEs (the last is `host_estimate`); read it with [`Night::host_partials`].
+    partials: Vec<SimDuration>,
     /// Per dumper, in fork order.
     pub dumper_ports: Vec<PortDraws>,
     /// The planner's.
@@ -150,6 +151,11 @@ fn port_draws(
 }
 
 impl Night {
+    /// When each of `host`'s disk estimates is done, in order (the last is its `host_estimate`).
+    pub fn host_partials(&self, host: &Host) -> &[SimDuration] {
+        &self.partials[host.dles.clone()]
+    }
+
     /// Draws replication `rep` of the scenario's night.
     pub fn draw(sc: &SiteConfig, rep: u64) -> Night {
         let seed = sc.seed;
@@ -190,24 +196,25 @@ impl Night {
             })
             .collect();
         // sendsize estimates a host's disks `maxdumps` at a time; the REP waits for the last.
-        let host_partials: Vec<Vec<SimDuration>> = sc
+        // Hosts' DLE ranges are disjoint, so each host's partials fill its own slots of one
+        // vector, and one scratch of lanes serves every host: no allocation per host.
+        let mut partials = vec![SimDuration::ZERO; dles.len()];
+        let mut lanes = Vec::new();
+        let host_estimate = sc
             .hosts
             .iter()
             .map(|h| {
-                let mut lanes = vec![SimDuration::ZERO; h.maxdumps.max(1) as usize];
-                let mut done = Vec::with_capacity(h.dles.len());
-                for i in h.dles.clone() {
+                lanes.clear();
+                lanes.resize(h.maxdumps.max(1) as usize, SimDuration::ZERO);
+                let done = &mut partials[h.dles.clone()];
+                for (slot, d) in done.iter_mut().zip(&dles[h.dles.clone()]) {
                     let lane = lanes.iter_mut().min().expect("at least one lane");
-                    *lane = *lane + dles[i].estimate;
-                    done.push(*lane);
+                    *lane = *lane + d.estimate;
+                    *slot = *lane;
                 }
                 done.sort();
-                done
+                done.last().copied().unwrap_or_default()
             })
-            .collect();
-        let host_estimate = host_partials
-            .iter()
-            .map(|p| p.last().copied().unwrap_or_default())
             .collect();
         let mut dp = stream(seed, rep, DUMPER_PORTS);
         let mut fb = stream(seed, rep, FALLBACK_PORTS);
@@ -225,7 +232,7 @@ impl Night {
         Night {
             dles,
             host_estimate,
-            host_partials,
+            partials,
             dumper_ports,
             planner_ports,
             amcheck_ports,

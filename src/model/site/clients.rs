@@ -26,7 +26,7 @@ impl Site<'_> {
                             Service::Sendbackup => self.sc.workload.sendbackup_startup,
                             Service::Sendsize => {
                                 if self.sc.server.profile.partial_estimates {
-                                    let parts = &self.night.host_partials[hi];
+                                    let parts = self.night.host_partials(&self.sc.hosts[hi]);
                                     for &t in &parts[..parts.len().saturating_sub(1)] {
                                         self.sim.schedule_in(
                                             t,
@@ -185,7 +185,7 @@ impl Site<'_> {
                         let took = match service {
                             Service::Sendbackup => self.sc.workload.sendbackup_startup,
                             Service::Sendsize => {
-                                let parts = &self.night.host_partials[hi];
+                                let parts = self.night.host_partials(&self.sc.hosts[hi]);
                                 for &t in &parts[..parts.len().saturating_sub(1)] {
                                     self.sim
                                         .schedule_in(t, Event::ServicePartial { host: h, id });

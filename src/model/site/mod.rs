@@ -129,8 +129,9 @@ impl<'a> Site<'a> {
             clients: vec![Client::default(); sc.hosts.len()],
             services: vec![Services::default(); sc.hosts.len()],
             driver: new_driver(sc, &night),
-            results: VecDeque::new(),
-            selected: VecDeque::new(),
+            // A dumper has at most one result outstanding.
+            results: VecDeque::with_capacity(n),
+            selected: VecDeque::with_capacity(n),
             select_pending: false,
             leases: Leases::new(n),
             attempts: Vec::with_capacity(sc.dles.len() * 2),
@@ -152,7 +153,8 @@ impl<'a> Site<'a> {
             starts: stream(sc.seed, rep, PROCESS_STARTS),
             jitter: network::Jitter::new(sc.seed, rep, sc.hosts.len()),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
-            flows: Vec::new(),
+            // About one flow per DLE: one dump each, besides retries.
+            flows: Vec::with_capacity(sc.dles.len()),
             state: sc
                 .state
                 .map(|cfg| StateTable::new(cfg).expect("validated at load")),

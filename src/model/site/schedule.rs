@@ -311,9 +311,12 @@ impl Site<'_> {
     /// Moves the results ready now behind the ones being read, in file-descriptor order (the
     /// dumpers' pipes were opened in fork order; `driver.c` walks `fd` upward).
     fn take_ready(&mut self) {
-        let mut ready: Vec<u32> = self.results.drain(..).collect();
-        ready.sort_by_key(|&a| self.attempts[a as usize].dumper);
-        self.selected.extend(ready);
+        // Sorted where they lie and moved over: no vector per `select()`.
+        let attempts = &self.attempts;
+        self.results
+            .make_contiguous()
+            .sort_by_key(|&a| attempts[a as usize].dumper);
+        self.selected.append(&mut self.results);
     }
 
     /// 2.4 (`driver.c` main loop, `amanda245` lines 377-406): reads the results `select()`
