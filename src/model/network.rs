@@ -39,9 +39,12 @@ const SAME_RATE_REL: f64 = 1e-12;
 pub struct LinkId(pub u16);
 
 /// A flow (one dump's data stream), numbered in the order flows were added.
+///
+/// 32 bits (a night starts far fewer flows) keep the site's events, which may carry one, at 4-byte
+/// alignment: 32-byte event queue entries instead of 40.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct FlowId(pub u64);
+pub struct FlowId(pub u32);
 
 /// A link's fixed properties.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -107,7 +110,7 @@ pub struct Network {
     /// In id order: ids only grow, so a new flow goes at the end. A vector, not a map: there
     /// are at most `inparallel` flows, and every change walks them all anyway.
     flows: Vec<(FlowId, Flow)>,
-    next_flow: u64,
+    next_flow: u32,
     accounted_to: SimTime,
     changed: Vec<FlowId>,
 }

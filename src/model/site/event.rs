@@ -5,6 +5,9 @@ use crate::model::HostId;
 use crate::model::network::FlowId;
 use crate::model::protocol::ReqId;
 
+// 20 bytes, 4-aligned: with its time and 32-bit sequence number an event queue entry is 32 bytes.
+const _: () = assert!(size_of::<Event>() == 20 && align_of::<Event>() == 4);
+
 /// Everything that can happen.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {

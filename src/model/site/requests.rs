@@ -176,7 +176,7 @@ impl Site<'_> {
                     let path = self.sc.hosts[usize::from(host.0)].path.clone();
                     let now = self.sim.now();
                     let flow = self.net.add_flow(now, path, nd.rate_kbs, nd.size_kb);
-                    debug_assert_eq!(flow.0, self.flows.len() as u64, "flow ids count up");
+                    debug_assert_eq!(flow.0 as usize, self.flows.len(), "flow ids count up");
                     self.flows.push(Some(a));
                     self.schedule_flow_changes();
                 } else {
