@@ -135,7 +135,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             // Two pushes for a pop; times at or after the last pop, as in a simulation.
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 let expected = plain.pop().map(|Reverse((t, id))| (SimTime(t), id));
                 let got = q.pop();
                 assert_eq!(got, expected, "pop after {id} operations");
