@@ -35,7 +35,8 @@ impl Planner {
             holds: false,
             pending: 0,
             host_ok: vec![true; hosts],
-            host_msg: vec![String::new(); hosts],
+            // Made, not cloned: an empty `String` costs nothing to make.
+            host_msg: std::iter::repeat_with(String::new).take(hosts).collect(),
         }
     }
 

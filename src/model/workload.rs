@@ -59,6 +59,7 @@ pub enum Spread {
 
 impl Spread {
     /// One value from `rng`; the caller has checked `low <= high`, both finite.
+    #[inline]
     pub fn draw(self, rng: &mut crate::sim::rng::Stream) -> f64 {
         match self {
             Spread::Fixed(x) => x,
@@ -121,6 +122,7 @@ pub struct Night {
 }
 
 /// A mean-one log-normal factor with spread `sigma`.
+#[inline]
 pub fn factor(rng: &mut crate::sim::rng::Stream, sigma: f64) -> f64 {
     let z: f64 = rng.sample(StandardNormal);
     (sigma * z - sigma * sigma / 2.0).exp()
@@ -137,6 +139,33 @@ fn perf_average(rates: &[f64; HISTORY_NIGHTS]) -> f64 {
         .zip(weights)
         .fold((0.0, 0.0), |(s, n), (r, w)| (s + r * w, n + w));
     sum / n
+}
+
+/// Per host, how long sendsize takes for all its disks, and per DLE slot when each of its
+/// host's estimates is done (see [`Night::host_partials`]).
+fn host_estimates(sc: &SiteConfig, dles: &[NightDle]) -> (Vec<SimDuration>, Vec<SimDuration>) {
+    // sendsize estimates a host's disks `maxdumps` at a time; the REP waits for the last.
+    // Hosts' DLE ranges are disjoint, so each host's partials fill its own slots of one
+    // vector, and one scratch of lanes serves every host: no allocation per host.
+    let mut partials = vec![SimDuration::ZERO; dles.len()];
+    let mut lanes = Vec::new();
+    let host_estimate = sc
+        .hosts
+        .iter()
+        .map(|h| {
+            lanes.clear();
+            lanes.resize(h.maxdumps.max(1) as usize, SimDuration::ZERO);
+            let done = &mut partials[h.dles.clone()];
+            for (slot, d) in done.iter_mut().zip(&dles[h.dles.clone()]) {
+                let lane = lanes.iter_mut().min().expect("at least one lane");
+                *lane = *lane + d.estimate;
+                *slot = *lane;
+            }
+            done.sort();
+            done.last().copied().unwrap_or_default()
+        })
+        .collect();
+    (host_estimate, partials)
 }
 
 fn port_draws(
@@ -195,27 +224,7 @@ impl Night {
                 }
             })
             .collect();
-        // sendsize estimates a host's disks `maxdumps` at a time; the REP waits for the last.
-        // Hosts' DLE ranges are disjoint, so each host's partials fill its own slots of one
-        // vector, and one scratch of lanes serves every host: no allocation per host.
-        let mut partials = vec![SimDuration::ZERO; dles.len()];
-        let mut lanes = Vec::new();
-        let host_estimate = sc
-            .hosts
-            .iter()
-            .map(|h| {
-                lanes.clear();
-                lanes.resize(h.maxdumps.max(1) as usize, SimDuration::ZERO);
-                let done = &mut partials[h.dles.clone()];
-                for (slot, d) in done.iter_mut().zip(&dles[h.dles.clone()]) {
-                    let lane = lanes.iter_mut().min().expect("at least one lane");
-                    *lane = *lane + d.estimate;
-                    *slot = *lane;
-                }
-                done.sort();
-                done.last().copied().unwrap_or_default()
-            })
-            .collect();
+        let (host_estimate, partials) = host_estimates(sc, &dles);
         let mut dp = stream(seed, rep, DUMPER_PORTS);
         let mut fb = stream(seed, rep, FALLBACK_PORTS);
         let dumper_ports = (0..sc.server.inparallel)

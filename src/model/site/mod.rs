@@ -127,7 +127,10 @@ impl<'a> Site<'a> {
             amcheck_port: None,
             requests: Vec::with_capacity(sc.dles.len() * 2 + sc.hosts.len()),
             clients: vec![Client::default(); sc.hosts.len()],
-            services: vec![Services::default(); sc.hosts.len()],
+            // Made, not cloned: an empty `Vec` costs nothing to make.
+            services: std::iter::repeat_with(Services::default)
+                .take(sc.hosts.len())
+                .collect(),
             driver: new_driver(sc, &night),
             // A dumper has at most one result outstanding.
             results: VecDeque::with_capacity(n),
@@ -135,15 +138,15 @@ impl<'a> Site<'a> {
             select_pending: false,
             leases: Leases::new(n),
             attempts: Vec::with_capacity(sc.dles.len() * 2),
-            dles: vec![
-                DleState {
-                    fate: None,
-                    attempts: 0,
-                    message: String::new(),
-                    decided: SimTime::ZERO,
-                };
-                sc.dles.len()
-            ],
+            // Made, not cloned: an empty `String` costs nothing to make.
+            dles: std::iter::repeat_with(|| DleState {
+                fate: None,
+                attempts: 0,
+                message: String::new(),
+                decided: SimTime::ZERO,
+            })
+            .take(sc.dles.len())
+            .collect(),
             estimates_end: SimTime::ZERO,
             dropped: 0,
             replies_sent: 0,
