@@ -255,6 +255,33 @@ where
     Ok(())
 }
 
+/// A line from label box `b` to the triangle mark at `p` when the box sits above or below it
+/// (in another row, where it could be read as that row's); nothing when it is beside it.
+pub(super) fn draw_leader<DB: DrawingBackend>(
+    root: &Area<DB>,
+    s: S,
+    b: &BoxPx,
+    p: (i32, i32),
+    c: RGBColor,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    if (b.1..=b.3).contains(&p.1) {
+        return Ok(());
+    }
+    let (edge, tip) = if b.3 < p.1 {
+        (b.3, p.1 - s.px(10))
+    } else {
+        (b.1, p.1 + s.px(10))
+    };
+    root.draw(&PathElement::new(
+        vec![(p.0.clamp(b.0, b.2), edge), (p.0, tip)],
+        s.line(c, 2),
+    ))?;
+    Ok(())
+}
+
 /// Title and a centred legend row (wrapped if needed); returns the height used.
 pub(super) fn header<DB: DrawingBackend>(
     root: &Area<DB>,

@@ -583,16 +583,8 @@ where
         ))?;
         let style = at(&lab.color(&VERMILION), HPos::Left, VPos::Center);
         root.draw_text(&text, &style, (b.0 + s.px(3), (b.1 + b.3) / 2))?;
-        if !(b.1..=b.3).contains(&p.1) {
-            // Above or below its mark the label sits in another dumper's row: a leader says
-            // whose it is (drawn last, as the box may reach the mark).
-            let from = (p.0.clamp(b.0, b.2), if b.3 <= p.1 { b.3 } else { b.1 });
-            let to = (p.0, p.1 + if b.3 <= p.1 { -s.px(10) } else { s.px(10) });
-            root.draw(&PathElement::new(
-                vec![from, to],
-                VERMILION.stroke_width(s.px(2).max(1) as u32),
-            ))?;
-        }
+        // Drawn last, as the box may reach the mark.
+        draw_leader(root, s, &b, p, VERMILION)?;
         taken.push(b);
     }
     Ok(())
