@@ -140,8 +140,10 @@ impl PortTable {
         if i >= self.bound.len() {
             self.bound.resize(i + 1, 0);
         }
-        let was = self.is_bound(p);
-        self.bound[i] |= 1 << (p.0 % 64);
+        let bit = 1 << (p.0 % 64);
+        let word = &mut self.bound[i];
+        let was = *word & bit != 0;
+        *word |= bit;
         !was
     }
 
@@ -161,11 +163,16 @@ impl PortTable {
         usable: impl Fn(Port) -> bool,
     ) -> Option<Port> {
         let n = range.len();
-        let start = offset % n;
-        for i in 0..n {
-            let p = Port((u32::from(range.low.0) + (start + i) % n) as u16);
+        // From `low + offset % n` upward, back to `low` past the top: no division per port.
+        let mut k = offset % n;
+        for _ in 0..n {
+            let p = Port((u32::from(range.low.0) + k) as u16);
             if usable(p) && self.bind(p) {
                 return Some(p);
+            }
+            k += 1;
+            if k == n {
+                k = 0;
             }
         }
         None

@@ -126,12 +126,7 @@ impl Site<'_> {
             self.attempt_conn[a as usize] = entry;
         }
         if self.trace.is_some() {
-            self.record(TraceEvent::Send {
-                wire: self.wire(&p),
-                dumper: self.dumper_of(p.req),
-                verdict: v.action,
-                decider: v.by,
-            });
+            self.trace_send(&p, v);
         }
         let from_client = matches!(p.src, Node::Host(_));
         self.replies_sent += u64::from(from_client);
@@ -174,6 +169,18 @@ impl Site<'_> {
             }
             false
         }
+    }
+
+    /// Records the sending of `p` and its verdict `v`; out of line, away from the untraced path.
+    #[cold]
+    #[inline(never)]
+    fn trace_send(&mut self, p: &Packet, v: Verdict) {
+        self.record(TraceEvent::Send {
+            wire: self.wire(p),
+            dumper: self.dumper_of(p.req),
+            verdict: v.action,
+            decider: v.by,
+        });
     }
 
     /// The filter's verdict on `p` and the state entry it made or refreshed. bsdtcp: Amanda's
