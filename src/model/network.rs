@@ -112,7 +112,9 @@ pub struct Network {
     flows: Vec<(FlowId, Flow)>,
     next_flow: u32,
     accounted_to: SimTime,
-    changed: Vec<FlowId>,
+    /// Where in `flows` the flows the last recompute moved sit, in id order (every change of
+    /// `flows` recomputes, so they stay valid until read).
+    changed: Vec<usize>,
 }
 
 impl Network {
@@ -215,10 +217,29 @@ impl Network {
     pub fn remove_flow(&mut self, now: SimTime, id: FlowId) -> Option<f64> {
         self.advance(now);
         let i = self.index(id)?;
+        Some(self.remove_at(i))
+    }
+
+    /// Removes the flow at `i` in [`flows`](Self::flows) and returns the KB it transferred; the
+    /// others' rates are recomputed.
+    fn remove_at(&mut self, i: usize) -> f64 {
         let done = self.done_kb(&self.flows[i].1);
         self.flows.remove(i);
         self.recompute();
-        Some(done)
+        done
+    }
+
+    /// Finishes flow `id` as [`finish`](Self::finish) does if `epoch` is still its epoch (its
+    /// completion event is not stale), and returns the KB it transferred; `None` otherwise.
+    /// One lookup where [`is_current`](Self::is_current) and `finish` take three.
+    pub fn finish_current(&mut self, now: SimTime, id: FlowId, epoch: u32) -> Option<f64> {
+        let i = self.index(id).filter(|&i| self.flows[i].1.epoch == epoch)?;
+        self.advance(now);
+        debug_assert!(
+            self.remaining_kb(&self.flows[i].1) <= DONE_TOLERANCE_KB,
+            "finish: flow {id:?} is not done"
+        );
+        Some(self.remove_at(i))
     }
 
     /// Removes flow `id`, which has completed, and returns the KB it transferred.
@@ -271,7 +292,11 @@ impl Network {
     /// When flow `id` will have sent its last KB at current rates, rounded up to the microsecond;
     /// `None` if there is no such flow or its rate is zero.
     pub fn completion(&self, id: FlowId) -> Option<SimTime> {
-        let flow = self.flow(id)?;
+        self.completion_of(self.flow(id)?)
+    }
+
+    /// When `flow` will have sent its last KB at its current rate (see [`completion`](Self::completion)).
+    fn completion_of(&self, flow: &Flow) -> Option<SimTime> {
         let remaining = self.remaining_kb(flow);
         if remaining <= DONE_TOLERANCE_KB || flow.rate_kbs.is_infinite() {
             return Some(self.accounted_to);
@@ -301,8 +326,18 @@ impl Network {
     }
 
     /// Flows whose rate changed in the last recompute (including a just-added one), in id order.
-    pub fn changed(&self) -> &[FlowId] {
-        &self.changed
+    pub fn changed(&self) -> Vec<FlowId> {
+        self.changed.iter().map(|&i| self.flows[i].0).collect()
+    }
+
+    /// The flows of [`changed`](Self::changed), each with its [`completion`](Self::completion)
+    /// and its [`epoch`](Self::epoch), leaving out those that never complete (rate zero): what
+    /// the caller schedules, without looking each flow up.
+    pub fn changed_completions(&self) -> impl Iterator<Item = (FlowId, SimTime, u32)> + '_ {
+        self.changed.iter().filter_map(|&i| {
+            let (id, flow) = &self.flows[i];
+            self.completion_of(flow).map(|t| (*id, t, flow.epoch))
+        })
     }
 
     /// Flow `id`'s current rate in KB/s (0 if unknown).
@@ -446,27 +481,26 @@ impl Network {
     /// Without links every flow runs at its own cap: only a flow just added (rate NaN, the last
     /// in id order) moves, exactly as progressive filling would leave it.
     fn own_caps(&mut self) {
-        if let Some((id, flow)) = self.flows.last_mut() {
-            let id = *id;
-            if flow.rate_kbs.is_nan() {
-                flow.rate_kbs = flow.cap_kbs;
-                flow.epoch = flow.epoch.wrapping_add(1);
-                self.changed.push(id);
-            }
+        let last = self.flows.len().wrapping_sub(1);
+        if let Some((_, flow)) = self.flows.last_mut()
+            && flow.rate_kbs.is_nan()
+        {
+            flow.rate_kbs = flow.cap_kbs;
+            flow.epoch = flow.epoch.wrapping_add(1);
+            self.changed.push(last);
         }
     }
 
     /// Sets the flows' new rates (in flow order); those that moved are marked changed.
     fn apply_rates(&mut self, rates: Vec<Option<f64>>) {
-        for ((id, flow), r) in self.flows.iter_mut().zip(rates) {
-            let id = *id;
+        for (i, ((_, flow), r)) in self.flows.iter_mut().zip(rates).enumerate() {
             let new = r.unwrap_or(0.0);
             let old = flow.rate_kbs;
             let same = old == new || (old - new).abs() <= SAME_RATE_REL * old.abs().max(new.abs());
             if !same {
                 flow.rate_kbs = new;
                 flow.epoch = flow.epoch.wrapping_add(1);
-                self.changed.push(id);
+                self.changed.push(i);
             }
         }
     }

@@ -110,7 +110,8 @@ pub enum BindKind {
     Ephemeral,
 }
 
-/// Which server UDP ports are bound, by anyone.
+/// Which server UDP ports are bound, by anyone: a bit per port, in words added as bound ports
+/// need them (a night that binds only reserved ports zeroes 16 words, not all 1024).
 #[derive(Clone, Debug)]
 pub struct PortTable {
     bound: Vec<u64>,
@@ -119,7 +120,8 @@ pub struct PortTable {
 impl Default for PortTable {
     fn default() -> Self {
         PortTable {
-            bound: vec![0; 65536 / 64],
+            // Room for the reserved ports (0-1023).
+            bound: Vec::with_capacity(1024 / 64),
         }
     }
 }
@@ -127,19 +129,29 @@ impl Default for PortTable {
 impl PortTable {
     /// Whether `p` is bound.
     pub fn is_bound(&self, p: Port) -> bool {
-        self.bound[usize::from(p.0) / 64] & (1 << (p.0 % 64)) != 0
+        self.bound
+            .get(usize::from(p.0) / 64)
+            .is_some_and(|w| w & (1 << (p.0 % 64)) != 0)
     }
 
     /// Marks `p` bound; returns false if it already was.
     pub fn bind(&mut self, p: Port) -> bool {
-        let was = self.is_bound(p);
-        self.bound[usize::from(p.0) / 64] |= 1 << (p.0 % 64);
+        let i = usize::from(p.0) / 64;
+        if i >= self.bound.len() {
+            self.bound.resize(i + 1, 0);
+        }
+        let bit = 1 << (p.0 % 64);
+        let word = &mut self.bound[i];
+        let was = *word & bit != 0;
+        *word |= bit;
         !was
     }
 
     /// Frees `p`.
     pub fn release(&mut self, p: Port) {
-        self.bound[usize::from(p.0) / 64] &= !(1 << (p.0 % 64));
+        if let Some(w) = self.bound.get_mut(usize::from(p.0) / 64) {
+            *w &= !(1 << (p.0 % 64));
+        }
     }
 
     /// `bind_portrange`: the first free port from `range.low + offset % n` upward, wrapping.
@@ -151,11 +163,16 @@ impl PortTable {
         usable: impl Fn(Port) -> bool,
     ) -> Option<Port> {
         let n = range.len();
-        let start = offset % n;
-        for i in 0..n {
-            let p = Port((u32::from(range.low.0) + (start + i) % n) as u16);
+        // From `low + offset % n` upward, back to `low` past the top: no division per port.
+        let mut k = offset % n;
+        for _ in 0..n {
+            let p = Port((u32::from(range.low.0) + k) as u16);
             if usable(p) && self.bind(p) {
                 return Some(p);
+            }
+            k += 1;
+            if k == n {
+                k = 0;
             }
         }
         None

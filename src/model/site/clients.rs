@@ -89,6 +89,7 @@ impl Site<'_> {
         }
     }
 
+    #[inline]
     pub(super) fn client_send(&mut self, h: HostId, to: Peer, kind: PacketKind, body: Body) {
         let passed = self.send(Packet {
             kind,

@@ -154,7 +154,7 @@ impl<'a> Site<'a> {
             lost: 0,
             loss: stream(sc.seed, rep, LOSS),
             starts: stream(sc.seed, rep, PROCESS_STARTS),
-            jitter: network::Jitter::new(sc.seed, rep, sc.hosts.len()),
+            jitter: network::Jitter::new(sc, rep),
             net: Network::new(sc.links.iter().map(|l| l.link).collect()),
             // About one flow per DLE: one dump each, besides retries.
             flows: Vec::with_capacity(sc.dles.len()),

@@ -11,40 +11,72 @@ pub const PACKET_JITTER_MAX: SimDuration = SimDuration(100);
 /// A packet never overtakes an earlier one between the same two nodes (FIFO per path).
 pub(super) struct Jitter {
     rng: Stream,
-    /// Per host, the last arrival on the path from the server, then on the path to it: nearly
-    /// every packet travels one of these, so they are a vector lookup.
-    server_paths: Vec<[SimTime; 2]>,
+    /// Per host, its path to the server: nearly every packet travels one, so a send reads this
+    /// one entry instead of the host's configuration.
+    server_paths: Vec<ServerPath>,
     /// The last arrival on any other path.
     last: BTreeMap<(Node, Node), SimTime>,
 }
 
+/// The path between the server and one host, as a packet on it needs it.
+#[derive(Clone, Copy)]
+struct ServerPath {
+    /// The last arrival from the server, then the last arrival at it.
+    last: [SimTime; 2],
+    /// The host's one-way latency.
+    latency: SimDuration,
+    /// The chance a packet survives the path.
+    survival: f64,
+    /// The host sits in the server's zone: its packets never reach the filter.
+    same_zone: bool,
+}
+
+/// A packet's leg between the server and a host: the host, and 0 from the server or 1 to it.
+#[derive(Clone, Copy)]
+struct Leg(HostId, usize);
+
+impl Leg {
+    /// `p`'s leg, if it travels between the server and a host.
+    #[inline]
+    fn of(p: &Packet) -> Option<Leg> {
+        match (p.src, p.dst) {
+            (Node::Server, Node::Host(h)) => Some(Leg(h, 0)),
+            (Node::Host(h), Node::Server) => Some(Leg(h, 1)),
+            _ => None,
+        }
+    }
+}
+
 impl Jitter {
-    /// Replication `rep`'s draws, from their own stream (in send order).
-    pub(super) fn new(seed: u64, rep: u64, hosts: usize) -> Jitter {
+    /// Replication `rep`'s draws, from their own stream (in send order), on `sc`'s paths.
+    pub(super) fn new(sc: &SiteConfig, rep: u64) -> Jitter {
         Jitter {
-            rng: stream(seed, rep, crate::model::workload::PACKET_JITTER),
-            server_paths: vec![[SimTime::ZERO; 2]; hosts],
+            rng: stream(sc.seed, rep, crate::model::workload::PACKET_JITTER),
+            server_paths: sc
+                .hosts
+                .iter()
+                .map(|h| ServerPath {
+                    last: [SimTime::ZERO; 2],
+                    latency: h.latency,
+                    survival: h.survival,
+                    same_zone: h.zone == sc.server.zone,
+                })
+                .collect(),
             last: BTreeMap::new(),
         }
     }
 
-    /// When a packet sent from `src` to `dst` at `now` arrives: `latency` plus a uniform
-    /// 0-100 us, but never before the last packet on the same path (same-time arrivals keep
-    /// their send order: the kernel runs them as scheduled).
+    /// When a packet sent at `now` on a path whose last arrival is `last` arrives: `latency`
+    /// plus a uniform 0-100 us, but never before the last packet on the same path (same-time
+    /// arrivals keep their send order: the kernel runs them as scheduled).
     #[inline]
-    pub(super) fn arrival(
-        &mut self,
-        src: Node,
-        dst: Node,
+    fn arrival(
+        rng: &mut Stream,
+        last: &mut SimTime,
         now: SimTime,
         latency: SimDuration,
     ) -> SimTime {
-        let extra = SimDuration(jitter_draw(&mut self.rng));
-        let last = match (src, dst) {
-            (Node::Server, Node::Host(h)) => &mut self.server_paths[usize::from(h.0)][0],
-            (Node::Host(h), Node::Server) => &mut self.server_paths[usize::from(h.0)][1],
-            path => self.last.entry(path).or_insert(SimTime::ZERO),
-        };
+        let extra = SimDuration(jitter_draw(rng));
         *last = (*last).max(now + latency + extra);
         *last
     }
@@ -75,24 +107,36 @@ impl Site<'_> {
 
     /// Sends a packet through the firewall and the links; true if it will be delivered.
     pub(super) fn send(&mut self, p: Packet) -> bool {
-        let (v, entry) = self.verdict_of(&p);
+        let leg = Leg::of(&p);
+        let path = leg.map(|Leg(h, _)| self.jitter.server_paths[usize::from(h.0)]);
+        let (v, entry) = match path {
+            // Both ends in one zone: the filter never sees it (what `verdict_of` would find).
+            Some(path) if path.same_zone => (
+                Verdict {
+                    action: Action::Accept,
+                    by: Decider::SameZone,
+                },
+                None,
+            ),
+            _ => self.verdict_of(&p),
+        };
         if p.kind == PacketKind::Syn
             && let Some(a) = self.attempt_of(p.req)
         {
             self.attempt_conn[a as usize] = entry;
         }
         if self.trace.is_some() {
-            self.record(TraceEvent::Send {
-                wire: self.wire(&p),
-                dumper: self.dumper_of(p.req),
-                verdict: v.action,
-                decider: v.by,
-            });
+            self.trace_send(&p, v);
         }
         let from_client = matches!(p.src, Node::Host(_));
         self.replies_sent += u64::from(from_client);
-        let host = self.host_of(&p).map(|h| &self.sc.hosts[usize::from(h.0)]);
-        let (latency, survival) = host.map_or((self.sc.latency, 1.0), |h| (h.latency, h.survival));
+        let (latency, survival) = match path {
+            Some(path) => (path.latency, path.survival),
+            None => self.host_of(&p).map_or((self.sc.latency, 1.0), |h| {
+                let h = &self.sc.hosts[usize::from(h.0)];
+                (h.latency, h.survival)
+            }),
+        };
         if v.action.passes() {
             // A lost SYN is resent by TCP within a second or so: only UDP loss matters here.
             if survival < 1.0 && p.kind != PacketKind::Syn && self.loss.random::<f64>() >= survival
@@ -103,7 +147,13 @@ impl Site<'_> {
                 });
                 return false;
             }
-            let at = self.jitter.arrival(p.src, p.dst, self.sim.now(), latency);
+            let now = self.sim.now();
+            let jitter = &mut self.jitter;
+            let last = match leg {
+                Some(Leg(h, way)) => &mut jitter.server_paths[usize::from(h.0)].last[way],
+                None => jitter.last.entry((p.src, p.dst)).or_insert(SimTime::ZERO),
+            };
+            let at = Jitter::arrival(&mut jitter.rng, last, now, latency);
             self.sim.schedule_at(at, Event::Deliver(p));
             true
         } else {
@@ -119,6 +169,18 @@ impl Site<'_> {
             }
             false
         }
+    }
+
+    /// Records the sending of `p` and its verdict `v`; out of line, away from the untraced path.
+    #[cold]
+    #[inline(never)]
+    fn trace_send(&mut self, p: &Packet, v: Verdict) {
+        self.record(TraceEvent::Send {
+            wire: self.wire(p),
+            dumper: self.dumper_of(p.req),
+            verdict: v.action,
+            decider: v.by,
+        });
     }
 
     /// The filter's verdict on `p` and the state entry it made or refreshed. bsdtcp: Amanda's
@@ -159,7 +221,7 @@ impl Site<'_> {
     /// is returned too.
     fn filter(&mut self, p: &Packet, h: &Header) -> (Verdict, Option<EntryId>) {
         let v = self.sc.firewall.evaluate(h);
-        if v.by == Decider::SameZone {
+        if v.by == Decider::SameZone || self.state.is_none() {
             return (v, None);
         }
         let now = self.sim.now();
@@ -249,21 +311,16 @@ impl Site<'_> {
 
     /// Schedules the completion of every flow whose rate the last change moved.
     pub(super) fn schedule_flow_changes(&mut self) {
-        for i in 0..self.net.changed().len() {
-            let flow = self.net.changed()[i];
-            if let Some(t) = self.net.completion(flow) {
-                let epoch = self.net.epoch(flow);
-                self.sim.schedule_at(t, Event::FlowDone { flow, epoch });
-            }
+        for (flow, t, epoch) in self.net.changed_completions() {
+            self.sim.schedule_at(t, Event::FlowDone { flow, epoch });
         }
     }
 
     pub(super) fn flow_done(&mut self, flow: FlowId, epoch: u32) {
-        if !self.net.is_current(flow, epoch) {
+        let now = self.sim.now();
+        if self.net.finish_current(now, flow, epoch).is_none() {
             return;
         }
-        let now = self.sim.now();
-        self.net.finish(now, flow);
         self.schedule_flow_changes();
         let a = self.flows[flow.0 as usize]
             .take()
