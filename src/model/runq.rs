@@ -12,17 +12,38 @@
 
 use super::driver::Order;
 use super::{DleId, HostId};
+use std::cmp::Ordering;
 
 /// One queued DLE as a letter ranks it (smaller is better), or in the heads tree a host's head.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Entries compare by (key, seq) alone: each queued DLE has its own `seq`.
+#[derive(Clone, Copy, Debug)]
 pub struct Entry {
     /// The sort key, mapped so that the preferred value is the smallest.
     key: u64,
     /// Place in the queue: earlier joins have smaller numbers.
     seq: u32,
-    /// The DLE in a host's list; the host in the heads tree. Never decides an order: each
-    /// queued DLE has its own `seq`.
+    /// The DLE in a host's list; the host in the heads tree.
     id: u32,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.key, self.seq) == (other.key, other.seq)
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.key, self.seq).cmp(&(other.key, other.seq))
+    }
 }
 
 /// Ranks after every queued DLE: an empty host, or a subtree with no head.
@@ -126,14 +147,15 @@ impl Index {
     /// Sets host `h`'s leaf anew and carries the change up as far as it goes.
     fn refresh(&mut self, h: usize, held: bool) {
         let mut n = self.leaves + h;
-        let leaf = self.leaf(h, held);
-        if self.tree[n] == leaf {
+        let mut best = self.leaf(h, held);
+        if self.tree[n] == best {
             return;
         }
-        self.tree[n] = leaf;
+        self.tree[n] = best;
         while n > 1 {
+            // Node `n` holds `best` now: its parent holds the better of it and its sibling.
+            best = best.min(self.tree[n ^ 1]);
             n /= 2;
-            let best = self.tree[2 * n].min(self.tree[2 * n + 1]);
             if self.tree[n] == best {
                 return;
             }
@@ -199,18 +221,18 @@ impl Index {
 }
 
 /// Sets leaf `n` of the min tree `t` to `v` and carries the change up as far as it goes.
-fn set_min(t: &mut [f64], mut n: usize, v: f64) {
+fn set_min(t: &mut [f64], mut n: usize, mut v: f64) {
     if t[n] == v {
         return;
     }
     t[n] = v;
     while n > 1 {
+        v = v.min(t[n ^ 1]);
         n /= 2;
-        let m = t[2 * n].min(t[2 * n + 1]);
-        if t[n] == m {
+        if t[n] == v {
             return;
         }
-        t[n] = m;
+        t[n] = v;
     }
 }
 
