@@ -106,9 +106,6 @@ pub struct Driver {
     net_in_use: f64,
     /// Planned bandwidth limit, KB/s.
     netusage: f64,
-    /// The lowest estimated rate of any DLE queued tonight, KB/s: a bound below every queued
-    /// rate, so that a pick with less free `netusage` than this ends at once.
-    min_rate_queued: f64,
     /// Minimum time between two dump starts on one host.
     host_gap: SimDuration,
     /// Each dumper's `dumporder` letter.
@@ -286,7 +283,6 @@ impl Driver {
             spindles: Vec::new(),
             net_in_use: 0.0,
             netusage,
-            min_rate_queued: f64::INFINITY,
             host_gap,
             orders: orders.to_vec(),
             retries_used: vec![0; dles.len()],
@@ -311,24 +307,21 @@ impl Driver {
     /// Appends `dle` to the queue's tail.
     pub fn push(&mut self, dle: DleId) {
         let info = self.dles[dle.0 as usize];
-        self.min_rate_queued = self.min_rate_queued.min(info.rate_kbs);
-        self.runq.push(dle, info.host, |o| info.key(o.key));
+        self.runq
+            .push(dle, info.host, info.rate_kbs, |o| info.key(o.key));
     }
 
     /// Appends `dles` to the queue's tail in turn, as `push` one by one would (the queue is
     /// built once, at the end).
     pub fn push_all(&mut self, dles: impl IntoIterator<Item = DleId>) {
         let infos = &self.dles;
-        let mut min_rate = self.min_rate_queued;
         self.runq.push_all(
             dles.into_iter().map(|d| {
                 let info = &infos[d.0 as usize];
-                min_rate = min_rate.min(info.rate_kbs);
-                (d, info.host)
+                (d, info.host, info.rate_kbs)
             }),
             |d, o| infos[d.0 as usize].key(o.key),
         );
-        self.min_rate_queued = min_rate;
     }
 
     /// What the driver knows of `dle`.
@@ -351,25 +344,34 @@ impl Driver {
         !(self.net_in_use > 0.0 && i.rate_kbs > self.netusage - self.net_in_use)
     }
 
+    /// The highest estimated rate that fits the free `netusage` (any while nothing runs).
+    fn max_rate(&self) -> f64 {
+        let free = self.netusage - self.net_in_use;
+        // A NaN fails no `fits` test: it bounds nothing.
+        if self.net_in_use > 0.0 && !free.is_nan() {
+            free
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// The DLE a dumper with `order` should take now: the eligible one `order` ranks first,
     /// ties to the earliest in the queue.
     ///
     /// Hosts are visited by their best DLE; a host at `maxdumps` or in its gap is passed over
     /// whole, and the walk stops at the first host whose best cannot beat the DLE found.
     pub fn pick(&self, now: SimTime, order: Order) -> Pick {
-        if self.net_in_use > 0.0 && self.min_rate_queued > self.netusage - self.net_in_use {
-            // No queued DLE fits the free bandwidth: none is eligible, none gives a wake-up.
-            return Pick::Blocked;
-        }
         let info = |d: DleId| &self.dles[d.0 as usize];
-        let ix = self.runq.by(order);
+        // The walks pass over every host none of whose DLEs fits the free bandwidth: it has
+        // none eligible and gives no wake-up.
+        let max_rate = self.max_rate();
         let mut best: Option<Entry> = None;
         let mut wake: Option<SimTime> = None;
         // Whether some host was passed over for its gap: only then can the second walk below
         // find a wake-up time (without one, it would visit every head for nothing).
         let mut gap_seen = false;
         // Hosts at `maxdumps` are held out of the walks.
-        ix.walk(|h, list| {
+        self.runq.walk(order, max_rate, |h, list| {
             debug_assert!(self.host_running[usize::from(h.0)] < self.maxdumps[usize::from(h.0)]);
             if self.gap_end(h, now).is_some() {
                 gap_seen = true;
@@ -399,7 +401,7 @@ impl Driver {
             return wake.map_or(Pick::Blocked, Pick::WaitUntil);
         }
         // Nothing eligible: the hosts in their gap say when to look again.
-        ix.walk(|h, list| {
+        self.runq.walk(order, max_rate, |h, list| {
             let free_at = self.gap_end(h, now)?;
             for e in list {
                 let i = info(e.dle());

@@ -6,21 +6,44 @@
 //! queue — and a tournament tree over the hosts' heads. A walk down the tree that prunes every
 //! subtree whose best head cannot beat the DLE found visits the hosts that can hold the list
 //! scan's pick, each skipped (in its gap) with one test. A host the driver holds (at
-//! `maxdumps`) has no head in the trees, so picks never visit it.
+//! `maxdumps`) has no head in the trees, so picks never visit it. A tree of the same shape
+//! keeps the lowest estimated rate queued below each node, so that a walk also passes over
+//! every subtree none of whose DLEs fits the free `netusage`.
 
 use super::driver::Order;
 use super::{DleId, HostId};
+use std::cmp::Ordering;
 
 /// One queued DLE as a letter ranks it (smaller is better), or in the heads tree a host's head.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Entries compare by (key, seq) alone: each queued DLE has its own `seq`.
+#[derive(Clone, Copy, Debug)]
 pub struct Entry {
     /// The sort key, mapped so that the preferred value is the smallest.
     key: u64,
     /// Place in the queue: earlier joins have smaller numbers.
     seq: u32,
-    /// The DLE in a host's list; the host in the heads tree. Never decides an order: each
-    /// queued DLE has its own `seq`.
+    /// The DLE in a host's list; the host in the heads tree.
     id: u32,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.key, self.seq) == (other.key, other.seq)
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.key, self.seq).cmp(&(other.key, other.seq))
+    }
 }
 
 /// Ranks after every queued DLE: an empty host, or a subtree with no head.
@@ -124,14 +147,15 @@ impl Index {
     /// Sets host `h`'s leaf anew and carries the change up as far as it goes.
     fn refresh(&mut self, h: usize, held: bool) {
         let mut n = self.leaves + h;
-        let leaf = self.leaf(h, held);
-        if self.tree[n] == leaf {
+        let mut best = self.leaf(h, held);
+        if self.tree[n] == best {
             return;
         }
-        self.tree[n] = leaf;
+        self.tree[n] = best;
         while n > 1 {
+            // Node `n` holds `best` now: its parent holds the better of it and its sibling.
+            best = best.min(self.tree[n ^ 1]);
             n /= 2;
-            let best = self.tree[2 * n].min(self.tree[2 * n + 1]);
             if self.tree[n] == best {
                 return;
             }
@@ -149,16 +173,18 @@ impl Index {
         }
     }
 
-    /// Visits the hosts not held with DLEs queued whose head ranks before every DLE `visit`
-    /// has returned so far (best subtrees first); `visit` gets the host and its DLEs, best
-    /// first, and returns a DLE that ranks before all it returned before, if it found one.
-    /// A visit that never returns one visits every such host.
-    pub fn walk(&self, mut visit: impl FnMut(HostId, &[Entry]) -> Option<Entry>) {
+    /// Walks as [`RunQueue::walk`] says, `rates` being the queue's lowest rates per node.
+    fn walk(
+        &self,
+        rates: &[f64],
+        max_rate: f64,
+        mut visit: impl FnMut(HostId, &[Entry]) -> Option<Entry>,
+    ) {
         let mut bound = NONE;
         // Depth-first: each level leaves at most one sibling on the stack (hosts are u16).
         let mut stack = [0u32; 24];
         let mut sp = 0;
-        if self.tree[1] < bound {
+        if self.tree[1] < bound && rates[1] <= max_rate {
             stack[0] = 1;
             sp = 1;
         }
@@ -182,13 +208,31 @@ impl Index {
             } else {
                 (r, l)
             };
-            if self.tree[second] < bound {
+            if self.tree[second] < bound && rates[second] <= max_rate {
                 stack[sp] = second as u32;
                 sp += 1;
             }
-            stack[sp] = first as u32;
-            sp += 1;
+            if rates[first] <= max_rate {
+                stack[sp] = first as u32;
+                sp += 1;
+            }
         }
+    }
+}
+
+/// Sets leaf `n` of the min tree `t` to `v` and carries the change up as far as it goes.
+fn set_min(t: &mut [f64], mut n: usize, mut v: f64) {
+    if t[n] == v {
+        return;
+    }
+    t[n] = v;
+    while n > 1 {
+        v = v.min(t[n ^ 1]);
+        n /= 2;
+        if t[n] == v {
+            return;
+        }
+        t[n] = v;
     }
 }
 
@@ -200,6 +244,11 @@ pub struct RunQueue {
     seq_of: Vec<Option<u32>>,
     /// Per host: held back (at `maxdumps`): no head in the trees.
     held: Vec<bool>,
+    /// Per DLE: its estimated rate, KB/s (a NaN, which fits any free bandwidth, as -inf).
+    rate_of: Vec<f64>,
+    /// Min tree over the hosts, shaped as the letters' trees: each node holds the lowest rate
+    /// queued on the hosts below it that are not held (+inf for none).
+    rates: Vec<f64>,
     next_seq: u32,
     len: usize,
 }
@@ -233,6 +282,8 @@ impl RunQueue {
             indexes,
             seq_of: vec![None; dle_hosts.len()],
             held: vec![false; hosts],
+            rate_of: vec![f64::INFINITY; dle_hosts.len()],
+            rates: vec![f64::INFINITY; 2 * leaves],
             next_seq: 0,
             len: 0,
         }
@@ -248,21 +299,54 @@ impl RunQueue {
         self.len == 0
     }
 
-    /// The index of `order`.
+    /// For the letter `order`: visits the hosts not held with DLEs queued, some of which
+    /// have an estimated rate of at most `max_rate`, whose head ranks before every DLE `visit`
+    /// has returned so far (best subtrees first); `visit` gets the host and its DLEs, best
+    /// first, and returns a DLE that ranks before all it returned before, if it found one.
+    /// A visit that never returns one visits every such host.
     ///
     /// # Panics
     /// If the queue was not built for `order`.
-    pub fn by(&self, order: Order) -> &Index {
+    pub fn walk(
+        &self,
+        order: Order,
+        max_rate: f64,
+        visit: impl FnMut(HostId, &[Entry]) -> Option<Entry>,
+    ) {
         self.indexes
             .iter()
             .find(|i| i.order == order)
             .unwrap_or_else(|| panic!("run queue not indexed for {order:?}"))
+            .walk(&self.rates, max_rate, visit);
+    }
+
+    /// Host `h`'s leaf in the rates tree: the lowest rate it has queued, +inf if it is held.
+    fn rate_leaf(&self, h: usize) -> f64 {
+        match self.indexes.first() {
+            Some(ix) if !self.held[h] => ix
+                .of_host(HostId(h as u16))
+                .iter()
+                .fold(f64::INFINITY, |m, e| m.min(self.rate_of[e.id as usize])),
+            _ => f64::INFINITY,
+        }
+    }
+
+    /// Sets host `h`'s leaf in the rates tree anew.
+    fn refresh_rate(&mut self, h: usize) {
+        let leaf = self.rate_leaf(h);
+        let leaves = self.rates.len() / 2;
+        set_min(&mut self.rates, leaves + h, leaf);
     }
 
     /// Gives `dle` the next place and puts it in its host's list of each letter (not the trees).
-    fn enqueue(&mut self, dle: DleId, host: HostId, value: impl Fn(Order) -> f64) {
+    fn enqueue(&mut self, dle: DleId, host: HostId, rate: f64, value: impl Fn(Order) -> f64) {
         let d = dle.0 as usize;
         assert!(self.seq_of[d].is_none(), "{dle:?} is queued twice");
+        self.rate_of[d] = if rate.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            rate
+        };
         let seq = self.next_seq;
         self.next_seq = seq.checked_add(1).expect("fewer than 2^32 joins a night");
         self.seq_of[d] = Some(seq);
@@ -280,28 +364,37 @@ impl RunQueue {
         }
     }
 
-    /// Appends `dle` of `host` at the tail; `value` gives its sort value for an order.
-    pub fn push(&mut self, dle: DleId, host: HostId, value: impl Fn(Order) -> f64) {
-        self.enqueue(dle, host, value);
+    /// Appends `dle` of `host`, of estimated `rate` (KB/s), at the tail; `value` gives its
+    /// sort value for an order.
+    pub fn push(&mut self, dle: DleId, host: HostId, rate: f64, value: impl Fn(Order) -> f64) {
+        self.enqueue(dle, host, rate, value);
         let h = usize::from(host.0);
         for ix in &mut self.indexes {
             ix.refresh(h, self.held[h]);
         }
+        self.refresh_rate(h);
     }
 
-    /// Appends `dles` (with their hosts) at the tail in turn, as `push` one by one would;
-    /// `value` gives a DLE's sort value for an order. The heads trees are built once, at the
-    /// end.
+    /// Appends `dles` (with their hosts and estimated rates) at the tail in turn, as `push`
+    /// one by one would; `value` gives a DLE's sort value for an order. The trees are built
+    /// once, at the end.
     pub fn push_all(
         &mut self,
-        dles: impl IntoIterator<Item = (DleId, HostId)>,
+        dles: impl IntoIterator<Item = (DleId, HostId, f64)>,
         value: impl Fn(DleId, Order) -> f64,
     ) {
-        for (dle, host) in dles {
-            self.enqueue(dle, host, |o| value(dle, o));
+        for (dle, host, rate) in dles {
+            self.enqueue(dle, host, rate, |o| value(dle, o));
         }
         for ix in &mut self.indexes {
             ix.rebuild(&self.held);
+        }
+        let leaves = self.rates.len() / 2;
+        for h in 0..self.held.len() {
+            self.rates[leaves + h] = self.rate_leaf(h);
+        }
+        for n in (1..leaves).rev() {
+            self.rates[n] = self.rates[2 * n].min(self.rates[2 * n + 1]);
         }
     }
 
@@ -325,6 +418,9 @@ impl RunQueue {
                 ix.refresh(h, self.held[h]);
             }
         }
+        if !self.held[h] {
+            self.refresh_rate(h);
+        }
     }
 
     /// Holds host `h` back from picks (it runs `maxdumps` dumps), or lets it be picked again.
@@ -335,6 +431,7 @@ impl RunQueue {
             for ix in &mut self.indexes {
                 ix.refresh(h, held);
             }
+            self.refresh_rate(h);
         }
     }
 }
