@@ -94,17 +94,19 @@ impl<E> EventQueue<E> {
         self.next_seq += 1;
         let entry = Entry { time, seq, event };
         // Every pending entry has a smaller seq: in the vector the new one goes before (nearer
-        // the end than) exactly those due at or before its time.
+        // the end than) exactly those due at or before its time, if they are few.
         let v = &mut self.near;
-        let mut at = v.len();
-        while at > 0 && v[at - 1].time <= time {
-            if v.len() - at == NEAR_SCAN {
-                self.heap.push(entry);
-                return;
-            }
-            at -= 1;
+        let sooner = v
+            .iter()
+            .rev()
+            .take(NEAR_SCAN + 1)
+            .take_while(|e| e.time <= time)
+            .count();
+        if sooner > NEAR_SCAN {
+            self.heap.push(entry);
+        } else {
+            v.insert(v.len() - sooner, entry);
         }
-        v.insert(at, entry);
     }
 
     /// Gives the pending entries the sequence numbers `0..n` in (time, seq) order: their order
@@ -126,15 +128,10 @@ impl<E> EventQueue<E> {
 
     /// Removes the earliest event (ties: the one pushed first).
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let from_heap = match (self.near.last(), self.heap.peek()) {
-            (Some(n), Some(h)) => h.rank() < n.rank(),
-            (None, h) => h.is_some(),
-            (Some(_), None) => false,
-        };
-        let e = if from_heap {
-            self.heap.pop()
-        } else {
-            self.near.pop()
+        let e = match (self.near.last(), self.heap.peek()) {
+            (Some(n), Some(h)) if (h.time, h.seq) < (n.time, n.seq) => self.heap.pop(),
+            (Some(_), _) => self.near.pop(),
+            (None, _) => self.heap.pop(),
         }?;
         Some((e.time, e.event))
     }
