@@ -7,7 +7,7 @@
 //! 3. An event scheduled for a time already past runs at the current time, after every event
 //!    already scheduled for that time (rule 2), so time never goes back.
 //! 4. Cancelling is the model's business: a handler that must forget a timer keeps a generation
-//!    number and ignores stale events, which keeps the queue a plain heap.
+//!    number and ignores stale events, which keeps the queue free of removals.
 
 pub mod queue;
 pub mod rng;
