@@ -246,6 +246,10 @@ pub struct RunQueue {
     held: Vec<bool>,
     /// Per DLE: its estimated rate, KB/s (a NaN, which fits any free bandwidth, as -inf).
     rate_of: Vec<f64>,
+    /// Per host: the lowest rate it has queued (+inf for none), held or not: a hold or a
+    /// release sets the host's leaf without reading its DLEs' rates (on a large site they are
+    /// cache misses).
+    host_min: Vec<f64>,
     /// Min tree over the hosts, shaped as the letters' trees: each node holds the lowest rate
     /// queued on the hosts below it that are not held (+inf for none).
     rates: Vec<f64>,
@@ -283,6 +287,7 @@ impl RunQueue {
             seq_of: vec![None; dle_hosts.len()],
             held: vec![false; hosts],
             rate_of: vec![f64::INFINITY; dle_hosts.len()],
+            host_min: vec![f64::INFINITY; hosts],
             rates: vec![f64::INFINITY; 2 * leaves],
             next_seq: 0,
             len: 0,
@@ -322,13 +327,20 @@ impl RunQueue {
 
     /// Host `h`'s leaf in the rates tree: the lowest rate it has queued, +inf if it is held.
     fn rate_leaf(&self, h: usize) -> f64 {
-        match self.indexes.first() {
-            Some(ix) if !self.held[h] => ix
-                .of_host(HostId(h as u16))
-                .iter()
-                .fold(f64::INFINITY, |m, e| m.min(self.rate_of[e.id as usize])),
-            _ => f64::INFINITY,
+        if self.held[h] {
+            f64::INFINITY
+        } else {
+            self.host_min[h]
         }
+    }
+
+    /// The lowest rate host `h` has queued, read from its DLEs (+inf for none).
+    fn scan_host_min(&self, h: usize) -> f64 {
+        self.indexes.first().map_or(f64::INFINITY, |ix| {
+            ix.of_host(HostId(h as u16))
+                .iter()
+                .fold(f64::INFINITY, |m, e| m.min(self.rate_of[e.id as usize]))
+        })
     }
 
     /// Sets host `h`'s leaf in the rates tree anew.
@@ -342,11 +354,14 @@ impl RunQueue {
     fn enqueue(&mut self, dle: DleId, host: HostId, rate: f64, value: impl Fn(Order) -> f64) {
         let d = dle.0 as usize;
         assert!(self.seq_of[d].is_none(), "{dle:?} is queued twice");
-        self.rate_of[d] = if rate.is_nan() {
+        let rate = if rate.is_nan() {
             f64::NEG_INFINITY
         } else {
             rate
         };
+        self.rate_of[d] = rate;
+        let h = usize::from(host.0);
+        self.host_min[h] = self.host_min[h].min(rate);
         let seq = self.next_seq;
         self.next_seq = seq.checked_add(1).expect("fewer than 2^32 joins a night");
         self.seq_of[d] = Some(seq);
@@ -354,7 +369,7 @@ impl RunQueue {
         for ix in &mut self.indexes {
             let key = rank(value(ix.order), ix.order.largest_first);
             ix.insert(
-                usize::from(host.0),
+                h,
                 Entry {
                     key,
                     seq,
@@ -418,8 +433,12 @@ impl RunQueue {
                 ix.refresh(h, self.held[h]);
             }
         }
-        if !self.held[h] {
-            self.refresh_rate(h);
+        // Only the lowest rate's leaving can raise the host's minimum.
+        if self.rate_of[dle.0 as usize] <= self.host_min[h] {
+            self.host_min[h] = self.scan_host_min(h);
+            if !self.held[h] {
+                self.refresh_rate(h);
+            }
         }
     }
 
