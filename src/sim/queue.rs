@@ -16,8 +16,8 @@ use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// How far back from its end the sorted vector is searched for a new event's place; one due
-/// earlier than that goes to the heap. The incident's events nearly all land within it.
+/// How far back from its end the sorted vector is searched for a new event's place: one due
+/// after more pending events than this goes to the heap. (On the incident, 8 beat 4 and 16.)
 const NEAR_SCAN: usize = 8;
 
 /// One scheduled event with the key that orders it.
