@@ -231,15 +231,22 @@ impl Network {
 
     /// Finishes flow `id` as [`finish`](Self::finish) does if `epoch` is still its epoch (its
     /// completion event is not stale), and returns the KB it transferred; `None` otherwise.
-    /// One lookup where [`is_current`](Self::is_current) and `finish` take three.
+    /// One lookup where [`is_current`](Self::is_current) and then `finish` take two.
     pub fn finish_current(&mut self, now: SimTime, id: FlowId, epoch: u32) -> Option<f64> {
         let i = self.index(id).filter(|&i| self.flows[i].1.epoch == epoch)?;
+        Some(self.finish_at(now, i))
+    }
+
+    /// Removes the completed flow at `i` in [`flows`](Self::flows) at `now` and returns the KB
+    /// it transferred.
+    fn finish_at(&mut self, now: SimTime, i: usize) -> f64 {
         self.advance(now);
         debug_assert!(
             self.remaining_kb(&self.flows[i].1) <= DONE_TOLERANCE_KB,
-            "finish: flow {id:?} is not done"
+            "finish: flow {:?} is not done",
+            self.flows[i].0
         );
-        Some(self.remove_at(i))
+        self.remove_at(i)
     }
 
     /// Removes flow `id`, which has completed, and returns the KB it transferred.
@@ -247,14 +254,10 @@ impl Network {
     /// # Panics
     /// If there is no such flow (the caller must check [`is_current`](Self::is_current) first).
     pub fn finish(&mut self, now: SimTime, id: FlowId) -> f64 {
-        self.advance(now);
-        debug_assert!(
-            self.flow(id)
-                .is_none_or(|f| self.remaining_kb(f) <= DONE_TOLERANCE_KB),
-            "finish: flow {id:?} is not done"
-        );
-        self.remove_flow(now, id)
-            .unwrap_or_else(|| panic!("finish: unknown flow {id:?}"))
+        let i = self
+            .index(id)
+            .unwrap_or_else(|| panic!("finish: unknown flow {id:?}"));
+        self.finish_at(now, i)
     }
 
     /// Accounts the KB every flow transferred, and each link carried, from the last call to `now`

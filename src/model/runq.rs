@@ -146,21 +146,8 @@ impl Index {
 
     /// Sets host `h`'s leaf anew and carries the change up as far as it goes.
     fn refresh(&mut self, h: usize, held: bool) {
-        let mut n = self.leaves + h;
-        let mut best = self.leaf(h, held);
-        if self.tree[n] == best {
-            return;
-        }
-        self.tree[n] = best;
-        while n > 1 {
-            // Node `n` holds `best` now: its parent holds the better of it and its sibling.
-            best = best.min(self.tree[n ^ 1]);
-            n /= 2;
-            if self.tree[n] == best {
-                return;
-            }
-            self.tree[n] = best;
-        }
+        let leaf = self.leaf(h, held);
+        set_leaf(&mut self.tree, self.leaves + h, leaf, Entry::min);
     }
 
     /// Builds every leaf and node anew.
@@ -168,9 +155,7 @@ impl Index {
         for (h, &held) in held.iter().enumerate() {
             self.tree[self.leaves + h] = self.leaf(h, held);
         }
-        for n in (1..self.leaves).rev() {
-            self.tree[n] = self.tree[2 * n].min(self.tree[2 * n + 1]);
-        }
+        build_nodes(&mut self.tree, self.leaves, Entry::min);
     }
 
     /// Walks as [`RunQueue::walk`] says, `rates` being the queue's lowest rates per node.
@@ -220,19 +205,30 @@ impl Index {
     }
 }
 
-/// Sets leaf `n` of the min tree `t` to `v` and carries the change up as far as it goes.
-fn set_min(t: &mut [f64], mut n: usize, mut v: f64) {
+/// Sets leaf `n` of the tournament tree `t` (node 1 the root, node `n`'s children `2n` and
+/// `2n + 1`) to `v` and carries the change up as far as it goes; `better` gives a node from its
+/// two children.
+fn set_leaf<T: Copy + PartialEq>(t: &mut [T], mut n: usize, mut v: T, better: fn(T, T) -> T) {
     if t[n] == v {
         return;
     }
     t[n] = v;
     while n > 1 {
-        v = v.min(t[n ^ 1]);
+        // Node `n` holds `v` now: its parent holds the better of it and its sibling.
+        v = better(v, t[n ^ 1]);
         n /= 2;
         if t[n] == v {
             return;
         }
         t[n] = v;
+    }
+}
+
+/// Builds every node of the tournament tree `t` below the first leaf `leaves` from its
+/// children, leaves up; `better` as for [`set_leaf`].
+fn build_nodes<T: Copy>(t: &mut [T], leaves: usize, better: fn(T, T) -> T) {
+    for n in (1..leaves).rev() {
+        t[n] = better(t[2 * n], t[2 * n + 1]);
     }
 }
 
@@ -347,7 +343,7 @@ impl RunQueue {
     fn refresh_rate(&mut self, h: usize) {
         let leaf = self.rate_leaf(h);
         let leaves = self.rates.len() / 2;
-        set_min(&mut self.rates, leaves + h, leaf);
+        set_leaf(&mut self.rates, leaves + h, leaf, f64::min);
     }
 
     /// Gives `dle` the next place and puts it in its host's list of each letter (not the trees).
@@ -408,9 +404,7 @@ impl RunQueue {
         for h in 0..self.held.len() {
             self.rates[leaves + h] = self.rate_leaf(h);
         }
-        for n in (1..leaves).rev() {
-            self.rates[n] = self.rates[2 * n].min(self.rates[2 * n + 1]);
-        }
+        build_nodes(&mut self.rates, leaves, f64::min);
     }
 
     /// Takes `dle` of `host` out of the queue; `value` must give what it gave at `push`.
